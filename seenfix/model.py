@@ -1,0 +1,297 @@
+"""The values every fixer and the runner exchange.
+
+A fixer never touches the disk: ``check()`` returns :class:`Finding` values and ``fix()`` returns
+:class:`FileChange` values.  The runner (``seenfix.runner``) applies them in memory, verifies them and
+is the only code that writes.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.project import Project
+
+
+class Severity(str, enum.Enum):
+    """How bad a finding is; mirrors the seed assessment's CRITICAL/HIGH/MEDIUM/LOW."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class FixAvailability(str, enum.Enum):
+    """Whether a fixer can fix what it finds (ruff's "Fix is always/sometimes/not available")."""
+
+    ALWAYS = "always"
+    SOMETIMES = "sometimes"
+    NONE = "none"
+
+
+class Applicability(str, enum.Enum):
+    """Safe fixes run by default; unsafe fixes need ``--unsafe-fixes``; display-only never apply."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+    DISPLAY_ONLY = "display-only"
+
+
+#: Fix sets, mirroring the seed's "Quick Wins" and P0/P1/P2 priority lists.
+KNOWN_SETS: tuple[str, ...] = ("quick-wins", "p0", "p1", "p2", "all")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem at one place.  ``path`` is relative to the project root, ``/``-separated."""
+
+    code: str
+    slug: str
+    path: str
+    line: int
+    message: str
+    fix_title: str
+    severity: Severity
+    fixable: bool
+    column: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "slug": self.slug,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "message": self.message,
+            "fix_title": self.fix_title,
+            "severity": self.severity.value,
+            "fixable": self.fixable,
+        }
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """The new state of one file, as proposed by a fixer.
+
+    ``content`` is the whole new text (``None`` keeps the current text, e.g. for a pure untrack).
+    ``secret`` marks a file that holds generated or moved secret values (an untracked ``.env``): the
+    runner masks its values in every output, never commits it, and creates it with mode 0600.
+    ``secret_values`` lists literal values that must never be printed anywhere (they are masked in
+    every output channel).  ``untrack`` asks for ``git rm --cached`` in the fix branch.
+    """
+
+    path: str
+    content: str | None
+    secret: bool = False
+    secret_values: tuple[str, ...] = ()
+    untrack: bool = False
+    mode: int | None = None
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """A file the fixer could not process (invalid YAML, unbalanced braces, a syntax error...)."""
+
+    path: str
+    line: int
+    message: str
+
+
+class InputError(Exception):
+    """Raised by a fixer or an editor when an input file cannot be understood.
+
+    The runner turns it into one line ``path:line: CODE: message``; never a traceback.
+    """
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
+
+    def problem(self) -> InputProblem:
+        return InputProblem(self.path, self.line, self.message)
+
+
+@dataclass(frozen=True)
+class Option:
+    """A per-fixer configuration option (``[fixers.SF011] name = value``)."""
+
+    name: str
+    type: type | tuple[type, ...]
+    default: Any
+    help: str
+
+
+@dataclass(frozen=True)
+class FixerInfo:
+    """The static description of a fixer, for ``list``/``explain``/reports."""
+
+    code: str
+    slug: str
+    summary: str
+    seed_issue: int
+    area: str
+    severity: Severity
+    fix_availability: FixAvailability
+    applicability: Applicability
+    sets: frozenset[str]
+    doc: str
+    options: tuple[Option, ...] = field(default_factory=tuple)
+
+
+class Fixer:
+    """Base class of every fixer.
+
+    Subclasses set the class attributes and implement :meth:`check` and (unless the fix availability
+    is ``NONE``) :meth:`fix`.  The class docstring is the user documentation printed by
+    ``seenfix explain`` and follows ruff's sections: What it does / Why is this bad? / Example /
+    Use instead / Fix safety / Options / References.
+    """
+
+    code: ClassVar[str] = ""
+    slug: ClassVar[str] = ""
+    summary: ClassVar[str] = ""  # display name, no trailing period
+    seed_issue: ClassVar[int] = 0
+    area: ClassVar[str] = ""  # commit scope: fix(<area>): ...
+    severity: ClassVar[Severity] = Severity.MEDIUM
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.ALWAYS
+    applicability: ClassVar[Applicability] = Applicability.SAFE
+    sets: ClassVar[frozenset[str]] = frozenset({"all"})
+    fix_title: ClassVar[str] = ""  # imperative remedy, default for findings
+    options: ClassVar[tuple[Option, ...]] = ()
+    #: True when the fix of a file depends on that file only: the runner may then re-check only the
+    #: changed files when it verifies idempotence.
+    per_file: ClassVar[bool] = False
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        values = {opt.name: opt.default for opt in self.options}
+        values.update(options or {})
+        self.config: dict[str, Any] = values
+
+    # -- description ---------------------------------------------------------------------------
+    @classmethod
+    def info(cls) -> FixerInfo:
+        import inspect
+
+        return FixerInfo(
+            code=cls.code,
+            slug=cls.slug,
+            summary=cls.summary,
+            seed_issue=cls.seed_issue,
+            area=cls.area,
+            severity=cls.severity,
+            fix_availability=cls.fix_availability,
+            applicability=cls.applicability,
+            sets=frozenset(cls.sets) | {"all"},
+            doc=inspect.cleandoc(cls.__doc__ or ""),
+            options=tuple(cls.options),
+        )
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Return ``(key, problem)`` pairs for bad options.  Override to check nested tables."""
+        problems: list[tuple[str, str]] = []
+        known = {opt.name: opt for opt in cls.options}
+        for key, value in options.items():
+            opt = known.get(key)
+            if opt is None:
+                problems.append((key, "unknown option"))
+            elif not isinstance(value, opt.type) or (
+                isinstance(value, bool) and opt.type in (int, float, (int, float))
+            ):
+                problems.append((key, f"expected {_type_name(opt.type)}, got {type(value).__name__}"))
+        return problems
+
+    # -- helpers for subclasses ----------------------------------------------------------------
+    def finding(
+        self,
+        path: str,
+        line: int,
+        message: str,
+        *,
+        fix_title: str | None = None,
+        severity: Severity | None = None,
+        fixable: bool | None = None,
+        column: int = 1,
+    ) -> Finding:
+        return Finding(
+            code=self.code,
+            slug=self.slug,
+            path=path,
+            line=max(1, line),
+            column=max(1, column),
+            message=message,
+            fix_title=fix_title or self.fix_title,
+            severity=severity or self.severity,
+            fixable=(self.fix_availability is not FixAvailability.NONE) if fixable is None else fixable,
+        )
+
+    # -- the interface -------------------------------------------------------------------------
+    def check(self, project: Project) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def fix(self, project: Project) -> Iterable[FileChange]:
+        return ()
+
+
+class FileFixer(Fixer):
+    """A fixer that looks at files one at a time (the common case).
+
+    Implement :meth:`targets`, :meth:`check_file` and :meth:`fix_file`.  An :class:`InputError` raised
+    for one file is reported and the other files still go on.
+    """
+
+    per_file: ClassVar[bool] = True
+
+    def targets(self, project: Project) -> Iterable[str]:
+        raise NotImplementedError
+
+    def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    def fix_file(self, path: str, text: str, project: Project) -> str | None:
+        """Return the new text, or ``None`` / the same text when nothing changes."""
+        return None
+
+    def _each(self, project: Project) -> Iterator[tuple[str, str]]:
+        for path in self.targets(project):
+            text = project.read_text(path)
+            if text is not None:
+                yield path, text
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        out: list[Finding] = []
+        for path, text in self._each(project):
+            try:
+                out.extend(self.check_file(path, text, project))
+            except InputError as exc:
+                project.report(exc.problem())
+        return out
+
+    def fix(self, project: Project) -> Iterable[FileChange]:
+        out: list[FileChange] = []
+        for path, text in self._each(project):
+            try:
+                new = self.fix_file(path, text, project)
+            except InputError as exc:
+                project.report(exc.problem())
+                continue
+            if new is not None and new != text:
+                out.append(FileChange(path, new))
+        return out
+
+
+def _type_name(t: type | tuple[type, ...]) -> str:
+    if isinstance(t, tuple):
+        return " or ".join(x.__name__ for x in t)
+    return {"str": "a string", "int": "an integer", "bool": "a boolean", "list": "a list",
+            "dict": "a table", "float": "a number"}.get(t.__name__, t.__name__)
+
+
+def sorted_by_code(items: Sequence[type[Fixer]]) -> list[type[Fixer]]:
+    return sorted(items, key=lambda f: (f.code, f.slug))

@@ -1,0 +1,212 @@
+"""What a fixer sees: the target's files with earlier fixers' changes laid over them.
+
+A :class:`Project` is read-only for fixers.  The runner owns the overlay: it applies one fixer's
+:class:`~seenfix.model.FileChange` values and hands the next fixer a project in which those changes
+are visible (several fixers edit ``docker-compose.yml``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from seenfix.model import FileChange, InputProblem
+from seenfix.workspace import Encoded, Workspace
+
+COMPOSE_NAME = re.compile(r"(^|/)(docker-)?compose([.-][^/]*)?\.ya?ml$")
+NGINX_NAME = re.compile(r"(^|/)(nginx[^/]*\.conf[^/]*|[^/]*\.conf(\.template|\.sample|\.example)?|[^/]*\.nginx)$")
+NGINX_SNIFF = re.compile(r"^\s*(server|location|http|upstream)\b[^;{]*\{", re.MULTILINE)
+ENV_NAME = re.compile(r"(^|/)(\.env(\.[^/]*)?|[^/]*\.env)$")
+TEMPLATE_ENV = re.compile(r"\.(example|sample|template|dist|tpl)$")
+
+
+@dataclass(frozen=True)
+class PathsConfig:
+    """Where things are, when discovery is not enough (``[paths]`` in the configuration)."""
+
+    compose: tuple[str, ...] = ()
+    nginx: tuple[str, ...] = ()
+    backend: tuple[str, ...] = ()
+    frontend: tuple[str, ...] = ()
+
+
+@dataclass
+class Layout:
+    """SEEN's layout, discovered from the files rather than assumed."""
+
+    compose_files: list[str] = field(default_factory=list)
+    nginx_files: list[str] = field(default_factory=list)
+    python_files: list[str] = field(default_factory=list)
+    ts_files: list[str] = field(default_factory=list)
+    env_files: list[str] = field(default_factory=list)
+    backend_roots: list[str] = field(default_factory=list)
+    frontend_roots: list[str] = field(default_factory=list)
+
+
+class Project:
+    """The workspace plus an in-memory overlay of changes (read-only for fixers)."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        paths: PathsConfig | None = None,
+        overlay: Mapping[str, FileChange] | None = None,
+        only: frozenset[str] | None = None,
+    ) -> None:
+        self.workspace = workspace
+        self.root = workspace.root
+        self.paths = paths or PathsConfig()
+        self._overlay: dict[str, FileChange] = dict(overlay or {})
+        self._only = only
+        self.problems: list[InputProblem] = []
+        self._cache: dict[str, tuple[str, Encoded] | None] = {}
+
+    # -- the overlay (runner only) --------------------------------------------------------------
+    def with_changes(self, changes: Iterable[FileChange]) -> Project:
+        overlay = dict(self._overlay)
+        for ch in changes:
+            prev = overlay.get(ch.path)
+            if prev is not None and ch.content is None:
+                ch = FileChange(ch.path, prev.content, prev.secret or ch.secret,
+                                prev.secret_values + ch.secret_values, prev.untrack or ch.untrack,
+                                ch.mode or prev.mode)
+            elif prev is not None:
+                ch = FileChange(ch.path, ch.content, prev.secret or ch.secret,
+                                prev.secret_values + ch.secret_values, prev.untrack or ch.untrack,
+                                ch.mode or prev.mode)
+            overlay[ch.path] = ch
+        new = Project(self.workspace, self.paths, overlay)
+        new._cache = self._cache  # disk contents are shared
+        return new
+
+    def restricted(self, paths: Iterable[str]) -> Project:
+        """A view whose file list holds only ``paths`` (for re-checking per-file fixers)."""
+        new = Project(self.workspace, self.paths, self._overlay, frozenset(paths))
+        new._cache = self._cache
+        return new
+
+    @property
+    def overlay(self) -> Mapping[str, FileChange]:
+        return self._overlay
+
+    # -- reading ------------------------------------------------------------------------------
+    def files(self) -> list[str]:
+        """Every file of the project (relative, ``/``-separated, sorted), new files included."""
+        names = set(self.workspace.files) | {p for p, ch in self._overlay.items() if ch.content is not None}
+        if self._only is not None:
+            names &= self._only
+        return sorted(names)
+
+    def exists(self, path: str) -> bool:
+        ch = self._overlay.get(path)
+        if ch is not None and ch.content is not None:
+            return True
+        return (self.root / path).is_file() and self.workspace.inside(path)
+
+    def read_text(self, path: str) -> str | None:
+        """The file's current text (line endings kept as they are), or ``None`` if unreadable."""
+        ch = self._overlay.get(path)
+        if ch is not None and ch.content is not None:
+            return ch.content
+        got = self._read_disk(path)
+        return None if got is None else got[0]
+
+    def original_text(self, path: str) -> str | None:
+        got = self._read_disk(path)
+        return None if got is None else got[0]
+
+    def encoding_of(self, path: str) -> Encoded | None:
+        got = self._read_disk(path)
+        return None if got is None else got[1]
+
+    def _read_disk(self, path: str) -> tuple[str, Encoded] | None:
+        if path not in self._cache:
+            self._cache[path] = self.workspace.read(path)
+        return self._cache[path]
+
+    def is_tracked(self, path: str) -> bool:
+        return self.workspace.is_tracked(path)
+
+    def is_ignored(self, path: str) -> bool:
+        return self.workspace.is_ignored(path)
+
+    @property
+    def is_git(self) -> bool:
+        return self.workspace.is_git
+
+    def report(self, problem: InputProblem) -> None:
+        """Record that an input file could not be processed (shown as one line, never a traceback)."""
+        self.problems.append(problem)
+
+    # -- discovery ----------------------------------------------------------------------------
+    def glob(self, *patterns: str) -> list[str]:
+        return [p for p in self.files() if any(fnmatch.fnmatch(p, pat) for pat in patterns)]
+
+    def _configured(self, entries: tuple[str, ...]) -> list[str]:
+        files = self.files()
+        out: list[str] = []
+        for entry in entries:
+            entry = entry.strip("/")
+            out.extend(p for p in files if p == entry or p.startswith(entry + "/") or fnmatch.fnmatch(p, entry))
+        return sorted(set(out))
+
+    @cached_property
+    def layout(self) -> Layout:
+        files = self.files()
+        lay = Layout()
+        lay.compose_files = self._configured(self.paths.compose) if self.paths.compose else [
+            p for p in files if COMPOSE_NAME.search(p)
+        ]
+        if self.paths.nginx:
+            lay.nginx_files = self._configured(self.paths.nginx)
+        else:
+            for p in files:
+                if NGINX_NAME.search(p) and not p.endswith((".yml", ".yaml")):
+                    text = self.read_text(p)
+                    if text is not None and NGINX_SNIFF.search(text):
+                        lay.nginx_files.append(p)
+        lay.python_files = [p for p in files if p.endswith(".py")]
+        lay.ts_files = [p for p in files if p.endswith((".ts", ".tsx", ".mts", ".cts"))]
+        lay.env_files = [p for p in files if ENV_NAME.search(p)]
+        if self.paths.backend:
+            lay.backend_roots = [b.strip("/") for b in self.paths.backend]
+        else:
+            lay.backend_roots = sorted({
+                posixpath.dirname(p) for p in files
+                if posixpath.basename(p) in ("pyproject.toml", "requirements.txt", "setup.py")
+                and any(q.startswith(_prefix(posixpath.dirname(p))) and q.endswith(".py") for q in lay.python_files)
+            })
+        if self.paths.frontend:
+            lay.frontend_roots = [f.strip("/") for f in self.paths.frontend]
+        else:
+            lay.frontend_roots = sorted({
+                posixpath.dirname(p) for p in files
+                if posixpath.basename(p) == "package.json"
+                and any(q.startswith(_prefix(posixpath.dirname(p))) for q in lay.ts_files)
+            })
+        return lay
+
+
+def _prefix(directory: str) -> str:
+    return "" if directory in ("", ".") else directory + "/"
+
+
+def is_template_env(path: str) -> bool:
+    """``.env.example`` / ``.env.sample`` / ``*.env.template``: placeholders by design."""
+    return bool(TEMPLATE_ENV.search(path))
+
+
+TEST_PATH = re.compile(
+    r"(^|/)(tests?|__tests__|spec|fixtures|testdata)/"
+    r"|(^|/)(conftest\.py|test_[^/]*\.py|[^/]*_test\.py|[^/]*\.(test|spec)\.[^/]*"
+    r"|(vitest|jest)\.setup\.[^/]*|setupTests\.[^/]*)$"
+)
+
+
+def is_test_path(path: str) -> bool:
+    """Test fixtures and test infrastructure (exempt from secret findings)."""
+    return bool(TEST_PATH.search(path))

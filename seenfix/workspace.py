@@ -1,0 +1,201 @@
+"""Reading the target's files: which files there are, their encoding, BOM and mode.
+
+In a git repository the files are the tracked ones plus the untracked ones that are not ignored
+(``git ls-files --cached --others --exclude-standard``); elsewhere every file below the root except
+well-known tool folders.  Symlinks are never followed out of the root.  Binary or undecodable files
+are skipped with a warning when a fixer asks for them.
+
+Git is asked through the ``git`` command directly (one ``ls-files`` call), not GitPython, so that
+``seenfix check`` starts instantly; GitPython is used where commits are built (``seenfix.gitops``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import stat
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Folders never read outside git (inside git, .gitignore decides).
+DEFAULT_EXCLUDED_DIRS = frozenset(
+    {".git", "node_modules", ".venv", "venv", "__pycache__", ".mypy_cache", ".pytest_cache",
+     ".ruff_cache", ".tox", "dist", "build", ".next", ".svelte-kit", "coverage"}
+)
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """How a file is stored, so that it can be written back the same way."""
+
+    encoding: str
+    bom: bytes
+    mode: int
+
+
+class Undecodable(Exception):
+    pass
+
+
+def decode(data: bytes) -> tuple[str, Encoded]:
+    """Decode file bytes, keeping the BOM and encoding.  Raises :class:`Undecodable`."""
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data[len(bom):].decode(enc), Encoded(enc, bom, 0o644)
+            except UnicodeDecodeError as exc:
+                raise Undecodable(f"not valid {enc}") from exc
+    if b"\0" in data[:8192]:
+        raise Undecodable("binary file")
+    try:
+        return data.decode("utf-8"), Encoded("utf-8", b"", 0o644)
+    except UnicodeDecodeError as exc:
+        raise Undecodable("not valid UTF-8") from exc
+
+
+def encode(text: str, how: Encoded) -> bytes:
+    return how.bom + text.encode(how.encoding)
+
+
+def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        ["git", "-C", str(root), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        check=check,
+    )
+
+
+class Workspace:
+    """The files of the target directory as they are on disk (read-only)."""
+
+    def __init__(self, root: Path, exclude: tuple[str, ...] = ()) -> None:
+        self.root = root.resolve()
+        self._real_root = os.path.realpath(self.root)
+        self.exclude = exclude
+        self.warnings: list[str] = []
+        self._ignored_cache: dict[str, bool] = {}
+        self.git_top: Path | None = self._find_git_top()
+        self._tracked: frozenset[str] = frozenset()
+        self.files: list[str] = self._list_files()
+
+    # -- git ----------------------------------------------------------------------------------
+    def _find_git_top(self) -> Path | None:
+        try:
+            proc = _git(self.root, "rev-parse", "--show-toplevel", check=False)
+        except OSError:
+            return None
+        if proc.returncode != 0:
+            return None
+        return Path(proc.stdout.decode().strip()).resolve()
+
+    @property
+    def is_git(self) -> bool:
+        return self.git_top is not None
+
+    def _list_files(self) -> list[str]:
+        if self.git_top is not None:
+            tracked = _git(self.root, "ls-files", "-z", "--cached").stdout.decode("utf-8", "surrogateescape")
+            others = _git(
+                self.root, "ls-files", "-z", "--others", "--exclude-standard"
+            ).stdout.decode("utf-8", "surrogateescape")
+            self._tracked = frozenset(p for p in tracked.split("\0") if p)
+            names = set(self._tracked) | {p for p in others.split("\0") if p}
+            candidates = sorted(names)
+        else:
+            candidates = []
+            for dirpath, dirnames, filenames in os.walk(self.root):
+                dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDED_DIRS)
+                rel = os.path.relpath(dirpath, self.root)
+                for name in filenames:
+                    candidates.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
+            candidates.sort()
+        out = []
+        for rel in candidates:
+            if self._excluded(rel):
+                continue
+            full = self.root / rel
+            if full.is_symlink():
+                target = os.path.realpath(full)
+                if not (target == self._real_root or target.startswith(self._real_root + os.sep)):
+                    self.warnings.append(f"{rel}: skipped, a symlink pointing outside the project")
+                # a symlink inside the root is read through its target, which is listed itself
+                continue
+            if not full.is_file():
+                continue  # deleted in the working tree, or a submodule
+            out.append(rel)
+        return out
+
+    def _excluded(self, rel: str) -> bool:
+        from fnmatch import fnmatch
+
+        return any(fnmatch(rel, pat) or rel.startswith(pat.rstrip("/") + "/") for pat in self.exclude)
+
+    def is_tracked(self, rel: str) -> bool:
+        return rel in self._tracked
+
+    def is_ignored(self, rel: str) -> bool:
+        if self.git_top is None:
+            return False
+        if rel not in self._ignored_cache:
+            proc = _git(self.root, "check-ignore", "-q", "--no-index", rel, check=False)
+            self._ignored_cache[rel] = proc.returncode == 0
+        return self._ignored_cache[rel]
+
+    def dirty_files(self) -> set[str]:
+        """Files (relative to the root) with uncommitted changes, or untracked and not ignored."""
+        if self.git_top is None:
+            return set()
+        proc = _git(self.root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+        out: set[str] = set()
+        entries = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+        i = 0
+        while i < len(entries):
+            entry = entries[i]
+            i += 1
+            if len(entry) < 4:
+                continue
+            status, path = entry[:2], entry[3:]
+            if status[0] in "RC":
+                i += 1  # the source path of a rename follows
+            full = (self.git_top / path).resolve()
+            try:
+                out.add(full.relative_to(self.root).as_posix())
+            except ValueError:
+                continue
+        return out
+
+    # -- reading ------------------------------------------------------------------------------
+    def inside(self, rel: str) -> bool:
+        full = os.path.realpath(self.root / rel)
+        return full.startswith(self._real_root + os.sep)
+
+    def read(self, rel: str) -> tuple[str, Encoded] | None:
+        """Text and encoding of a file, or ``None`` (with a warning) when it cannot be read as text."""
+        full = self.root / rel
+        if not self.inside(rel):
+            self.warnings.append(f"{rel}: skipped, resolves outside the project")
+            return None
+        try:
+            data = full.read_bytes()
+            mode = stat.S_IMODE(full.stat().st_mode)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self.warnings.append(f"{rel}: skipped, {exc.strerror}")
+            return None
+        try:
+            text, how = decode(data)
+        except Undecodable as exc:
+            self.warnings.append(f"{rel}: skipped, {exc}")
+            return None
+        return text, Encoded(how.encoding, how.bom, mode)
