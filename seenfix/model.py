@@ -238,6 +238,14 @@ class Fixer:
     def fix(self, project: Project) -> Iterable[FileChange]:
         return ()
 
+    def verify(self, path: str, before: str | None, after: str) -> str | None:
+        """Fixer-specific verification of one changed file (beyond "it still parses").
+
+        Return ``None`` when the new text is acceptable, else a one-line reason; the runner then drops
+        this fixer's changes and reports it (exit code 3).  ``before`` is ``None`` for a new file.
+        """
+        return None
+
 
 class FileFixer(Fixer):
     """A fixer that looks at files one at a time (the common case).
@@ -284,6 +292,19 @@ class FileFixer(Fixer):
             if new is not None and new != text:
                 out.append(FileChange(path, new))
         return out
+
+
+@dataclass(frozen=True)
+class Step:
+    """One fixer's contribution to a run, in the order the runner applied it.
+
+    ``changes`` hold whole new texts as they are right after this fixer ran (later fixers may change
+    the same file again in their own step).  One step becomes one commit on a fix branch.
+    """
+
+    info: FixerInfo
+    changes: tuple[FileChange, ...]
+    findings: tuple[Finding, ...]
 
 
 def _type_name(t: type | tuple[type, ...]) -> str:
