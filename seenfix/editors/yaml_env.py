@@ -88,7 +88,7 @@ def compose_nodes(text: str, path: str) -> Any:
 def scalar(node: Any) -> Scalar | None:
     from ruamel.yaml.nodes import ScalarNode
 
-    if not isinstance(node, ScalarNode) or not node.tag.endswith(":str"):
+    if not isinstance(node, ScalarNode) or not str(node.tag).endswith(":str"):
         return None
     return Scalar(str(node.value), node.style or "", node.start_mark.index, node.end_mark.index,
                   node.start_mark.line + 1)
@@ -105,7 +105,7 @@ def _pairs(node: Any) -> Iterator[tuple[Any, Any]]:
 def _key(node: Any) -> str | None:
     from ruamel.yaml.nodes import ScalarNode
 
-    return str(node.value) if isinstance(node, ScalarNode) and not node.tag.endswith("merge") else None
+    return str(node.value) if isinstance(node, ScalarNode) and not str(node.tag).endswith("merge") else None
 
 
 def env_blocks(root: Any) -> Iterator[tuple[str, Any]]:
@@ -155,12 +155,12 @@ def env_entries(text: str, path: str, root: Any | None = None) -> list[EnvEntry]
                                     sc.style))
             continue
         for k, v in _pairs(block):
-            key = _key(k)
+            name = _key(k)
             sc = scalar(v)
-            if key is None or sc is None:
+            if name is None or sc is None:
                 continue
             a, b = sc.inner
-            out.append(EnvEntry(owner, key, sc.value, sc.line, a, b, sc.editable, "map", sc.style))
+            out.append(EnvEntry(owner, name, sc.value, sc.line, a, b, sc.editable, "map", sc.style))
     return out
 
 
@@ -190,14 +190,14 @@ def all_scalars(root: Any) -> Iterator[tuple[str | None, Scalar]]:
 def interpolations(text: str, path: str, root: Any | None = None) -> list[Interpolation]:
     root = compose_nodes(text, path) if root is None else root
     out: list[Interpolation] = []
-    for key, sc in all_scalars(root):
+    for holder, sc in all_scalars(root):
         if "${" not in sc.value:
             continue
         a, b = sc.inner
         raw = text[a:b]
         for m in INTERPOLATION.finditer(raw):
             out.append(Interpolation(m.group("var"), m.group("op") or "", m.group("arg") or "",
-                                     sc.line + raw.count("\n", 0, m.start()), a + m.start(), a + m.end(), key,
+                                     sc.line + raw.count("\n", 0, m.start()), a + m.start(), a + m.end(), holder,
                                      sc.editable))
     return sorted(out, key=lambda i: i.start)
 
