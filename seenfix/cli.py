@@ -199,7 +199,10 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
     changed = result.changes
     if dry_run:
         diff = diffing.render(result)
-        click.echo(diffing.colorize(diff) if _use_color(color) else diff, nl=False)
+        if _use_color(color):
+            click.echo(diffing.colorize(diff), nl=False, color=True)
+        else:
+            click.echo(diff, nl=False, color=False)
     elif to_branch or pr:
         try:
             write(result, only_secret=True)
