@@ -29,7 +29,8 @@ from seenfix.secrets_policy import is_literal_value, is_signing_secret_name, nam
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
 
-_ENV_GET = {"os.getenv", "getenv", "os.environ.get", "environ.get"}
+_ENV_GET = {"os.getenv", "getenv", "os.environ.get", "environ.get", "os.environ.setdefault",
+            "environ.setdefault"}
 _ENV_DEFAULT_KW = {"env", "env.str", "config", "environ.Env.str"}
 
 
@@ -168,15 +169,55 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
 
         # NAME = "literal" -----------------------------------------------------------------------
         def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> Any:
-            if len(original.targets) != 1 or not isinstance(original.targets[0].target, cst.Name):
+            if len(original.targets) != 1:
                 return updated
-            name = original.targets[0].target.value
+            target = original.targets[0].target
+            fixable = has_os
+            if isinstance(target, cst.Name):
+                name = target.value
+            elif isinstance(target, cst.Attribute):  # app.secret_key = "..."
+                name = target.attr.value
+            elif isinstance(target, cst.Subscript) and len(target.slice) == 1 \
+                    and isinstance(target.slice[0].slice, cst.Index):  # app.config["SECRET_KEY"] = "..."
+                key = _string(target.slice[0].slice.value)
+                if key is None:
+                    return updated
+                name = key
+                fixable = has_os and _dotted(target.value) not in ("os.environ", "environ")
+            else:
+                return updated
             lit = _literal(original.value)
             if lit is None or not is_signing_secret_name(name) or lit == name:
                 return updated
-            self._add(name, name.upper(), lit, original.value, "assign", has_os)
+            var = env_name(name)
+            self._add(name, var, lit, original.value, "assign", fixable)
+            if fix and fixable:
+                return updated.with_changes(value=_required(var, _quote_of(original.value)))
+            return updated
+
+        # {"SECRET_KEY": "..."} and f(SECRET_KEY="...") ------------------------------------------
+        def leave_DictElement(self, original: cst.DictElement, updated: cst.DictElement) -> Any:
+            name = _string(original.key)
+            lit = _literal(original.value)
+            if name is None or lit is None or not is_signing_secret_name(name) or lit == name:
+                return updated
+            var = env_name(name)
+            self._add(name, var, lit, original.value, "dict", has_os)
             if fix and has_os:
-                return updated.with_changes(value=_required(name.upper(), _quote_of(original.value)))
+                return updated.with_changes(value=_required(var, _quote_of(original.value)))
+            return updated
+
+        def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> Any:
+            if original.keyword is None or original.keyword.value in ("default",):
+                return updated
+            name = original.keyword.value
+            lit = _literal(original.value)
+            if lit is None or not is_signing_secret_name(name) or lit == name:
+                return updated
+            var = env_name(name)
+            self._add(name, var, lit, original.value, "keyword", has_os)
+            if fix and has_os:
+                return updated.with_changes(value=_required(var, _quote_of(original.value)))
             return updated
 
         # X or "literal" -------------------------------------------------------------------------
