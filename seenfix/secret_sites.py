@@ -25,7 +25,8 @@ from seenfix.secrets_policy import generate_secret, is_exempt_path, is_literal_v
 MIN_MASKED_LEN = 6
 
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts")
-SPRING_CONFIG = re.compile(r"(^|/)application(-[^/]*)?\.ya?ml$")
+SPRING_CONFIG = re.compile(r"(^|/)application(-[^/]*)?\.(ya?ml|properties)$")
+_PROPERTY = re.compile(r"[ \t]*(?P<key>[A-Za-z0-9_.\-\[\]]+)[ \t]*[=:][ \t]*(?P<value>[^\r\n]*?)[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ def candidate_files(project: Project, kinds: Iterable[str]) -> list[str]:
                 or "env" in wanted and p in project.layout.env_files and is_tracked(project, p) \
                 or "python" in wanted and p.endswith(".py") \
                 or "js" in wanted and p.endswith(JS_SUFFIXES) \
-                or "yaml" in wanted and p.endswith((".yml", ".yaml")) and p not in project.layout.compose_files:
+                or "yaml" in wanted and p.endswith((".yml", ".yaml")) and p not in project.layout.compose_files \
+                or "properties" in wanted and p.endswith(".properties"):
             out.append(p)
     return out
 
@@ -120,10 +122,39 @@ def app_yaml_sites(path: str, text: str) -> list[Site]:
             name = ".".join(keys[-2:])
             if not is_signing_secret_name(name):
                 continue
-            var = "_".join(re.split(r"[^A-Za-z0-9]+", name)).upper()
+            var = _app_var(name)
             edit = (sc.start, sc.end, "${" + var + "}") if spring and sc.editable else None
             out.append(Site(path, sc.line, ".".join(keys), var, sc.value, "app-yaml", edit, "" if edit else None))
     return sorted(out, key=lambda s: s.line)
+
+
+def _app_var(name: str) -> str:
+    return "_".join(t for t in re.split(r"[^A-Za-z0-9]+", name) if t).upper()
+
+
+def properties_sites(path: str, text: str) -> list[Site]:
+    """``jwt.secret=...`` in Java properties files; fixable (``${JWT_SECRET}``) for Spring's."""
+    out: list[Site] = []
+    spring = bool(SPRING_CONFIG.search(path))
+    offset = 0
+    continued = False
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        start, offset = offset, offset + len(line)
+        body = line.rstrip("\r\n")
+        was_continued, continued = continued, body.endswith("\\")
+        if was_continued or body.lstrip().startswith(("#", "!")):
+            continue
+        m = _PROPERTY.fullmatch(body)
+        if m is None or continued:
+            continue
+        name, value = m["key"], m["value"]
+        short = ".".join(name.split(".")[-2:])
+        if not is_literal_value(value) or "${" in value or not is_signing_secret_name(short):
+            continue
+        var = _app_var(short)
+        edit = (start + m.start("value"), start + m.end("value"), "${" + var + "}") if spring else None
+        out.append(Site(path, number, name, var, value, "properties", edit, "" if edit else None))
+    return out
 
 
 def file_changes(project: Project, sites: list[Site]) -> list[FileChange]:

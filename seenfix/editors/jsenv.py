@@ -140,9 +140,49 @@ def _ends_expression(tokens: list[Token], j: int) -> bool:
         "+", "-", "*", "/", ".", "?.", "?", ":", "||", "??", "&&", "(", "[")
 
 
+def _env_bindings(tokens: list[Token]) -> dict[str, str]:
+    """``{"s": "JWT_SECRET"}`` for ``const s = process.env.JWT_SECRET...``."""
+    out: dict[str, str] = {}
+    for i in range(len(tokens) - 3):
+        if tokens[i].text in ("const", "let", "var") and tokens[i + 1].kind == "ident" and tokens[i + 2].text == "=":
+            got = _env_access(tokens, i + 3)
+            if got is not None:
+                out[tokens[i + 1].text] = got[0]
+    return out
+
+
+def _ternary_var(tokens: list[Token], i: int, bound: dict[str, str]) -> str | None:
+    """The signing variable a ``cond ? x : 'lit'`` alternate at ``i`` falls back for, else ``None``."""
+    depth = 0
+    question = None
+    j = i - 2
+    while j >= 0:
+        t = tokens[j].text
+        if t in (")", "]", "}"):
+            depth += 1
+        elif t in ("(", "[", "{"):
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and t in (";", ",", "=", "return", "=>"):
+            break
+        elif depth == 0 and t == "?" and question is None:
+            question = j
+        j -= 1
+    if question is None:
+        return None
+    for k in range(j + 1, i - 1):
+        got = _env_access(tokens, k)
+        var = got[0] if got is not None else bound.get(tokens[k].text) if tokens[k].kind == "ident" else None
+        if var and is_signing_secret_name(var):
+            return var
+    return None
+
+
 def find_secrets(text: str) -> list[JsSecret]:
     tokens = tokenize(text)
     starts = line_starts(text)
+    bound = _env_bindings(tokens)
     out: list[JsSecret] = []
     for i, tok in enumerate(tokens):
         got = _env_access(tokens, i)
@@ -163,6 +203,13 @@ def find_secrets(text: str) -> list[JsSecret]:
         if value is None or not is_literal_value(value):
             continue
         prev, name_tok = tokens[i - 1], tokens[i - 2]
+        if prev.text == ":":
+            tvar = _ternary_var(tokens, i, bound)
+            if tvar is not None:
+                throw = _throwing_read(tvar, tok.text[0]).partition(" || ")[2]
+                out.append(JsSecret(tvar, tvar, value, offset_to_line(starts, tok.start), tok.start, tok.end,
+                                    throw if _ends_expression(tokens, i + 1) else None))
+                continue
         is_decl = prev.text == "=" and name_tok.kind == "ident" and i >= 3 and tokens[i - 3].text in (
             "const", "let", "var")
         is_prop = prev.text == ":" and name_tok.kind in ("ident", "string") and i >= 3 and tokens[i - 3].text in (

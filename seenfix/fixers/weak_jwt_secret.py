@@ -15,6 +15,7 @@ from seenfix.secret_sites import (
     env_dir_for,
     env_path,
     file_changes,
+    properties_sites,
 )
 from seenfix.secrets_policy import committed_severity, is_literal_value, is_signing_secret_name, mask
 
@@ -25,9 +26,11 @@ class WeakJwtSecret(Fixer):
     Finds a literal committed as a JWT, session or application signing secret, in every form real
     projects use: compose `environment` maps and lists, compose `${VAR:-default}` defaults, tracked
     `.env` and other env files, pydantic settings fields (`jwt_secret: str = "..."`, `Field("...")`,
-    `SecretStr("...")`), `os.getenv` / `os.environ.get` defaults and `or` fallbacks, django-environ
-    `env("X", default="...")`, JS/TS `process.env.X || '...'` / `?? '...'` and `const sessionSecret =
-    '...'`, and application YAML (`jwt: secret: ...`). Detection is structural: a name that denotes a
+    `SecretStr("...")`), `os.getenv` / `os.environ.get` / `setdefault` defaults and `or` fallbacks, django-environ and
+    decouple `env("X", default="...")`, Flask/Django `app.config["SECRET_KEY"] = "..."`, dict entries
+    and keyword arguments, JS/TS `process.env.X || '...'` / `?? '...'`, unguarded ternaries and
+    `const sessionSecret = '...'`, and application config (`jwt: secret: ...` in YAML,
+    `jwt.secret=...` in `.properties`). Detection is structural: a name that denotes a
     signing secret's value, an assignment or default form, and a non-empty literal. Templates
     (`.env.example`), test fixtures (`tests/`, `conftest.py`, `*.test.ts`...), commented-out lines,
     `${VAR:?msg}`, `${VAR}`, `*_FILE` readers and runtime-random defaults are not findings.
@@ -62,8 +65,8 @@ class WeakJwtSecret(Fixer):
     kept, so a re-run never rotates it. A tracked env file is untracked (`git rm --cached`) and ignored,
     and its signing secrets are regenerated. Existing tokens signed with the old secret stop being
     valid, which is the point. The generated value is never printed; `seenfix secret` prints a fresh
-    one for a vault or CI store. Application YAML other than Spring's `application*.yml` is reported
-    only.
+    one for a vault or CI store. Application config other than Spring's `application*.yml` /
+    `application*.properties` (fixed to `${VAR}`) is reported only.
 
     ## Options
     - `secret_bytes` (integer, default 48): random bytes in a generated secret (at least 32).
@@ -92,7 +95,7 @@ class WeakJwtSecret(Fixer):
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
 
         out: list[Site] = []
-        for path in candidate_files(project, ("compose", "env", "python", "js", "yaml")):
+        for path in candidate_files(project, ("compose", "env", "python", "js", "yaml", "properties")):
             text = project.read_text(path)
             if text is None:
                 continue
@@ -119,6 +122,8 @@ class WeakJwtSecret(Fixer):
                                         env_dir_for(project, path)))
                 elif path.endswith((".yml", ".yaml")):
                     out.extend(app_yaml_sites(path, text))
+                elif path.endswith(".properties"):
+                    out.extend(properties_sites(path, text))
                 else:
                     for j in jsenv.find_secrets(text):
                         edit = (j.start, j.end, j.replacement) if j.replacement is not None else None
