@@ -497,7 +497,18 @@ class Quoted(str):
 
 
 class Raw(str):
-    """Text written as is (an alias ``*name``, or a value with a tag)."""
+    """Text written as is (a value with a tag, for example)."""
+
+
+class Alias(Raw):
+    """An alias ``*name`` to an anchored node whose (plain) data is ``value``."""
+
+    value: Any
+
+    def __new__(cls, name: str, value: Any) -> Alias:
+        obj = str.__new__(cls, "*" + name)
+        obj.value = value
+        return obj
 
 
 def format_scalar(value: Any, quote: str = '"') -> str:
@@ -670,6 +681,8 @@ def _ensure_in_empty(doc: Document, parent: Any, key: Key, wanted: Mapping[str, 
 
 
 def _plain_value(v: Any) -> Any:
+    if isinstance(v, Alias):
+        return _plain_value(v.value)
     if isinstance(v, Mapping):
         return {str(k): _plain_value(x) for k, x in v.items()}
     if isinstance(v, list):
@@ -677,6 +690,66 @@ def _plain_value(v: Any) -> Any:
     if isinstance(v, (Quoted, Raw)):
         return str(v)
     return v
+
+
+def replace_scalar(doc: Document, container: Any, key: Key, value: Any) -> Plan:
+    """Plan replacing the scalar ``container[key]`` (mapping key or sequence index) by ``value``,
+    written in the old value's quote style when it had one (plain when it can be)."""
+    start, end = scalar_span(doc, container, key)
+    old = doc.text[start:end]
+    if old[:1] in ("|", ">"):
+        raise ValueError("block scalars are not replaced")
+    quote = old[0] if old[:1] in ("'", '"') else quote_char(doc.text)
+    text = format_scalar(Quoted(value) if old[:1] in ("'", '"') and isinstance(value, str) else value, quote)
+    plan = Plan([Edit(start, end, text)], [Change(container, key, _plain_value(value))])
+    return plan
+
+
+def append_items(doc: Document, parent: Any, key: Key, items: Sequence[Any]) -> Plan:
+    """Plan appending ``items`` to the sequence ``parent[key]`` (block or flow, not empty)."""
+    seq = parent[key]
+    plan = Plan()
+    if not isinstance(seq, list) or not seq or not items:
+        return plan
+    quote = quote_char(doc.text)
+    for item in items:
+        plan.changes.append(Change(seq, None, _plain_value(item)))
+    if is_flow(seq):
+        start = doc.offset(*_node_start(seq))
+        close = flow_end(doc.text, start)
+        ins = len(doc.text[:close].rstrip(" \t\r\n"))
+        plan.edits.append(Edit(ins, ins, "".join(", " + format_scalar(i, quote) for i in items)))
+        return plan
+    chain = doc.chain(seq)
+    if not chain:
+        return Plan()
+    line, col = item_position(seq, len(seq) - 1)
+    prefix = doc.line(line)[:col]
+    if prefix.strip() != "-":  # the last item does not start its own line: copy the first dash's
+        line, col = item_position(seq, 0)
+        prefix = doc.line(line)[:col]
+        if prefix.strip() != "-":
+            return Plan()
+    last = last_owned_line(doc, chain)
+    at = doc.line_end(last)
+    plan.edits.append(Edit(at, at, "".join(doc.newline + prefix + format_scalar(i, quote) for i in items)))
+    return plan
+
+
+def insert_root_key(doc: Document, before: Key, key: str, value: Mapping[str, Any], anchor: str | None,
+                    unit: int) -> Plan:
+    """Plan a new top-level block ``key: &anchor`` + ``value`` just above the top-level key ``before``
+    (above the comment lines attached to it), followed by a blank line."""
+    root = doc.data
+    line, col = key_position(root, before)
+    while line > 0 and doc.line(line - 1).strip().startswith("#") and not _is_document_marker(doc.line(line - 1)):
+        line -= 1
+    quote = quote_char(doc.text)
+    head = " " * col + key + ":" + (f" &{anchor}" if anchor else "")
+    lines = [head] + render_block(value, col + unit, unit, doc.newline, quote)
+    at = doc.starts[line]
+    text = "".join(ln + doc.newline for ln in lines) + doc.newline
+    return Plan([Edit(at, at, text)], [Change(root, key, _plain_value(value))])
 
 
 # -- plain data, for verification ---------------------------------------------------------------
