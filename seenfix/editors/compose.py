@@ -361,12 +361,13 @@ class ComposeFixer(FileFixer):
             found.append((svc, message if ok else message + " (shared through an anchor: fix by hand)", ok))
         return found, combined.plan
 
-    def compose_findings(self, path: str, text: str, project: Project) -> list[Finding]:
+    def compose_findings(self, path: str, text: str, project: Project | None) -> list[Finding]:
         doc = Y.load(text, path)
         found, _plan = self.plan_file(doc, project)
         return [self.finding(path, svc.line + 1, msg, fixable=ok, column=svc.col + 1) for svc, msg, ok in found]
 
-    def compose_fix(self, path: str, text: str, project: Project) -> str | None:
+    def compose_fix(self, path: str, text: str, project: Project | None) -> str | None:
+        """The fixed text (None when nothing changes); ``project`` only helps recognise builds."""
         doc = Y.load(text, path)
         _found, plan = self.plan_file(doc, project)
         if not plan.edits:
