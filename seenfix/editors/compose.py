@@ -310,7 +310,8 @@ def dragonfly_flags(doc: Y.Document, svc: Y.Service, mem: str, cpus: str,
         return None
     flags = {"maxmemory": have["maxmemory"] if maxmem == maxmem0 else format_mib(maxmem, "mb"),
              "proactor_threads": str(threads)}
-    plan = set_command_flags(doc, svc, flags, DRAGONFLY_DEFAULT_COMMAND)
+    changed = {k: v for k, v in flags.items() if have.get(k) != v}
+    plan = set_command_flags(doc, svc, changed, DRAGONFLY_DEFAULT_COMMAND) if changed else Y.Plan()
     if plan is None:
         return None
     cpus_out = cpus if explicit or float(threads) <= (parse_cpus(cpus) or 1.0) else f"{threads}.0"
@@ -319,7 +320,9 @@ def dragonfly_flags(doc: Y.Document, svc: Y.Service, mem: str, cpus: str,
     return mem_out, cpus_out, plan, note
 
 
-def _round_up(n: int, step: int = 64 * MIB) -> int:
+def _round_up(n: int) -> int:
+    """Up to a whole 256 MiB below 1 GiB, to a whole GiB above: limits people can read."""
+    step = 256 * MIB if n <= 1024 * MIB else 1024 * MIB
     return -(-n // step) * step
 
 
@@ -346,19 +349,55 @@ class ComposeFixer(FileFixer):
     def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> tuple[Y.Plan, str] | None:
         raise NotImplementedError
 
+    def begin_file(self, doc: Y.Document, project: Project | None) -> Y.Plan:
+        """A file-level part of the plan made before the services' (e.g. a shared ``x-`` block)."""
+        return Y.Plan()
+
     def plan_file(self, doc: Y.Document, project: Project | None) -> tuple[list[tuple[Y.Service, str, bool]], Y.Plan]:
-        """Findings as (service, message, fixable) and the combined plan for one file."""
-        combined = Combined()
-        found: list[tuple[Y.Service, str, bool]] = []
+        """Findings as (service, message, fixable) and the combined plan for one file.
+
+        A change to a node that several services share (an alias, or a mapping pulled in through
+        ``<<:``) is made only when every service sharing it asks for exactly that change; otherwise
+        those services are reported as "fix by hand" and left unchanged.
+        """
+        head = self.begin_file(doc, project)
+        plans: dict[str, tuple[Y.Service, Y.Plan, str]] = {}
         for svc in Y.services(doc):
             if svc.node is not None and not isinstance(svc.node, Mapping):
                 continue
             planned = self.plan_service(doc, svc, self.kind(svc, doc.path, project))
-            if planned is None:
-                continue
-            plan, message = planned
-            ok = bool(plan.edits) and combined.add(plan)
-            found.append((svc, message if ok else message + " (shared through an anchor: fix by hand)", ok))
+            if planned is not None:
+                plans[svc.name] = (svc, planned[0], planned[1])
+        by_value, by_merge = _reach(doc)
+        refused = {name for name, (_s, plan, _m) in plans.items() if not plan.edits}
+
+        def safe(name: str, ch: Y.Change) -> bool:
+            for other in by_value.get(id(ch.container), set()) - {name}:
+                if other in refused or other not in plans or not _has_change(plans[other][1], ch):
+                    return False
+            for other, holder in by_merge.get(id(ch.container), []):
+                if other == name or ch.key in Y.own_keys(holder):
+                    continue
+                if other in refused or other not in plans or not any(
+                        c.container is holder and c.key == ch.key for c in plans[other][1].changes):
+                    return False
+            return True
+
+        changed = True
+        while changed:
+            changed = False
+            for name, (_svc, plan, _msg) in plans.items():
+                if name not in refused and not all(safe(name, ch) for ch in plan.changes):
+                    refused.add(name)
+                    changed = True
+        combined = Combined()
+        combined.add(head)
+        found: list[tuple[Y.Service, str, bool]] = []
+        for name, (svc, plan, message) in plans.items():
+            ok = name not in refused and combined.add(plan)
+            found.append((svc, message if ok else message + " (shared through an anchor: fix it by hand)", ok))
+        if not any(ok for _s, _m, ok in found):
+            return found, Y.Plan()
         return found, combined.plan
 
     def compose_findings(self, path: str, text: str, project: Project | None) -> list[Finding]:
@@ -386,3 +425,30 @@ class ComposeFixer(FileFixer):
         if cached is not None and cached[0].text == before:
             return verify_plan(cached[0], cached[1], after)
         return verify_additions(path, before, after, self.intended, self.top_level)
+
+
+def _has_change(plan: Y.Plan, ch: Y.Change) -> bool:
+    return any(c.container is ch.container and c.key == ch.key and c.value == ch.value for c in plan.changes)
+
+
+def _reach(doc: Y.Document) -> tuple[dict[int, set[str]], dict[int, list[tuple[str, Any]]]]:
+    """Which services see each collection node: as part of their data (``by_value``: the node itself,
+    through an alias or a merged value) or as a ``<<:`` merge source of one of their mappings
+    (``by_merge``: a new key there would show up in that mapping unless it has its own)."""
+    by_value: dict[int, set[str]] = {}
+    by_merge: dict[int, list[tuple[str, Any]]] = {}
+    for svc in Y.services(doc):
+        stack, seen = [svc.node], set()
+        while stack:
+            node = stack.pop()
+            if not isinstance(node, (dict, list)) or id(node) in seen:
+                continue
+            seen.add(id(node))
+            by_value.setdefault(id(node), set()).add(svc.name)
+            stack.extend(node.values() if isinstance(node, dict) else node)
+            sources = Y.merge_sources(node)
+            while sources:
+                src = sources.pop()
+                by_merge.setdefault(id(src), []).append((svc.name, node))
+                sources.extend(Y.merge_sources(src))
+    return by_value, by_merge

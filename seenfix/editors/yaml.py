@@ -128,6 +128,14 @@ def _own_items(node: Any) -> list[tuple[Key, Any]]:
     return []
 
 
+def merge_sources(node: Any) -> list[Any]:
+    """The mappings a loaded mapping pulls in through ``<<:`` (ruamel 0.18 and 0.19 forms)."""
+    out = []
+    for item in getattr(node, "merge", None) or []:
+        out.append(item[1] if isinstance(item, tuple) else item)
+    return out
+
+
 def own_keys(node: Any) -> list[Key]:
     """Keys written in a mapping itself, in order (merged keys left out)."""
     return [k for k, _ in _own_items(node)]
@@ -222,10 +230,23 @@ def item_position(seq: Any, index: int) -> tuple[int, int]:
     return int(line), int(col)
 
 
-def is_flow(node: Any) -> bool:
-    """Whether a loaded mapping/sequence is written in flow style (``{...}`` / ``[...]``)."""
+def is_flow(node: Any, doc: Document | None = None) -> bool:
+    """Whether a loaded mapping/sequence is written in flow style (``{...}`` / ``[...]``).
+
+    ruamel.yaml does not mark an empty ``{}``/``[]`` as flow style: pass ``doc`` to look at the text.
+    """
     fa = getattr(node, "fa", None)
-    return bool(fa is not None and fa.flow_style())
+    if fa is not None and fa.flow_style():
+        return True
+    if doc is not None and isinstance(node, (dict, list)) and not node and hasattr(node, "lc"):
+        i = doc.offset(*_node_start(node))
+        while i < len(doc.text) and doc.text[i] in "&!":  # anchor or tag first
+            while i < len(doc.text) and doc.text[i] not in " \t\r\n":
+                i += 1
+            while i < len(doc.text) and doc.text[i] in " \t":
+                i += 1
+        return doc.text[i:i + 1] in ("{", "[")
+    return False
 
 
 _NULL_TOKEN = re.compile(r"\s*(~|null|Null|NULL)(?=\s*(#.*)?$)")
@@ -529,7 +550,7 @@ def format_scalar(value: Any, quote: str = '"') -> str:
     return s
 
 
-_PLAIN_OK = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./=@+-]*$")
+_PLAIN_OK = re.compile(r"^[A-Za-z0-9_./$]([A-Za-z0-9_./=@+$ -]*[A-Za-z0-9_./=@+$-])?$")
 _RESOLVES = re.compile(
     r"^(~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?(\d[\d_]*)?\.?\d*([eE][-+]?\d+)?"
     r"|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN))$"
@@ -627,7 +648,7 @@ def ensure_keys(doc: Document, parent: Any, key: Key, wanted: Mapping[str, Any],
         return plan
     for k, v in missing.items():
         plan.changes.append(Change(node, k, _plain_value(v)))
-    if is_flow(node):
+    if is_flow(node, doc):
         start = doc.offset(*_node_start(node))
         close = flow_end(doc.text, start)
         inside = doc.text[start:close]
@@ -714,7 +735,7 @@ def append_items(doc: Document, parent: Any, key: Key, items: Sequence[Any]) -> 
     quote = quote_char(doc.text)
     for item in items:
         plan.changes.append(Change(seq, None, _plain_value(item)))
-    if is_flow(seq):
+    if is_flow(seq, doc):
         start = doc.offset(*_node_start(seq))
         close = flow_end(doc.text, start)
         ins = len(doc.text[:close].rstrip(" \t\r\n"))
@@ -749,6 +770,8 @@ def insert_root_key(doc: Document, before: Key, key: str, value: Mapping[str, An
     lines = [head] + render_block(value, col + unit, unit, doc.newline, quote)
     at = doc.starts[line]
     text = "".join(ln + doc.newline for ln in lines) + doc.newline
+    if line > 0 and doc.line(line - 1).strip() and not _is_document_marker(doc.line(line - 1)):
+        text = doc.newline + text  # keep top-level blocks apart, as the file does
     return Plan([Edit(at, at, text)], [Change(root, key, _plain_value(value))])
 
 

@@ -145,6 +145,10 @@ class MissingResourceLimits(C.ComposeFixer):
         limits = _get(node, "deploy", "resources", "limits")
         has_mem = "mem_limit" in node or "memory" in limits
         has_cpu = any(k in node for k in OLD_STYLE[1:]) or "cpus" in limits
+        version = Y.compose_version(doc)
+        legacy = version is not None and version[0] == 2
+        if legacy and version is not None and version < (2, 2) and has_mem:
+            has_cpu = True  # `cpus` exists from format 2.2 on
         if has_mem and has_cpu:
             return None
         cfg: Mapping[str, Any] = self.config.get("services", {}).get(svc.name, {})
@@ -154,8 +158,6 @@ class MissingResourceLimits(C.ComposeFixer):
         plan, notes = Y.Plan(), []
         wanted: dict[str, Any] = {}
         fresh = not has_mem and not has_cpu
-        version = Y.compose_version(doc)
-        legacy = version is not None and version[0] == 2
         if kind == "dragonfly" and fresh:
             flags = C.dragonfly_flags(doc, svc, mem, cpus, explicit="memory" in cfg or "cpus" in cfg)
             if flags is None:
