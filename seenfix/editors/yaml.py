@@ -760,11 +760,14 @@ def append_items(doc: Document, parent: Any, key: Key, items: Sequence[Any]) -> 
 def insert_root_key(doc: Document, before: Key, key: str, value: Mapping[str, Any], anchor: str | None,
                     unit: int) -> Plan:
     """Plan a new top-level block ``key: &anchor`` + ``value`` just above the top-level key ``before``
-    (above the comment lines attached to it), followed by a blank line."""
+    (above the comment lines attached to it, unless they head the file), followed by a blank line."""
     root = doc.data
-    line, col = key_position(root, before)
-    while line > 0 and doc.line(line - 1).strip().startswith("#") and not _is_document_marker(doc.line(line - 1)):
+    key_line, col = key_position(root, before)
+    line = key_line
+    while line > 0 and doc.line(line - 1).strip().startswith("#"):
         line -= 1
+    if line == 0 or _is_document_marker(doc.line(line - 1)):
+        line = key_line  # a comment heading the file stays at its top
     quote = quote_char(doc.text)
     head = " " * col + key + ":" + (f" &{anchor}" if anchor else "")
     lines = [head] + render_block(value, col + unit, unit, doc.newline, quote)
