@@ -65,7 +65,7 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("redis", re.compile(r"redis|valkey|keydb|memcached")),
     ("database", re.compile(r"mysql|mariadb|mongo|elasticsearch|opensearch|cassandra|clickhouse|"
                             r"rabbitmq|kafka|zookeeper|influxdb|neo4j|mssql")),
-    ("proxy", re.compile(r"(^|/)(nginx|openresty|caddy|traefik|haproxy|envoy|httpd)([:/-]|$)")),
+    ("proxy", re.compile(r"(^|/)(nginx|openresty|caddy|traefik|haproxy|envoy|httpd)(-unprivileged)?$")),
     ("app", re.compile(r"(^|/)(python|node|bun|deno|denoland/deno|golang|openjdk|eclipse-temurin|"
                        r"amazoncorretto|ruby|php|dotnet|mcr\.microsoft\.com/dotnet)")),
 )
