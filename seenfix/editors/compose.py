@@ -12,6 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from seenfix.editors import yaml as Y
@@ -315,7 +316,7 @@ def dragonfly_flags(doc: Y.Document, svc: Y.Service, mem: str, cpus: str,
     if plan is None:
         return None
     cpus_out = cpus if explicit or float(threads) <= (parse_cpus(cpus) or 1.0) else f"{threads}.0"
-    note = f"Dragonfly gets --maxmemory={flags['maxmemory']} --proactor_threads={threads}"
+    note = f"run Dragonfly with --maxmemory={flags['maxmemory']} --proactor_threads={threads}"
     mem_out = mem if parse_bytes(mem) == limit else format_mib(limit)
     return mem_out, cpus_out, plan, note
 
@@ -327,6 +328,24 @@ def _round_up(n: int) -> int:
 
 
 # -- the base of compose fixers ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Planned:
+    """One service's plan, the problem it fixes (``message``) and, when it says more than the
+    fixer's default, the remedy (``fix_title``)."""
+
+    plan: Y.Plan
+    message: str
+    fix_title: str | None = None
+
+
+@dataclass(frozen=True)
+class ServiceFinding:
+    service: Y.Service
+    message: str
+    fixable: bool
+    fix_title: str | None = None
+
 
 class ComposeFixer(FileFixer):
     """A fixer that adds keys to compose services, planned per service (or per file) on the surgical
@@ -346,28 +365,28 @@ class ComposeFixer(FileFixer):
     def kind(self, svc: Y.Service, path: str, project: Project | None) -> str:
         return "unknown"
 
-    def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> tuple[Y.Plan, str] | None:
+    def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> Planned | None:
         raise NotImplementedError
 
     def begin_file(self, doc: Y.Document, project: Project | None) -> Y.Plan:
         """A file-level part of the plan made before the services' (e.g. a shared ``x-`` block)."""
         return Y.Plan()
 
-    def plan_file(self, doc: Y.Document, project: Project | None) -> tuple[list[tuple[Y.Service, str, bool]], Y.Plan]:
-        """Findings as (service, message, fixable) and the combined plan for one file.
+    def plan_file(self, doc: Y.Document, project: Project | None) -> tuple[list[ServiceFinding], Y.Plan]:
+        """The findings and the combined plan for one file.
 
         A change to a node that several services share (an alias, or a mapping pulled in through
         ``<<:``) is made only when every service sharing it asks for exactly that change; otherwise
         those services are reported as "fix by hand" and left unchanged.
         """
         head = self.begin_file(doc, project)
-        plans: dict[str, tuple[Y.Service, Y.Plan, str]] = {}
+        plans: dict[str, tuple[Y.Service, Y.Plan, Planned]] = {}
         for svc in Y.services(doc):
             if svc.node is not None and not isinstance(svc.node, Mapping):
                 continue
             planned = self.plan_service(doc, svc, self.kind(svc, doc.path, project))
             if planned is not None:
-                plans[svc.name] = (svc, planned[0], planned[1])
+                plans[svc.name] = (svc, planned.plan, planned)
         by_value, by_merge = _reach(doc)
         refused = {name for name, (_s, plan, _m) in plans.items() if not plan.edits}
 
@@ -392,18 +411,20 @@ class ComposeFixer(FileFixer):
                     changed = True
         combined = Combined()
         combined.add(head)
-        found: list[tuple[Y.Service, str, bool]] = []
-        for name, (svc, plan, message) in plans.items():
+        found: list[ServiceFinding] = []
+        for name, (svc, plan, planned) in plans.items():
             ok = name not in refused and combined.add(plan)
-            found.append((svc, message if ok else message + " (shared through an anchor: fix it by hand)", ok))
-        if not any(ok for _s, _m, ok in found):
+            message = planned.message if ok else planned.message + " (shared through an anchor: fix it by hand)"
+            found.append(ServiceFinding(svc, message, ok, planned.fix_title))
+        if not any(f.fixable for f in found):
             return found, Y.Plan()
         return found, combined.plan
 
     def compose_findings(self, path: str, text: str, project: Project | None) -> list[Finding]:
         doc = Y.load(text, path)
         found, _plan = self.plan_file(doc, project)
-        return [self.finding(path, svc.line + 1, msg, fixable=ok, column=svc.col + 1) for svc, msg, ok in found]
+        return [self.finding(path, f.service.line + 1, f.message, fixable=f.fixable, column=f.service.col + 1,
+                             fix_title=f.fix_title) for f in found]
 
     def compose_fix(self, path: str, text: str, project: Project | None) -> str | None:
         """The fixed text (None when nothing changes); ``project`` only helps recognise builds."""

@@ -115,7 +115,7 @@ class MissingLogRotation(C.ComposeFixer):
             "max-size": Y.Quoted(str(self.config["max_size"])),
             "max-file": Y.Quoted(str(self.config["max_file"]))}}
 
-    def plan_file(self, doc: Y.Document, project: Project | None) -> tuple[list[tuple[Y.Service, str, bool]], Y.Plan]:
+    def plan_file(self, doc: Y.Document, project: Project | None) -> tuple[list[C.ServiceFinding], Y.Plan]:
         todo = [s for s in Y.services(doc)
                 if s.node is None or (isinstance(s.node, Mapping) and "logging" not in s.node)]
         block = self.logging_block()
@@ -131,12 +131,14 @@ class MissingLogRotation(C.ComposeFixer):
                 plan.extend(Y.insert_root_key(doc, "services", key, block, anchor, Y.indent_unit(doc.text)))
             value = Y.Alias(anchor, _plainify(block))
         found = []
+        combined = C.Combined()
+        combined.add(plan)
         for svc in todo:
             sub = Y.ensure_keys(doc, svc.parent, svc.name, {"logging": value})
-            plan.extend(sub)
-            found.append((svc, f"service `{svc.name}` has no log rotation (Docker's default json-file "
-                               "driver keeps every line forever)", bool(sub.edits)))
-        return found, plan
+            ok = bool(sub.edits) and combined.add(sub)
+            found.append(C.ServiceFinding(svc, f"service `{svc.name}` has no log rotation (Docker's default "
+                                               "json-file driver never rotates)", ok))
+        return found, combined.plan if any(f.fixable for f in found) else Y.Plan()
 
     def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
         return self.compose_findings(path, text, project)

@@ -140,7 +140,7 @@ class MissingResourceLimits(C.ComposeFixer):
                     problems.append((f"services.{name}.{key}", "expected a positive number of CPUs"))
         return problems
 
-    def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> tuple[Y.Plan, str] | None:
+    def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> C.Planned | None:
         node: Mapping[str, Any] = svc.node if isinstance(svc.node, Mapping) else {}
         limits = _get(node, "deploy", "resources", "limits")
         has_mem = "mem_limit" in node or "memory" in limits
@@ -189,7 +189,8 @@ class MissingResourceLimits(C.ComposeFixer):
         plan.extend(Y.ensure_keys(doc, svc.parent, svc.name, _order(wanted)))
         what = "no memory or CPU limit" if fresh else ("no CPU limit" if has_mem else "no memory limit")
         tune = " (unknown image: tune me)" if kind == "unknown" and not cfg else ""
-        return plan, f"service `{svc.name}` has {what}{tune}" + "".join(f"; {n}" for n in notes if n)
+        title = "; ".join([self.fix_title, *notes]) if notes else None
+        return C.Planned(plan, f"service `{svc.name}` has {what}{tune}", title)
 
     def kind(self, svc: Y.Service, path: str, project: Project | None) -> str:
         return C.service_kind(svc.node, path, project)
