@@ -15,7 +15,12 @@ Public API (stable; ``seenfix.editors.yaml_env`` and the compose fixers build on
 - :meth:`Document.offset` turns (line, col) into a text offset; :func:`scalar_span` gives the
   ``(start, end)`` offsets of a scalar value (plain, quoted or block) so it can be replaced.
 - :func:`ensure_keys` plans the edits that add missing keys (recursively) to a mapping, block or
-  flow style, and records the intended data change as :class:`Change` values.
+  flow style, and records the intended data change as :class:`Change` values;
+  :func:`replace_scalar` replaces one scalar in its own quote style, :func:`append_items` appends to
+  a block or flow sequence, :func:`insert_root_key` adds a top-level (``x-``) block above a key.
+  A :class:`Plan` collects :class:`Edit` and :class:`Change` values; ``plan.apply(text)`` applies them.
+- :meth:`Document.chain` says where a node is written (its defining occurrence when shared through an
+  anchor), :func:`own_keys` and :func:`merge_sources` separate a mapping's own keys from ``<<:`` ones.
 - :func:`to_plain` turns loaded data into plain Python (merge keys resolved, tags dropped, aliases kept
   shared), :func:`apply_changes` applies :class:`Change` values to such plain data, so that a fixer can
   compare "original plus exactly the intended keys" with the re-loaded output.
