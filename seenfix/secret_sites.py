@@ -18,11 +18,17 @@ from seenfix.editors import dotenv
 from seenfix.editors.text import apply_edits, ensure_lines
 from seenfix.model import FileChange, InputError
 from seenfix.project import Project
-from seenfix.secrets_policy import generate_secret, is_exempt_path, is_literal_value, is_signing_secret_name
+from seenfix.secrets_policy import (
+    generate_secret,
+    is_exempt_path,
+    is_literal_value,
+    is_signing_secret_name,
+    name_tokens,
+)
 
-#: Moved values shorter than this are not added to ``secret_values`` (masking a 4-letter word such
-#: as ``seen`` everywhere would garble every message); generated values are always masked.
-MIN_MASKED_LEN = 6
+#: Every generated or moved value goes into ``secret_values`` (masked in every output), however short:
+#: a moved password such as ``seen`` must not appear in a dry-run diff either.
+MIN_MASKED_LEN = 1
 
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts")
 SPRING_CONFIG = re.compile(r"(^|/)application(-[^/]*)?\.(ya?ml|properties)$")
@@ -47,6 +53,11 @@ class Site:
     @property
     def fixable(self) -> bool:
         return self.edit is not None or self.untrack
+
+
+def _is_user(var: str) -> bool:
+    """User names are moved with passwords but are not secret values (not masked)."""
+    return name_tokens(var)[-1:] in (("user",), ("username",))
 
 
 def is_tracked(project: Project, path: str) -> bool:
@@ -157,32 +168,35 @@ def properties_sites(path: str, text: str) -> list[Site]:
     return out
 
 
-def file_changes(project: Project, sites: list[Site]) -> list[FileChange]:
-    """The edited files (one change each), without the ``.env`` side."""
-    by_path: dict[str, list[Site]] = {}
+def file_changes(project: Project, sites: list[Site],
+                 extra: dict[str, list[tuple[int, int, str]]] | None = None) -> list[FileChange]:
+    """The edited files (one change each), without the ``.env`` side; ``extra`` adds edits by path."""
+    by_path: dict[str, list[tuple[int, int, str]]] = {p: list(e) for p, e in (extra or {}).items()}
     for s in sites:
         if s.edit is not None and not s.untrack:
-            by_path.setdefault(s.path, []).append(s)
+            by_path.setdefault(s.path, []).append(s.edit)
     out = []
     for path, group in sorted(by_path.items()):
         text = project.read_text(path)
         if text is None:
             continue
-        edits = list(dict.fromkeys(s.edit for s in group if s.edit is not None))
+        edits = list(dict.fromkeys(group))
         try:
             new = apply_edits(text, edits)
         except ValueError as exc:
-            raise InputError(path, group[0].line, f"overlapping secret edits: {exc}") from None
+            raise InputError(path, 1, f"overlapping secret edits: {exc}") from None
         if new != text:
             out.append(FileChange(path, new))
     return out
 
 
-def env_changes(project: Project, sites: list[Site], nbytes: int) -> list[FileChange]:
+def env_changes(project: Project, sites: list[Site], nbytes: int,
+                secret_files: dict[str, str] | None = None) -> list[FileChange]:
     """Untracked ``.env`` files defining every newly required variable, plus the ignore rules.
 
     A value already in the ``.env`` is kept (a re-run never rotates it), unless the ``.env`` is itself
     tracked: its signing secrets are then committed, so they are regenerated and the file untracked.
+    ``secret_files`` (path -> value) are Docker secret files: written once (0600) and ignored.
     """
     wanted: dict[str, dict[str, str | None]] = {}
     untrack: dict[str, list[Site]] = {}
@@ -198,7 +212,6 @@ def env_changes(project: Project, sites: list[Site], nbytes: int) -> list[FileCh
         tracked = is_tracked(project, path)
         env = dotenv.parse(text)
         new_values: dict[str, str] = {}
-        shown: list[str] = []
         for s in untrack.get(path, []):
             new_values[s.env_var] = generate_secret(nbytes)
         for var, moved in wanted.get(path, {}).items():
@@ -209,12 +222,18 @@ def env_changes(project: Project, sites: list[Site], nbytes: int) -> list[FileCh
                 continue
             new_values[var] = moved if moved is not None else generate_secret(nbytes)
         new = dotenv.set_values(text, new_values)
-        shown = [v for v in new_values.values() if len(v) >= MIN_MASKED_LEN]
+        shown = [v for k, v in new_values.items() if len(v) >= MIN_MASKED_LEN and not _is_user(k)]
         if new != text or tracked:
             out.append(FileChange(path, new, secret=True, secret_values=tuple(shown), untrack=tracked,
                                   mode=0o600))
         if not project.is_ignored(path):
             ignore.append(".env" if posixpath.basename(path) == ".env" else "/" + path)
+    for path, value in sorted((secret_files or {}).items()):
+        if project.read_text(path) is None:
+            out.append(FileChange(path, value, secret=True, mode=0o600,
+                                  secret_values=(value,) if len(value) >= MIN_MASKED_LEN else ()))
+        if not project.is_ignored(path):
+            ignore.append("/" + path)
     if ignore:
         gi = project.read_text(".gitignore")
         new_gi = ensure_lines(gi, ignore, header="# Local secrets (seenfix)")

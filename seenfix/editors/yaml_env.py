@@ -56,6 +56,7 @@ class EnvEntry:
     editable: bool
     form: str  # "map" or "list"
     style: str
+    key_start: int = -1  # offset of the key (plain keys and list items only; -1 otherwise)
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ def env_entries(text: str, path: str, root: Any | None = None) -> list[EnvEntry]
                 a, _b = sc.inner
                 eq = text.find("=", a)
                 out.append(EnvEntry(owner, key.strip(), value, sc.line, eq + 1, _b, sc.editable, "list",
-                                    sc.style))
+                                    sc.style, a if key == key.strip() else -1))
             continue
         for k, v in _pairs(block):
             name = _key(k)
@@ -160,7 +161,9 @@ def env_entries(text: str, path: str, root: Any | None = None) -> list[EnvEntry]
             if name is None or sc is None:
                 continue
             a, b = sc.inner
-            out.append(EnvEntry(owner, name, sc.value, sc.line, a, b, sc.editable, "map", sc.style))
+            plain_key = scalar(k)
+            key_start = plain_key.start if plain_key is not None and plain_key.style == "" else -1
+            out.append(EnvEntry(owner, name, sc.value, sc.line, a, b, sc.editable, "map", sc.style, key_start))
     return out
 
 
@@ -205,3 +208,56 @@ def interpolations(text: str, path: str, root: Any | None = None) -> list[Interp
 def required_ref(var: str, where: str = ".env") -> str:
     """``${VAR:?...}``: compose refuses to start, naming the variable and where to set it."""
     return "${" + var + ":?set " + var + " in " + where + "}"
+
+
+def docker_secret_edits(text: str, path: str, entries: list[EnvEntry], names: dict[str, str],
+                        files: dict[str, str]) -> list[tuple[int, int, str]]:
+    """Edits that turn ``KEY: value`` entries into Docker secrets read through ``KEY_FILE``.
+
+    ``entries`` are service environment entries (plain key, editable value); ``names`` maps each
+    entry's ``owner/key`` to its secret name and ``files`` each secret name to its file (relative to
+    the compose file).  Each entry becomes ``KEY_FILE: /run/secrets/<name>``, its service gains
+    ``secrets: [<name>]`` and the top level ``secrets: <name>: file: ...``.  Uses the surgical YAML
+    editor (:mod:`seenfix.editors.yaml`), so every other byte stays as it is.
+    """
+    from seenfix.editors import yaml as y
+
+    doc = y.load(text, path)
+    edits: list[tuple[int, int, str]] = []
+    per_service: dict[str, list[str]] = {}
+    for e in entries:
+        name = names[f"{e.owner}/{e.key}"]
+        new = f"{e.key}_FILE: /run/secrets/{name}" if e.form == "map" else f"{e.key}_FILE=/run/secrets/{name}"
+        end = e.end + (1 if e.form == "map" and e.style in ("'", '"') else 0)  # the closing quote
+        edits.append((e.key_start, end, new))
+        per_service.setdefault(e.owner, []).append(name)
+    plan = y.Plan()
+    for svc in y.services(doc):
+        wanted = per_service.get(svc.name)
+        if not wanted or not isinstance(svc.node, dict):
+            continue
+        current = svc.node.get("secrets")
+        if isinstance(current, list) and current:
+            plan.extend(y.append_items(doc, svc.node, "secrets", [n for n in wanted if n not in current]))
+        elif "secrets" not in svc.node:
+            plan.extend(y.ensure_keys(doc, svc.parent, svc.name, {"secrets": wanted}))
+        else:
+            raise InputError(path, svc.line + 1, f"cannot add to the `secrets` of service {svc.name}")
+    root = doc.data
+    top = {name: {"file": files[name]} for names_ in per_service.values() for name in names_}
+    if isinstance(root.get("secrets"), dict):
+        plan.extend(y.ensure_keys(doc, root, "secrets", top))
+    elif "secrets" in root:
+        raise InputError(path, 1, "cannot add to the top-level `secrets`")
+    else:
+        keys = y.own_keys(root)
+        after = keys[keys.index("services") + 1:] if "services" in keys else []
+        if after:
+            plan.extend(y.insert_root_key(doc, after[0], "secrets", top, None, y.indent_unit(text)))
+        else:
+            nl = doc.newline
+            body = y.render_block(top, y.indent_unit(text), y.indent_unit(text), nl, y.quote_char(text))
+            lead = "" if text.endswith(("\n", "\r")) or not text else nl
+            edits.append((len(text), len(text), lead + nl + "secrets:" + nl + nl.join(body) + nl))
+    edits.extend(e.as_tuple() for e in plan.edits)
+    return edits

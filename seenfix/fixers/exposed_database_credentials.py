@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -14,6 +15,9 @@ from seenfix.secrets_policy import is_literal_value, is_password_name, mask, nam
 _DB_TOKENS = frozenset({"postgres", "postgresql", "pg", "db", "database", "mysql", "mariadb", "mongo", "mongodb",
                         "sql", "redis", "couchdb", "initdb"})
 _USER_KEYS = frozenset({"POSTGRES_USER", "MYSQL_USER", "MARIADB_USER", "MONGO_INITDB_ROOT_USERNAME"})
+#: Variables whose images also read ``<NAME>_FILE`` (postgres, mysql, mariadb, mongo).
+_FILE_KEYS = frozenset({"POSTGRES_PASSWORD", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "MARIADB_PASSWORD",
+                        "MARIADB_ROOT_PASSWORD", "MONGO_INITDB_ROOT_PASSWORD"})
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^:@/\s${}]*):(?P<pw>[^@/\s${}]+)@")
 
 
@@ -65,16 +69,23 @@ class ExposedDatabaseCredentials(Fixer):
     it afterwards: `docker compose exec postgres psql -U <user> -c "ALTER USER <user> PASSWORD
     '<new>'"` (for example with a value from `seenfix secret`), then put the new value in `.env`
     and run `docker compose up -d`. Use URL-safe characters, since the password is also substituted
-    into URLs. A value already in `.env` is kept.
+    into URLs. A value already in `.env` is kept. With `docker_secrets`, image passwords
+    (`POSTGRES_PASSWORD`, `MYSQL_ROOT_PASSWORD`...) become `POSTGRES_PASSWORD_FILE:
+    /run/secrets/postgres_password` instead, with the service's `secrets:` list, a top-level
+    `secrets:` entry and the value in an ignored `secrets/postgres_password.txt` (0600); connection
+    URLs still read the password from `.env`.
 
     ## Options
     - `move_usernames` (boolean, default `true`): also move `POSTGRES_USER`-style user names (and the
       same user inside connection URLs) into `.env`.
+    - `docker_secrets` (boolean, default `false`): move image passwords into Docker secrets read
+      through `*_FILE` variables instead of `.env`.
 
     ## References
     - The seed assessment, issue 4 and P0 item 3.
     - postgres image, environment variables: https://hub.docker.com/_/postgres
     - Docker docs, set environment variables: https://docs.docker.com/compose/how-tos/environment-variables/set-environment-variables/
+    - Docker docs, secrets in Compose: https://docs.docker.com/compose/how-tos/use-secrets/
     - OWASP Secrets Management Cheat Sheet: https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html
     """
 
@@ -88,7 +99,10 @@ class ExposedDatabaseCredentials(Fixer):
     applicability = Applicability.SAFE
     sets = frozenset({"p0"})
     fix_title = "Move the credential into the untracked .env and reference it with ${VAR:?...}"
-    options = (Option("move_usernames", bool, True, "Also move POSTGRES_USER-style user names."),)
+    options = (
+        Option("move_usernames", bool, True, "Also move POSTGRES_USER-style user names."),
+        Option("docker_secrets", bool, False, "Move passwords into Docker secrets read through *_FILE."),
+    )
 
     def sites(self, project: Project) -> list[Site]:
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
@@ -167,4 +181,36 @@ class ExposedDatabaseCredentials(Fixer):
 
     def fix(self, project: Project) -> Iterable[FileChange]:
         sites = [s for s in self.sites(project) if s.fixable]
-        return file_changes(project, sites) + env_changes(project, sites, 48)
+        extra: dict[str, list[tuple[int, int, str]]] = {}
+        files: dict[str, str] = {}
+        if self.config["docker_secrets"]:
+            sites = self._docker_secrets(project, sites, extra, files)
+        return file_changes(project, sites, extra) + env_changes(project, sites, 48, files)
+
+    def _docker_secrets(self, project: Project, sites: list[Site], extra: dict[str, list[tuple[int, int, str]]],
+                        files: dict[str, str]) -> list[Site]:
+        """Plan ``KEY_FILE`` + Docker secrets for image passwords; return the sites left for ``.env``."""
+        from seenfix.editors.yaml_env import docker_secret_edits, env_entries
+
+        keep: list[Site] = []
+        for path in sorted({s.path for s in sites}):
+            text = project.read_text(path) or ""
+            own = [s for s in sites if s.path == path]
+            lines = {s.line for s in own if s.kind == "compose" and s.name in _FILE_KEYS}
+            chosen = [e for e in env_entries(text, path) if e.line in lines and e.key in _FILE_KEYS
+                      and e.key_start >= 0 and e.editable and not e.owner.startswith("x-")]
+            names = {f"{e.owner}/{e.key}": e.key.lower() if sum(c.key == e.key for c in chosen) == 1
+                     else f"{e.owner}_{e.key}".lower().replace("-", "_") for e in chosen}
+            base = posixpath.dirname(path)
+            rel = {n: f"./secrets/{n}.txt" for n in names.values()}
+            try:
+                extra[path] = docker_secret_edits(text, path, chosen, names, rel)
+            except InputError as exc:
+                project.report(exc.problem())
+                keep.extend(own)
+                continue
+            for e in chosen:
+                files[posixpath.join(base, "secrets", names[f"{e.owner}/{e.key}"] + ".txt")] = e.value
+            moved = {e.line for e in chosen}
+            keep.extend(s for s in own if not (s.kind == "compose" and s.line in moved))
+        return keep
