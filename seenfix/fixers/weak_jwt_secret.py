@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from seenfix.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
@@ -18,6 +19,15 @@ from seenfix.secret_sites import (
     properties_sites,
 )
 from seenfix.secrets_policy import committed_severity, is_literal_value, is_signing_secret_name, mask
+
+
+#: Files without any of these cannot hold a signing-secret name (a cheap filter before parsing).
+_MAYBE = re.compile(r"(?i)secret|signing|jwt[._-]?key|session[._-]?key")
+_KINDS = {
+    "compose": "the compose environment", "compose-default": "a compose ${VAR:-default}",
+    "python": "Python code", "js": "JS/TS code", "app-yaml": "application config",
+    "properties": "application properties",
+}
 
 
 class WeakJwtSecret(Fixer):
@@ -97,7 +107,7 @@ class WeakJwtSecret(Fixer):
         out: list[Site] = []
         for path in candidate_files(project, ("compose", "env", "python", "js", "yaml", "properties")):
             text = project.read_text(path)
-            if text is None:
+            if text is None or not _MAYBE.search(text):
                 continue
             try:
                 if path in project.layout.compose_files:
@@ -115,8 +125,9 @@ class WeakJwtSecret(Fixer):
                 elif path in project.layout.env_files:
                     out.extend(dotenv_sites(project, path, text))
                 elif path.endswith(".py"):
-                    fixed = python.fix_secrets(text, path)
-                    for p in python.find_secrets(text, path):
+                    found = python.find_secrets(text, path)
+                    fixed = python.fix_secrets(text, path) if found else text
+                    for p in found:
                         edit = (0, len(text), fixed) if p.fixable else None
                         out.append(Site(path, p.line, p.name, p.env_var, p.value, "python", edit,
                                         env_dir_for(project, path)))
@@ -135,7 +146,7 @@ class WeakJwtSecret(Fixer):
 
     def check(self, project: Project) -> Iterable[Finding]:
         for s in self.sites(project):
-            where = "a tracked env file" if s.untrack else s.kind
+            where = "a tracked env file" if s.untrack else _KINDS.get(s.kind, s.kind)
             if s.untrack:
                 todo = f"untrack {s.path}, ignore it and generate a new {s.env_var} there"
             elif s.fixable:
