@@ -119,9 +119,21 @@ def app_yaml_sites(path: str, text: str) -> list[Site]:
     out: list[Site] = []
     stack: list[tuple[tuple[str, ...], object]] = [((), root)]
     spring = bool(SPRING_CONFIG.search(path))
+    seen: set[int] = set()
     while stack:
         keys, node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, MappingNode):
+            pairs = {str(k.value): v for k, v in node.value}
+            named = scalar(pairs.get("name"))
+            if named is not None and "value" in pairs:  # Kubernetes: - name: JWT_SECRET / value: ...
+                sc = scalar(pairs["value"])
+                if sc is not None and is_signing_secret_name(named.value) and is_literal_value(sc.value) \
+                        and "${" not in sc.value:
+                    out.append(Site(path, sc.line, named.value, named.value, sc.value, "app-yaml", None, None))
+                continue
             for k, v in node.value:
                 stack.append((keys + (str(k.value),), v))
         elif isinstance(node, SequenceNode):
@@ -130,12 +142,16 @@ def app_yaml_sites(path: str, text: str) -> list[Site]:
             sc = scalar(node)
             if sc is None or not keys or not is_literal_value(sc.value) or "${" in sc.value:
                 continue
-            name = ".".join(keys[-2:])
-            if not is_signing_secret_name(name):
+            name, value = ".".join(keys[-2:]), sc.value
+            item = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)=(.+)", sc.value)
+            if item:  # a list entry: - JWT_SECRET=...
+                name, value = item.group(1), item.group(2)
+            if not is_signing_secret_name(name) or not is_literal_value(value) or "${" in value:
                 continue
             var = _app_var(name)
-            edit = (sc.start, sc.end, "${" + var + "}") if spring and sc.editable else None
-            out.append(Site(path, sc.line, ".".join(keys), var, sc.value, "app-yaml", edit, "" if edit else None))
+            edit = (sc.start, sc.end, "${" + var + "}") if spring and sc.editable and not item else None
+            out.append(Site(path, sc.line, name if item else ".".join(keys), var, value, "app-yaml", edit,
+                            "" if edit else None))
     return sorted(out, key=lambda s: s.line)
 
 

@@ -42,6 +42,8 @@ _SIGNING_ENDINGS: tuple[tuple[str, ...], ...] = (
     ("jwt", "key"),
     ("session", "key"),
     ("cookie", "secret"),
+    ("secret", "or", "key"),
+    ("secret", "or", "private", "key"),
 )
 
 #: Tokens that make a ``*_SECRET`` name a third-party credential, out of scope (P12).
@@ -85,9 +87,12 @@ def is_password_name(name: str) -> bool:
 
 # -- paths (P1, P8) -------------------------------------------------------------------------------
 
+_TEST_ENV = re.compile(r"(^|/)\.env\.(test|testing)$")
+
+
 def is_exempt_path(path: str) -> bool:
-    """Templates (``.env.example``) and test fixtures never hold findings."""
-    return is_template_env(path) or is_test_path(path)
+    """Templates (``.env.example``) and test fixtures (``tests/``, ``.env.test``) never hold findings."""
+    return is_template_env(path) or is_test_path(path) or bool(_TEST_ENV.search(path))
 
 
 # -- values ---------------------------------------------------------------------------------------

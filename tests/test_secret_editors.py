@@ -59,6 +59,8 @@ PY_FIXES = [
     ("import os\nK = os.getenv('SECRET_KEY') or 'dev'\n", "import os\nK = os.environ['SECRET_KEY']\n"),
     ('SECRET_KEY = env("SECRET_KEY", default="changeme")\n', 'SECRET_KEY = env("SECRET_KEY")\n'),
     ('import os\napp.config["SECRET_KEY"] = "dev"\n', 'import os\napp.config["SECRET_KEY"] = os.environ["SECRET_KEY"]\n'),
+    ('import os\nJWT_SECRET: str = "x"\nclass C:\n    secret_key: str = "y"\n',
+     'import os\nJWT_SECRET: str = os.environ["JWT_SECRET"]\nclass C:\n    secret_key: str = os.environ["SECRET_KEY"]\n'),
     ('import os\nA = os.environ.get("A", os.environ.get("B_SECRET", "x"))\n',
      'import os\nA = (os.environ.get("A") or os.environ["B_SECRET"])\n'),
 ]
@@ -97,6 +99,14 @@ JS_FIXES = [
      "const s = process.env.JWT_SECRET || (() => { throw new Error('JWT_SECRET is not set') })();\n"),
     ('x = { secret: process.env["SESSION_SECRET"] ?? "dev", // c\n}',
      'x = { secret: process.env.SESSION_SECRET || (() => { throw new Error("SESSION_SECRET is not set") })(), // c\n}'),
+    ("const { JWT_SECRET = 'dev' } = process.env;\n",
+     "const { JWT_SECRET = process.env.JWT_SECRET || (() => { throw new Error('JWT_SECRET is not set') })() }"
+     " = process.env;\n"),
+    ("exports.sessionSecret = 'kc';\n",
+     "exports.sessionSecret = process.env.SESSION_SECRET || (() => { throw new Error('SESSION_SECRET is not set') })();\n"),
+    ('return s && s.length >= 12 ? s : "dev";\nconst s = process.env.JWT_SECRET;\n',
+     'return s && s.length >= 12 ? s : (() => { throw new Error("JWT_SECRET is not set") })();\n'
+     'const s = process.env.JWT_SECRET;\n'),
     ("const sessionSecret = 'dev';\r\n",
      "const sessionSecret = process.env.SESSION_SECRET || (() => { throw new Error('SESSION_SECRET is not set') })();\r\n"),
 ]
@@ -115,6 +125,8 @@ def test_js_fix(before: str, after: str) -> None:
     "const port = process.env.PORT || 5050, url = process.env.MONGO_URL || 'mongodb://x';\n",
     "const o = { secret: process.env.NEXTAUTH_SECRET, secretField: 'password', jwt: 'dummy' };\n",
     "const s = process.env.JWT_SECRET || '';\n",
+    "type T = { secret: 'a' | 'b' };\nconst d = { secret: 'pre' + suffix };\n",
+    "const mode = isProd ? 'strict' : 'lax';\n",
 ])
 def test_js_not_findings(text: str) -> None:
     assert jsenv.find_secrets(text) == []
@@ -140,3 +152,14 @@ def test_yaml_invalid_is_input_error() -> None:
     with pytest.raises(InputError) as info:
         yaml_env.env_entries("services:\n  a: [\n", "bad.yml")
     assert info.value.path == "bad.yml"
+
+
+def test_app_yaml_forms() -> None:
+    from seenfix.secret_sites import app_yaml_sites
+
+    text = ("spec:\n  env:\n    - name: JWT_SECRET\n      value: k8s\n    - name: JWT_ALGORITHM\n      value: HS256\n"
+            "  args:\n    - SECRET_KEY=lit\njwt:\n  secret: 1234  # c\n  expiration: 60\n# session:\n#  secret: x\n")
+    got = [(s.line, s.env_var, s.edit is not None) for s in app_yaml_sites("conf/app.yml", text)]
+    assert got == [(4, "JWT_SECRET", False), (8, "SECRET_KEY", False), (10, "JWT_SECRET", False)]
+    spring = app_yaml_sites("src/main/resources/application.yml", text)[-1]
+    assert spring.edit is not None and text[spring.edit[0]:spring.edit[1]] == "1234"

@@ -179,6 +179,30 @@ def _ternary_var(tokens: list[Token], i: int, bound: dict[str, str]) -> str | No
     return None
 
 
+_DECL = ("const", "let", "var", "private", "public", "protected", "readonly", "static", "{", ",", "(", ";", ".")
+
+
+def _assigned_name(tokens: list[Token], i: int) -> str | None:
+    """The name a string literal at ``i`` is assigned to, for the plain-literal forms.
+
+    ``const name = 'lit'`` (also typed ``const name: string = 'lit'``), class fields, ``obj.name =
+    'lit'``, destructuring and parameter defaults ``{ name = 'lit' }``, and properties ``name: 'lit'``.
+    """
+    prev = tokens[i - 1].text
+    name_tok = tokens[i - 2]
+    before = tokens[i - 3].text if i >= 3 else ""
+    if prev == "=":
+        if name_tok.kind == "ident" and before in _DECL:
+            return name_tok.text
+        if name_tok.kind == "ident" and before == ":" and i >= 5 and tokens[i - 4].kind == "ident" \
+                and tokens[i - 5].text in _DECL:
+            return tokens[i - 4].text
+        return None
+    if prev == ":" and name_tok.kind in ("ident", "string") and before in ("{", ","):
+        return string_value(name_tok) if name_tok.kind == "string" else name_tok.text
+    return None
+
+
 def find_secrets(text: str) -> list[JsSecret]:
     tokens = tokenize(text)
     starts = line_starts(text)
@@ -210,19 +234,12 @@ def find_secrets(text: str) -> list[JsSecret]:
                 out.append(JsSecret(tvar, tvar, value, offset_to_line(starts, tok.start), tok.start, tok.end,
                                     throw if _ends_expression(tokens, i + 1) else None))
                 continue
-        is_decl = prev.text == "=" and name_tok.kind == "ident" and i >= 3 and tokens[i - 3].text in (
-            "const", "let", "var")
-        is_prop = prev.text == ":" and name_tok.kind in ("ident", "string") and i >= 3 and tokens[i - 3].text in (
-            "{", ",")
-        if not (is_decl or is_prop):
-            continue
-        name = string_value(name_tok) if name_tok.kind == "string" else name_tok.text
-        if not name or not is_signing_secret_name(name):
-            continue
+        name = _assigned_name(tokens, i)
+        if not name or not is_signing_secret_name(name) or not _ends_expression(tokens, i + 1):
+            continue  # a literal that is part of a larger expression is derived, not the secret (P9)
         var = env_name(name)
-        fixable = _ends_expression(tokens, i + 1)
         out.append(JsSecret(name, var, value, offset_to_line(starts, tok.start), tok.start, tok.end,
-                            _throwing_read(var, tok.text[0]) if fixable else None))
+                            _throwing_read(var, tok.text[0])))
     return out
 
 

@@ -31,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _ENV_GET = {"os.getenv", "getenv", "os.environ.get", "environ.get", "os.environ.setdefault",
             "environ.setdefault"}
+#: Base classes whose fields are read from the environment (pydantic settings and models).
+_MODEL_BASES = ("Settings", "BaseModel", "BaseConfig")
 _ENV_DEFAULT_KW = {"env", "env.str", "config", "environ.Env.str"}
 
 
@@ -129,7 +131,22 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
 
         def __init__(self) -> None:
             super().__init__()
-            self.targets: list[str] = []
+            self.classes: list[bool] = []  # for each enclosing class: is it a settings model?
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            bases = [_dotted(b.value) for b in node.bases]
+            self.classes.append(any(b.rsplit(".", 1)[-1].endswith(_MODEL_BASES) for b in bases))
+
+        def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> Any:
+            self.classes.pop()
+            return updated
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            self.classes.append(False)
+
+        def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> Any:
+            self.classes.pop()
+            return updated
 
         def _line(self, node: Any) -> int:
             return int(self.get_metadata(PositionProvider, node).start.line)
@@ -150,8 +167,14 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
                     and len(value.args) == 1:
                 lit = _literal(value.args[0].value)
             if lit is not None:
-                self._add(name, env_name(name), lit, value, "field", True)
-                return updated.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT) if fix else updated
+                settings = bool(self.classes) and self.classes[-1]
+                # a settings field loses its default; elsewhere the annotation keeps a required read
+                self._add(name, env_name(name), lit, value, "field", settings or has_os)
+                if fix and settings:
+                    return updated.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT)
+                if fix and has_os:
+                    return updated.with_changes(value=_required(env_name(name), _quote_of(value)))
+                return updated
             if isinstance(value, cst.Call) and _dotted(value.func) in ("Field", "pydantic.Field"):
                 for i, arg in enumerate(value.args):
                     positional = arg.keyword is None and i == 0

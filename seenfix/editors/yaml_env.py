@@ -89,7 +89,7 @@ def compose_nodes(text: str, path: str) -> Any:
 def scalar(node: Any) -> Scalar | None:
     from ruamel.yaml.nodes import ScalarNode
 
-    if not isinstance(node, ScalarNode) or not str(node.tag).endswith(":str"):
+    if not isinstance(node, ScalarNode) or not str(node.tag).endswith((":str", ":int", ":float")):
         return None
     return Scalar(str(node.value), node.style or "", node.start_mark.index, node.end_mark.index,
                   node.start_mark.line + 1)

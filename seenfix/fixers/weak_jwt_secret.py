@@ -132,7 +132,11 @@ class WeakJwtSecret(Fixer):
                         out.append(Site(path, p.line, p.name, p.env_var, p.value, "python", edit,
                                         env_dir_for(project, path)))
                 elif path.endswith((".yml", ".yaml")):
-                    out.extend(app_yaml_sites(path, text))
+                    try:
+                        out.extend(app_yaml_sites(path, text))
+                    except InputError:
+                        pass  # templated YAML (Helm, Jinja) is not ours to judge; compose files are
+
                 elif path.endswith(".properties"):
                     out.extend(properties_sites(path, text))
                 else:
