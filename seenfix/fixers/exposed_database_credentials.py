@@ -108,6 +108,7 @@ class ExposedDatabaseCredentials(Fixer):
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
 
         out: list[Site] = []
+        moved_in: dict[str, dict[str, str]] = {}  # env dir -> variable -> value (shared by its compose files)
         for path in candidate_files(project, ("compose",)):
             text = project.read_text(path)
             if text is None:
@@ -120,28 +121,31 @@ class ExposedDatabaseCredentials(Fixer):
                 project.report(exc.problem())
                 continue
             d = env_dir_for(project, path)
-            moved: dict[str, str] = {}  # variable -> value, to share it with URLs and spot clashes
+            moved = moved_in.setdefault(d, {})  # variable -> value, to share it with URLs and spot clashes
+            stem = posixpath.basename(path).split(".")[0]
 
             def var_for(key: str, owner: str, value: str) -> str:
-                var = key if moved.get(key, value) == value else re.sub(r"\W", "_", f"{owner}_{key}").upper()
-                moved.setdefault(var, value)
-                return var
+                for var in (key, f"{owner}_{key}", f"{stem}_{owner}_{key}"):
+                    var = re.sub(r"\W", "_", var).upper()
+                    if moved.setdefault(var, value) == value:
+                        return var
+                return ""  # the name is taken by other values every way: left for a person
 
             for e in entries:
                 plain = is_literal_value(e.value) and "${" not in e.value
                 if plain and (is_db_password(e.key) or self.config["move_usernames"] and e.key in _USER_KEYS):
                     var = var_for(e.key, e.owner, e.value)
-                    edit = (e.start, e.end, required_ref(var)) if e.editable else None
-                    out.append(Site(path, e.line, e.key, var, e.value, "compose", edit, d, keep_value=True))
+                    edit = (e.start, e.end, required_ref(var)) if e.editable and var else None
+                    out.append(Site(path, e.line, e.key, var or e.key, e.value, "compose", edit, d, keep_value=True))
             for e in entries:
                 m = _URL.search(e.value)
                 if m is None or not e.editable:
                     continue
                 pw_var = next((k for k, v in moved.items() if v == m["pw"] and is_db_password(k)), None) \
                     or var_for(re.sub(r"_(URL|URI|DSN)$", "", e.key.upper()) + "_PASSWORD", e.owner, m["pw"])
-                out.append(Site(path, e.line, e.key, pw_var, m["pw"], "url",
-                                (e.start + m.start("pw"), e.start + m.end("pw"), required_ref(pw_var)), d,
-                                keep_value=True))
+                out.append(Site(path, e.line, e.key, pw_var or e.key, m["pw"], "url",
+                                (e.start + m.start("pw"), e.start + m.end("pw"), required_ref(pw_var))
+                                if pw_var else None, d, keep_value=True))
                 user_var = next((k for k, v in moved.items() if v == m["user"] and k in _USER_KEYS), None)
                 if user_var and self.config["move_usernames"]:
                     out.append(Site(path, e.line, e.key, user_var, m["user"], "url",
@@ -149,7 +153,8 @@ class ExposedDatabaseCredentials(Fixer):
                                     d, keep_value=True))
             for i in found:
                 if i.op in (":-", "-") and is_literal_value(i.arg) and is_db_password(i.var):
-                    edit = (i.start, i.end, required_ref(i.var)) if i.editable else None
+                    free = moved.setdefault(i.var, i.arg) == i.arg  # one name, two defaults: a person decides
+                    edit = (i.start, i.end, required_ref(i.var)) if i.editable and free else None
                     out.append(Site(path, i.line, i.var, i.var, i.arg, "compose-default", edit, d, keep_value=True))
         return [s if not self._clashes(project, s) else replace(s, edit=None) for s in out]
 
@@ -170,12 +175,12 @@ class ExposedDatabaseCredentials(Fixer):
             what = f"the password in {s.name}" if s.kind == "url" else s.name
             where = env_path(s.env_dir or "")
             if not s.fixable:
-                todo = f"{where} already sets {s.env_var} to another value; reconcile them by hand"
+                todo = f"{s.env_var} already has another value (in {where} or another compose file); reconcile by hand"
             elif user:
                 todo = f"move it to {where} as {s.env_var} (value kept)"
             else:
-                todo = (f"move it to {where} as {s.env_var}, keeping the value (postgres reads it only on "
-                        f"first start), then rotate it: ALTER USER ... PASSWORD, update {where}")
+                todo = (f"move it to {where} as {s.env_var}, keeping the value (the database image reads it "
+                        f"only when it initialises its volume), then rotate it in the database and in {where}")
             yield self.finding(s.path, s.line, f"{what} is committed ({mask(s.value)}); {todo}",
                                fixable=s.fixable)
 
