@@ -161,8 +161,8 @@ def generate_secret(nbytes: int = SECRET_BYTES) -> str:
     return secrets.token_urlsafe(max(32, nbytes))
 
 
-def mask(value: str) -> str:
-    """A value as it may be shown: never more than its first two characters and its length."""
-    if len(value) < 8:
-        return f"**** ({len(value)} chars)"
-    return f"{value[:2]}**** ({len(value)} chars)"
+def mask(value: str, reveal: int = 0) -> str:
+    """A value as it may be shown: its length, and its first ``reveal`` (at most 2) characters when it
+    is at least 8 long (enough to recognise a committed placeholder, never enough to use it)."""
+    shown = value[:min(reveal, 2)] if len(value) >= 8 else ""
+    return f"{shown}**** ({len(value)} chars)"

@@ -159,7 +159,7 @@ class WeakJwtSecret(Fixer):
                 todo = f"read {s.env_var} from the environment or a secret store"
             yield self.finding(
                 s.path, s.line,
-                f"{s.name} is a committed literal {mask(s.value)} in {where}; anyone with the "
+                f"{s.name} is a committed literal {mask(s.value, reveal=2)} in {where}; anyone with the "
                 f"repository can sign tokens with it",
                 fix_title=todo[0].upper() + todo[1:], severity=committed_severity(s.value), fixable=s.fixable)
 
