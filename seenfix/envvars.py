@@ -336,6 +336,13 @@ def python_reads(path: str, text: str, component: str) -> list[Read]:
     return reads
 
 
+#: Reader helpers of django-environ (``env = environ.Env()``) and python-decouple (``config``).
+_HELPER_READERS = frozenset({"env", "config", *(f"env.{t}" for t in (
+    "str", "bool", "int", "float", "list", "tuple", "dict", "json", "url", "db", "db_url", "cache", "cache_url",
+    "email", "email_url", "path"))})
+_UPPER_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+
+
 def _literal(node: Any) -> str | None:
     """The value of a simple literal (string, number, bool, None), else ``None``."""
     import libcst as cst
@@ -426,6 +433,9 @@ def _py_visitor_class() -> type:
         # os.getenv / os.environ ---------------------------------------------------------------
         def visit_Call(self, node: cst.Call) -> None:
             func = _dotted(node.func)
+            if func in _HELPER_READERS:
+                self._helper_read(node)
+                return
             if func not in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
                 return
             if not node.args:
@@ -443,8 +453,26 @@ def _py_visitor_class() -> type:
                 for a in node.args[1:]:
                     if a.keyword is not None and a.keyword.value == "default":
                         default = _literal(a.value)
-            self.reads.append(Read(name, self.path, self._line(node), "getenv", self.component,
+            self.reads.append(Read(name, self.path, self._line(node.args[0].value), "getenv", self.component,
                                    self._where(), default=default, required=False))
+
+        def _helper_read(self, node: cst.Call) -> None:
+            """django-environ ``env("X", default=...)`` / python-decouple ``config("X", default=...)``."""
+            if not node.args or node.args[0].keyword is not None:
+                return
+            name = _literal(node.args[0].value)
+            if name is None or not _UPPER_NAME.fullmatch(name):
+                return
+            default: str | None = None
+            has_default = False
+            for a in node.args[1:]:
+                if a.keyword is not None and a.keyword.value == "default":
+                    has_default = True
+                    default = _literal(a.value)
+                    if default is None:
+                        default = "" if isinstance(a.value, cst.Name) and a.value.value == "None" else COMPUTED
+            self.reads.append(Read(name, self.path, self._line(node.args[0].value), "getenv", self.component,
+                                   self._where(), default=default, required=not has_default))
 
         def visit_Subscript(self, node: cst.Subscript) -> None:
             if _dotted(node.value) not in ("os.environ", "environ") or len(node.slice) != 1:
@@ -455,7 +483,7 @@ def _py_visitor_class() -> type:
             name = _literal(sl.value)
             if name is None or not NAME.fullmatch(name):
                 return
-            self.reads.append(Read(name, self.path, self._line(node), "environ", self.component,
+            self.reads.append(Read(name, self.path, self._line(sl.value), "environ", self.component,
                                    self._where(), required=True))
 
         def _where(self) -> str:
@@ -619,7 +647,7 @@ def discover(project: Project) -> Discovery:
     py_files = [p for p in lay.python_files if not is_test_path(p) and (not backend or _under(p, backend))]
     for path in py_files:
         text = project.read_text(path)
-        if text is None or not any(s in text for s in ("environ", "getenv", "Settings")):
+        if text is None or not any(s in text for s in ("environ", "getenv", "Settings", "env(", "env.", "config(")):
             continue
         try:
             found.add(python_reads(path, text, _component(path, backend, "backend")))
