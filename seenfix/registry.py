@@ -50,7 +50,7 @@ def _package(ep: EntryPoint) -> str:
 
 def load() -> Registry:
     eps = sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value))
-    seen: set[str] = set()
+    seen: set[tuple[str, str]] = set()
     fixers: list[type[Fixer]] = []
     failures: list[LoadFailure] = []
     for ep in eps:
