@@ -229,8 +229,13 @@ def _unquote(s: str) -> str:
     return s
 
 
-def compose_reads(path: str, text: str) -> tuple[list[Read], dict[str, str]]:
-    """Reads in one compose file, and the variables its ``environment`` entries set (name -> where)."""
+def compose_reads(
+    path: str, text: str, builds: dict[str, str] | None = None,
+) -> tuple[list[Read], dict[str, str]]:
+    """Reads in one compose file, and the variables its ``environment`` entries set (name -> where).
+
+    ``builds``, when given, receives each service's build context (service -> project-relative path).
+    """
     reads: list[Read] = []
     provided: dict[str, str] = {}
     stack: list[tuple[int, str]] = []
@@ -260,8 +265,10 @@ def compose_reads(path: str, text: str) -> tuple[list[Read], dict[str, str]]:
                     while stack and stack[-1][0] >= key_indent:
                         stack.pop()
                 name = _unquote(key.group("key"))
-                _environment_entry(stack, name, content[indent + key.end() - 0 :], path, lineno, reads, provided,
-                                   mapping=True)
+                rest = content[indent + key.end() :]
+                _environment_entry(stack, name, rest, path, lineno, reads, provided, mapping=True)
+                if builds is not None:
+                    _build_context(stack, name, rest, path, builds)
                 stack.append((key_indent, name))
             elif is_dash:
                 _environment_entry(stack, None, content[indent + 1 :], path, lineno, reads, provided, mapping=False)
@@ -277,6 +284,19 @@ def _service(stack: list[tuple[int, str]]) -> str | None:
     if len(stack) >= 2 and stack[0][1] == "services":
         return stack[1][1]
     return None
+
+
+def _build_context(stack: list[tuple[int, str]], key: str, rest: str, path: str, builds: dict[str, str]) -> None:
+    """``build: ./dir`` or ``build: {context: ./dir}`` of a service, relative to the project root."""
+    at_service = len(stack) == 2 and key == "build"
+    at_build = len(stack) == 3 and stack[2][1] == "build" and key == "context"
+    value = _unquote(rest.strip())
+    if not (at_service or at_build) or stack[0][1] != "services" or not value or "$" in value:
+        return
+    if value.startswith(("{", "[", "http:", "https:", "git@")) or "://" in value:
+        return
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), value))
+    builds.setdefault(stack[1][1], "" if joined == "." else joined)
 
 
 def _environment_entry(
@@ -615,7 +635,14 @@ def ts_reads(path: str, text: str, component: str) -> list[Read]:
 # -- the whole project --------------------------------------------------------------------------
 
 
-def _component(path: str, roots: list[str], fallback: str) -> str:
+def _component(path: str, roots: list[str], fallback: str, builds: dict[str, str]) -> str:
+    """The group of a code file: the compose service built from its folder, else its root's name."""
+    service, context = "", ""
+    for name, ctx in builds.items():
+        if ctx and path.startswith(ctx + "/") and len(ctx) > len(context):
+            service, context = name, ctx
+    if service:
+        return service
     best = ""
     for root in roots:
         if (root in ("", ".") or path.startswith(root.rstrip("/") + "/")) and len(root) >= len(best):
@@ -633,13 +660,14 @@ def discover(project: Project) -> Discovery:
 
     found = Discovery()
     lay = project.layout
+    builds: dict[str, str] = {}
     for path in lay.compose_files:
         if is_test_path(path):
             continue
         text = project.read_text(path)
         if text is None:
             continue
-        reads, provided = compose_reads(path, text)
+        reads, provided = compose_reads(path, text, builds)
         found.add(reads)
         for name, where in provided.items():
             found.provided.setdefault(name, where)
@@ -650,7 +678,7 @@ def discover(project: Project) -> Discovery:
         if text is None or not any(s in text for s in ("environ", "getenv", "Settings", "env(", "env.", "config(")):
             continue
         try:
-            found.add(python_reads(path, text, _component(path, backend, "backend")))
+            found.add(python_reads(path, text, _component(path, backend, "backend", builds)))
         except InputError as exc:
             found.problems.append(exc.problem())
     frontend = lay.frontend_roots
@@ -661,7 +689,7 @@ def discover(project: Project) -> Discovery:
         text = project.read_text(path)
         if text is None or "VITE_" not in text:
             continue
-        found.add(ts_reads(path, text, _component(path, frontend, "frontend")))
+        found.add(ts_reads(path, text, _component(path, frontend, "frontend", builds)))
     for name, var in found.vars.items():
         if name in found.provided:
             var.provided_by = found.provided[name]

@@ -79,6 +79,16 @@ def assigned_names(text: str) -> dict[str, int]:
     return out
 
 
+def markers(text: str) -> dict[str, int]:
+    """Name -> 0-based line of its ``# seenfix: NAME is no longer read`` marker."""
+    out: dict[str, int] = {}
+    for i, (content, _) in enumerate(split_lines(text)):
+        m = MARK_RE.match(content)
+        if m is not None:
+            out.setdefault(m.group("name"), i)
+    return out
+
+
 def stale_entries(text: str, read: Iterable[str]) -> list[tuple[str, int]]:
     """Generated entries whose variable is no longer read: ``(name, 0-based assignment line)``."""
     names = set(read)
@@ -108,12 +118,10 @@ def merge(existing: str | None, rendered: str, read: Iterable[str]) -> str:
         m = MARK_RE.match(content)
         if m is not None and m.group("name") in names:
             drop.add(i)
+    marked = markers(existing)
     for name, i in stale_entries(existing, names):
-        comment = i - 1
-        prev = MARK_RE.match(lines[comment - 1][0]) if comment > 0 else None
-        if prev is not None and prev.group("name") == name:
-            continue
-        inserts.setdefault(comment, []).append(MARK.format(name=name))
+        if name not in marked:
+            inserts.setdefault(i - 1, []).append(MARK.format(name=name))
 
     headers = [(i, g.group("title")) for i, (c, _) in enumerate(lines) if (g := GROUP.match(c))]
     appended: list[str] = []

@@ -87,7 +87,7 @@ class MissingProductionEnvTemplate(Fixer):
 
     # -- check ------------------------------------------------------------------------------------
     def check(self, project: Project) -> Iterable[Finding]:
-        from seenfix.editors.env_template import assigned_names, stale_entries
+        from seenfix.editors.env_template import assigned_names, markers, stale_entries
 
         found = self._discover(project)
         if not found.vars:
@@ -101,14 +101,20 @@ class MissingProductionEnvTemplate(Fixer):
                                     f"environment variables ({required} required) that no template lists"))
         else:
             present = assigned_names(existing)
+            marked = markers(existing)
             for var in found.vars.values():
                 if var.name not in present:
                     r = var.reads[0]
                     out.append(self.finding(r.path, r.line, f"{var.name} is read here but missing from {path}",
                                             fix_title=f"Add {var.name} to {path}"))
             for name, i in stale_entries(existing, found.vars):
-                out.append(self.finding(path, i + 1, f"{name} is listed in {path} but no longer read by the code",
-                                        fix_title=f"Mark {name} as no longer read"))
+                if name not in marked:
+                    out.append(self.finding(path, i + 1, f"{name} is listed in {path} but no longer read by the code",
+                                            fix_title=f"Mark {name} as no longer read"))
+            for name, i in marked.items():
+                if name in found.vars:
+                    out.append(self.finding(path, i + 1, f"{name} is marked as no longer read but the code reads it",
+                                            fix_title="Remove the outdated marker"))
         if self._gitignore(project) is not None:
             out.append(self.finding(".gitignore", 1, f"{self.target} is not git-ignored",
                                     fix_title=f"Add {self.target} to .gitignore"))
