@@ -49,10 +49,10 @@ def env() -> None:
               help="The project whose compose files, backend and frontend say which variables exist.")
 @click.option("--allow-unknown", is_flag=True, help="Do not report variables the code does not read.")
 def check(env_file: Path, project_dir: Path, allow_unknown: bool) -> None:
-    """Check ENV_FILE: missing required variables, empty values, weak or placeholder secrets,
-    unknown variables (with a did-you-mean) and malformed lines.
+    """Check ENV_FILE against the variables the project reads.
 
-    Prints one line per problem, ENV_FILE:line: message. Exit code 0 when the file is fine, 1 when it
+    Reports missing required variables, empty values, weak or placeholder secrets, unknown variables
+    (with a did-you-mean) and malformed lines. Prints one line per problem, ENV_FILE:line: message. Exit code 0 when the file is fine, 1 when it
     has problems, 2 on a usage or configuration error.
     """
     from seenfix.envvars import discover
