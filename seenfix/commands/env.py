@@ -39,7 +39,7 @@ class Problem:
 
 @click.group("env")
 def env() -> None:
-    """Production environment files: validate one against what the code reads."""
+    """Check env files against the variables the code reads."""
 
 
 @env.command("check")
