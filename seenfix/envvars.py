@@ -230,11 +230,12 @@ def _unquote(s: str) -> str:
 
 
 def compose_reads(
-    path: str, text: str, builds: dict[str, str] | None = None,
+    path: str, text: str, builds: dict[str, str] | None = None, env_files: dict[str, list[str]] | None = None,
 ) -> tuple[list[Read], dict[str, str]]:
     """Reads in one compose file, and the variables its ``environment`` entries set (name -> where).
 
-    ``builds``, when given, receives each service's build context (service -> project-relative path).
+    ``builds``, when given, receives each service's build context (service -> project-relative path);
+    ``env_files`` each service's ``env_file`` paths (project-relative).
     """
     reads: list[Read] = []
     provided: dict[str, str] = {}
@@ -269,9 +270,13 @@ def compose_reads(
                 _environment_entry(stack, name, rest, path, lineno, reads, provided, mapping=True)
                 if builds is not None:
                     _build_context(stack, name, rest, path, builds)
+                if env_files is not None:
+                    _env_file_entry(stack, name, rest, path, env_files)
                 stack.append((key_indent, name))
             elif is_dash:
                 _environment_entry(stack, None, content[indent + 1 :], path, lineno, reads, provided, mapping=False)
+                if env_files is not None:
+                    _env_file_entry(stack, None, content[indent + 1 :], path, env_files)
             if _BLOCK.search(content.rstrip()) and quote is None:
                 block_indent = indent
         else:
@@ -297,6 +302,25 @@ def _build_context(stack: list[tuple[int, str]], key: str, rest: str, path: str,
         return
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), value))
     builds.setdefault(stack[1][1], "" if joined == "." else joined)
+
+
+def _env_file_entry(
+    stack: list[tuple[int, str]], key: str | None, rest: str, path: str, env_files: dict[str, list[str]],
+) -> None:
+    """``env_file: a.env``, ``env_file: [a.env]``, ``- a.env`` and ``- path: a.env`` of a service."""
+    if len(stack) < 2 or stack[0][1] != "services":
+        return
+    values: list[str] = []
+    if key == "env_file" and len(stack) == 2:
+        value = rest.strip()
+        values = [v for v in value.strip("[]").split(",")] if value.startswith("[") else [value]
+    elif len(stack) == 3 and stack[2][1] == "env_file" and key in (None, "path"):
+        values = [rest.strip()]
+    for value in values:
+        value = _unquote(value.strip())
+        if value and "$" not in value:
+            joined = posixpath.normpath(posixpath.join(posixpath.dirname(path), value))
+            env_files.setdefault(stack[1][1], []).append(joined)
 
 
 def _environment_entry(
@@ -654,6 +678,26 @@ def _under(path: str, roots: list[str]) -> bool:
     return any(r in ("", ".") or path.startswith(r.rstrip("/") + "/") for r in roots)
 
 
+def _env_file_keys(project: Project, env_files: dict[str, list[str]], found: Discovery) -> None:
+    """Keys of committed env files that compose loads (``backend.env``): they are provided, not read.
+
+    ``.env`` / ``.env.*`` files are what the deployment's operator writes (the template describes them),
+    so their keys are never taken as provided.
+    """
+    from seenfix.editors.dotenv import parse
+    from seenfix.project import is_template_env
+
+    for paths in env_files.values():
+        for path in paths:
+            if posixpath.basename(path).startswith(".env") or is_template_env(path):
+                continue
+            text = project.read_text(path)
+            if text is None:
+                continue
+            for entry in parse(text).entries:
+                found.provided.setdefault(entry.key, f"{path}:{entry.line}")
+
+
 def discover(project: Project) -> Discovery:
     """Every variable the project's compose files, backend and frontend read."""
     from seenfix.project import is_test_path
@@ -661,16 +705,18 @@ def discover(project: Project) -> Discovery:
     found = Discovery()
     lay = project.layout
     builds: dict[str, str] = {}
+    env_files: dict[str, list[str]] = {}
     for path in lay.compose_files:
         if is_test_path(path):
             continue
         text = project.read_text(path)
         if text is None:
             continue
-        reads, provided = compose_reads(path, text, builds)
+        reads, provided = compose_reads(path, text, builds, env_files)
         found.add(reads)
         for name, where in provided.items():
             found.provided.setdefault(name, where)
+    _env_file_keys(project, env_files, found)
     backend = lay.backend_roots
     py_files = [p for p in lay.python_files if not is_test_path(p) and (not backend or _under(p, backend))]
     for path in py_files:

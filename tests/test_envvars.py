@@ -306,3 +306,27 @@ def test_envvars_is_not_imported_at_startup() -> None:
     code = "import sys, seenfix.commands.env; print('libcst' in sys.modules, 'seenfix.envvars' in sys.modules)"
     out = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_env_file_keys_are_provided(tmp_path: Path) -> None:
+    project = _project(tmp_path, {
+        "deploy/docker-compose.yml": "services:\n  api:\n    build: ../backend\n    env_file:\n"
+                                     "      - ./api.env\n      - path: ../.env.production\n"
+                                     "  worker:\n    env_file: [./api.env, ./missing.env]\n",
+        "deploy/api.env": "# committed defaults\nexport PAGE_SIZE=20\n",
+        ".env.production": "SECRET_KEY=x\n",
+        "backend/pyproject.toml": "[project]\nname='b'\n",
+        "backend/app/config.py": "from pydantic_settings import BaseSettings\n"
+                                 "class S(BaseSettings):\n    page_size: int\n    secret_key: str\n",
+    })
+    envs: dict[str, list[str]] = {}
+    builds: dict[str, str] = {}
+    text = (tmp_path / "deploy/docker-compose.yml").read_text()
+    compose_reads("deploy/docker-compose.yml", text, builds, envs)
+    assert builds == {"api": "backend"}
+    assert envs == {"api": ["deploy/api.env", ".env.production"], "worker": ["deploy/api.env", "deploy/missing.env"]}
+    found = discover(project)
+    assert found.vars["PAGE_SIZE"].provided_by == "deploy/api.env:2"
+    assert not found.vars["PAGE_SIZE"].required
+    assert found.vars["SECRET_KEY"].required and found.vars["SECRET_KEY"].provided_by is None
+    assert found.vars["SECRET_KEY"].group == "api"
