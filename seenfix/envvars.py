@@ -27,6 +27,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from seenfix.project import Project
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: Compose files for development, tests or CI: what they read is not the production deployment's.
+NOT_PRODUCTION_COMPOSE = re.compile(
+    r"[.-](dev|devel|development|local|test|tests|testing|ci|debug|override)\.ya?ml$", re.IGNORECASE)
 #: The default of a read whose default is computed by code (not a literal).
 COMPUTED = "(computed)"
 
@@ -707,7 +710,7 @@ def discover(project: Project) -> Discovery:
     builds: dict[str, str] = {}
     env_files: dict[str, list[str]] = {}
     for path in lay.compose_files:
-        if is_test_path(path):
+        if is_test_path(path) or NOT_PRODUCTION_COMPOSE.search(path):
             continue
         text = project.read_text(path)
         if text is None:

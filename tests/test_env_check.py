@@ -92,6 +92,7 @@ def test_good_file_with_crlf_and_no_final_newline(project: Path) -> None:
         ("PAGE_SIZE=20", "PAGE SIZE=20", ["6: malformed line: invalid variable name 'PAGE SIZE', expected KEY=VALUE"]),
         ("PAGE_SIZE=20", "PAGE_SIZE='20", ["6: malformed line: unterminated ' quote in the value of PAGE_SIZE"]),
         ("PAGE_SIZE=20", "COMPOSE_PROJECT_NAME=seen", []),
+        (f"JWT_SECRET={STRONG}", "JWT_SECRET=${VAULT_JWT}", []),
         ("# production values", "#JWT_SECRET=commented-out-is-fine", []),
     ],
 )

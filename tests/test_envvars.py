@@ -202,6 +202,7 @@ def test_discover_groups_and_requirements(tmp_path: Path) -> None:
                                  "class S(BaseSettings):\n    jwt_secret: str = 'x'\n    database_url: str\n"
                                  "    log_level: str\n",
         "backend/tests/test_x.py": "import os\nos.environ['ONLY_IN_TESTS']\n",
+        "docker-compose.dev.yml": "services:\n  backend:\n    image: x:${DEV_ONLY}\n",
         "frontend/package.json": "{}",
         "frontend/src/a.ts": "export const u = import.meta.env.VITE_URL;\n",
     })

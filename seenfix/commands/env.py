@@ -81,7 +81,7 @@ def validate(text: str, found: Discovery, *, allow_unknown: bool = False) -> lis
     """Every problem of the env file ``text`` against the variables ``found``, sorted by line."""
     from seenfix.editors.dotenv import parse
     from seenfix.envvars import is_generatable, is_sensitive
-    from seenfix.secrets_policy import weakness
+    from seenfix.secrets_policy import is_literal_value, weakness
 
     dotenv = parse(text)
     out: list[Problem] = []
@@ -110,6 +110,8 @@ def validate(text: str, found: Discovery, *, allow_unknown: bool = False) -> lis
         if value.strip() == "":
             need = "required" if var.required else "set"
             out.append(Problem(entry.line, f"{key} is {need} but empty (read at {where})"))
+        elif not is_literal_value(value):
+            continue  # a reference (${OTHER}) or a secrets-file path: nothing to judge here
         elif PLACEHOLDER.search(value.strip()):
             out.append(Problem(entry.line, f"{key} holds a placeholder value (read at {where})"))
         elif is_generatable(key) and weakness(value) is not None:

@@ -67,7 +67,7 @@ class MissingProductionEnvTemplate(Fixer):
 
     code: ClassVar[str] = "SF006"
     slug: ClassVar[str] = "missing-production-env-template"
-    summary: ClassVar[str] = "Missing production env template"
+    summary: ClassVar[str] = "Production env template is missing or out of date"
     seed_issue: ClassVar[int] = 6
     area: ClassVar[str] = "config"
     severity: ClassVar[Severity] = Severity.HIGH
