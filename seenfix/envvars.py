@@ -429,7 +429,7 @@ def _py_visitor_class() -> type:
             self.path = path
             self.component = component
             self.reads: list[Read] = []
-            self.settings_classes: set[str] = {"BaseSettings"}
+            self.settings_classes: dict[str, dict[str, Any]] = {"BaseSettings": {}}
             self.class_stack: list[tuple[str, bool, dict[str, Any]]] = []
 
         def _line(self, node: cst.CSTNode) -> int:
@@ -437,14 +437,14 @@ def _py_visitor_class() -> type:
 
         # settings classes ---------------------------------------------------------------------
         def visit_ClassDef(self, node: cst.ClassDef) -> None:
-            bases = {_dotted(b.value).rsplit(".", 1)[-1] for b in node.bases}
-            is_settings = bool(bases & self.settings_classes)
-            if is_settings:
-                self.settings_classes.add(node.name.value)
-            conf: dict[str, Any] = {"env_prefix": "", "line": self._line(node)}
-            if is_settings:
+            bases = [_dotted(b.value).rsplit(".", 1)[-1] for b in node.bases]
+            parents = [b for b in bases if b in self.settings_classes]
+            conf: dict[str, Any] = {"env_prefix": "", "case_sensitive": False}
+            if parents:  # a subclass inherits its parent's model_config, then overrides it
+                conf.update(self.settings_classes[parents[0]])
                 conf.update(_settings_config(node))
-            self.class_stack.append((node.name.value, is_settings, conf))
+                self.settings_classes[node.name.value] = conf
+            self.class_stack.append((node.name.value, bool(parents), conf))
 
         def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
             self.class_stack.pop()
@@ -471,7 +471,8 @@ def _py_visitor_class() -> type:
             if has_default and default is None:
                 default = COMPUTED
             if not names:
-                names = [(str(conf.get("env_prefix") or "") + fname).upper()]
+                env_name = str(conf.get("env_prefix") or "") + fname
+                names = [env_name if conf.get("case_sensitive") else env_name.upper()]
             line = self._line(node)
             for n in names:
                 self.reads.append(Read(n, self.path, line, "pydantic", self.component, f"{cls}.{fname}",
@@ -539,6 +540,9 @@ def _py_visitor_class() -> type:
     return Visitor
 
 
+_SETTINGS_KEYS = frozenset({"env_prefix", "case_sensitive"})
+
+
 def _settings_config(node: Any) -> dict[str, Any]:
     """``env_prefix`` of a settings class: ``model_config = SettingsConfigDict(...)`` or ``class Config``."""
     import libcst as cst
@@ -556,21 +560,22 @@ def _settings_config(node: Any) -> dict[str, Any]:
                 if isinstance(target, cst.Name) and target.value == "model_config":
                     if isinstance(value, cst.Call):
                         for a in value.args:
-                            if a.keyword is not None and a.keyword.value == "env_prefix":
-                                out["env_prefix"] = _literal(a.value) or ""
+                            if a.keyword is not None and a.keyword.value in _SETTINGS_KEYS:
+                                out[a.keyword.value] = _literal(a.value) or ""
                     elif isinstance(value, cst.Dict):
                         for el in value.elements:
-                            if isinstance(el, cst.DictElement) and _literal(el.key) == "env_prefix":
-                                out["env_prefix"] = _literal(el.value) or ""
+                            if isinstance(el, cst.DictElement) and _literal(el.key) in _SETTINGS_KEYS:
+                                out[str(_literal(el.key))] = _literal(el.value) or ""
         elif isinstance(stmt, cst.ClassDef) and stmt.name.value == "Config":
             for inner in stmt.body.body:
                 if isinstance(inner, cst.SimpleStatementLine):
                     for small in inner.body:
                         if (isinstance(small, cst.Assign) and len(small.targets) == 1
                                 and isinstance(small.targets[0].target, cst.Name)
-                                and small.targets[0].target.value == "env_prefix"):
-                            out["env_prefix"] = _literal(small.value) or ""
-    return out
+                                and small.targets[0].target.value in _SETTINGS_KEYS):
+                            out[small.targets[0].target.value] = _literal(small.value) or ""
+    out["case_sensitive"] = out.get("case_sensitive") == "true" if "case_sensitive" in out else None
+    return {k: v for k, v in out.items() if v is not None}
 
 
 def _field_call(call: Any) -> tuple[bool, str | None, list[str]]:

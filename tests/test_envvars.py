@@ -123,6 +123,11 @@ class Old(BaseSettings):
         env_prefix = "OLD_"
 
 
+class Exact(BaseSettings):
+    model_config = {"case_sensitive": True, "env_prefix": "app_"}
+    Mixed: str
+
+
 TIMEOUT = os.getenv("HTTP_TIMEOUT", "30")
 HOME = os.environ["APP_HOME"]
 MAYBE = os.environ.get("MAYBE")
@@ -140,11 +145,12 @@ def test_python_reads_settings_and_getenv() -> None:
         ("IGDB_CLIENT_ID", 13, "Settings.client", "x", False),
         ("IGDB_ID", 13, "Settings.client", "x", False),
         ("SEEN_ORIGINS", 14, "Settings.origins", "(computed)", False),
-        ("EXTRA", 19, "Child.extra", "(computed)", False),
+        ("SEEN_EXTRA", 19, "Child.extra", "(computed)", False),
         ("OLD_NAME", 23, "Old.name", "n", False),
-        ("HTTP_TIMEOUT", 29, "", "30", False),
-        ("APP_HOME", 30, "", None, True),
-        ("MAYBE", 31, "", None, False),
+        ("app_Mixed", 31, "Exact.Mixed", None, True),
+        ("HTTP_TIMEOUT", 34, "", "30", False),
+        ("APP_HOME", 35, "", None, True),
+        ("MAYBE", 36, "", None, False),
     ]
 
 
