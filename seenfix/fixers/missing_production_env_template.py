@@ -77,6 +77,8 @@ class MissingProductionEnvTemplate(Fixer):
         Option("path", str, ".env.production.example", "where the production env template is written"),
     )
 
+    _found: tuple[Project, Discovery] | None = None
+
     @property
     def template_path(self) -> str:
         return str(self.config["path"]).strip("/")
@@ -139,11 +141,15 @@ class MissingProductionEnvTemplate(Fixer):
 
     # -- helpers ----------------------------------------------------------------------------------
     def _discover(self, project: Project) -> Discovery:
+        """Discovery over ``project``, once per project (``check`` then ``fix`` see the same one)."""
         from seenfix.envvars import discover
 
+        if self._found is not None and self._found[0] is project:
+            return self._found[1]
         found = discover(project)
         for problem in found.problems:
             project.report(problem)
+        self._found = (project, found)
         return found
 
     def _gitignore(self, project: Project) -> str | None:
@@ -152,8 +158,8 @@ class MissingProductionEnvTemplate(Fixer):
 
         text = project.read_text(".gitignore")
         wanted: list[str] = []
-        if not _mentions(text, self.target) and not project.is_ignored(self.target):
-            wanted.append(self.target)
+        if not project.is_ignored(self.target):
+            wanted.append(self.target)  # ensure_lines adds nothing when the line is there already
         if project.is_ignored(self.template_path):
             wanted.append("!" + self.template_path)
         new = ensure_lines(text, wanted, header="# Production environment (seenfix SF006)") if wanted else None
@@ -169,10 +175,6 @@ class MissingProductionEnvTemplate(Fixer):
         sources = sorted({next((root for root in roots if r.path.startswith(root)), r.path)
                           for v in found.vars.values() for r in v.reads})
         return render("env_production.j2", target=self.target, groups=groups, sources=", ".join(sources))
-
-
-def _mentions(text: str | None, line: str) -> bool:
-    return text is not None and line in {ln.strip() for ln in text.splitlines()}
 
 
 def _entry(var: EnvVar) -> dict[str, Any]:
