@@ -165,3 +165,24 @@ def test_merge_leaves_hand_written_variables_alone() -> None:
 def test_merge_into_a_missing_or_empty_file() -> None:
     assert merge(None, RENDERED, ["A"]) == RENDERED
     assert merge("", RENDERED, ["A"]) == RENDERED
+
+
+def test_seen_with_the_secret_fixers_in_the_same_run(seen_repo: Path) -> None:
+    """SF001 and SF004 run first: the variables they make required are required in the template."""
+    from seenfix.config import load_config
+    from seenfix.registry import load
+    from seenfix.runner import run
+
+    reg = load()
+    fixers = [reg.find(code) for code in ("SF001", "SF004", "SF006")]
+    if None in fixers:
+        pytest.skip("SF001/SF004 are not installed in this checkout")
+    result = run(seen_repo, [f for f in fixers if f is not None], load_config(seen_repo, reg), fix=True)
+    assert not result.failures and not result.problems
+    content = result.changes[".env.production.example"].content
+    assert content is not None
+    for name in ("JWT_SECRET", "POSTGRES_PASSWORD", "TMDB_API_KEY"):
+        comment, line = _line_of(content, name)
+        assert comment.startswith(f"# {name} (required, secret:"), comment
+        assert line == f"{name}="
+    assert "replace-in-production" not in content
