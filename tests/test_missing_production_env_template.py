@@ -126,6 +126,20 @@ A=
 """
 
 
+def _rendered(read: list[str]) -> str:
+    """RENDERED as the fixer would render it when only ``read`` are read (empty groups dropped)."""
+    out = ["# header\n"]
+    for group in parse_groups(RENDERED):
+        entries = [lines for name, lines in group.entries if name in read]
+        if entries:
+            out += ["\n", f"# === {group.title} ===\n", *(ln + "\n" for lines in entries for ln in lines)]
+    return "".join(out)
+
+
+def test_rendered_helper() -> None:
+    assert _rendered(["A", "B", "VITE_X"]) == RENDERED
+
+
 def test_parse_groups() -> None:
     groups = parse_groups(RENDERED)
     assert [(g.title, [n for n, _ in g.entries]) for g in groups] == [("api", ["A", "B"]), ("web", ["VITE_X"])]
@@ -186,3 +200,32 @@ def test_seen_with_the_secret_fixers_in_the_same_run(seen_repo: Path) -> None:
         assert comment.startswith(f"# {name} (required, secret:"), comment
         assert line == f"{name}="
     assert "replace-in-production" not in content
+
+
+def test_merge_keeps_every_existing_line_in_order() -> None:
+    """Seeded random edits of a rendered template: the merge only inserts, and is idempotent."""
+    import random
+
+    rng = random.Random(6)
+    base = RENDERED.splitlines(keepends=True)
+    names = ["A", "B", "VITE_X"]
+    for _ in range(300):
+        lines = [ln for ln in base if rng.random() > 0.3]
+        if rng.random() < 0.5:
+            lines.insert(rng.randrange(len(lines) + 1), "USER_LINE=1\n")
+        existing = "".join(lines)
+        if rng.random() < 0.3:
+            existing = existing.rstrip("\n")
+        crlf = rng.random() < 0.3 and "\n" in existing
+        if crlf:
+            existing = existing.replace("\n", "\r\n")
+        read = [n for n in names if rng.random() > 0.3]
+        rendered = _rendered(read)
+        out = merge(existing, rendered, read)
+        kept = iter(out.splitlines())
+        assert all(any(ln == o for o in kept) for ln in existing.splitlines()
+                   if not ln.startswith("# seenfix: ")), (existing, out)
+        assert merge(out, rendered, read) == out, (existing, read)
+        assert out.endswith("\n") == existing.endswith("\n") or not existing
+        if crlf:
+            assert out.count("\n") == out.count("\r\n"), out
