@@ -438,10 +438,11 @@ def _py_visitor_class() -> type:
         # settings classes ---------------------------------------------------------------------
         def visit_ClassDef(self, node: cst.ClassDef) -> None:
             bases = [_dotted(b.value).rsplit(".", 1)[-1] for b in node.bases]
-            parents = [b for b in bases if b in self.settings_classes]
+            # a base defined elsewhere (``class Settings(CommonSettings)``) counts when named like one
+            parents = [b for b in bases if b in self.settings_classes or b.endswith("Settings")]
             conf: dict[str, Any] = {"env_prefix": "", "case_sensitive": False}
             if parents:  # a subclass inherits its parent's model_config, then overrides it
-                conf.update(self.settings_classes[parents[0]])
+                conf.update(self.settings_classes.get(parents[0], {}))
                 conf.update(_settings_config(node))
                 self.settings_classes[node.name.value] = conf
             self.class_stack.append((node.name.value, bool(parents), conf))

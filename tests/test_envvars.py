@@ -123,6 +123,14 @@ class Old(BaseSettings):
         env_prefix = "OLD_"
 
 
+class Imported(AppSettings):
+    region: str = "eu"
+
+
+class NotSettings(Base):
+    ignored: str = "x"
+
+
 class Exact(BaseSettings):
     model_config = {"case_sensitive": True, "env_prefix": "app_"}
     Mixed: str
@@ -147,10 +155,11 @@ def test_python_reads_settings_and_getenv() -> None:
         ("SEEN_ORIGINS", 14, "Settings.origins", "(computed)", False),
         ("SEEN_EXTRA", 19, "Child.extra", "(computed)", False),
         ("OLD_NAME", 23, "Old.name", "n", False),
-        ("app_Mixed", 31, "Exact.Mixed", None, True),
-        ("HTTP_TIMEOUT", 34, "", "30", False),
-        ("APP_HOME", 35, "", None, True),
-        ("MAYBE", 36, "", None, False),
+        ("REGION", 30, "Imported.region", "eu", False),
+        ("app_Mixed", 39, "Exact.Mixed", None, True),
+        ("HTTP_TIMEOUT", 42, "", "30", False),
+        ("APP_HOME", 43, "", None, True),
+        ("MAYBE", 44, "", None, False),
     ]
 
 
