@@ -626,6 +626,11 @@ _META_ENV = re.compile(
     r"(?P<fb>\s*(?:\|\||\?\?)\s*(?P<fq>['\"`])(?P<fv>(?:(?!(?P=fq)).)*)(?P=fq))?"
 )
 _FALLBACK = re.compile(r"\s*(?:\|\||\?\?)\s*(?P<fq>['\"`])(?P<fv>(?:(?!(?P=fq)).)*)(?P=fq)")
+_DESTRUCTURE = re.compile(r"\{(?P<names>[^{}]*)\}\s*=\s*import\.meta\.env\b(?!\s*\.)")
+_DESTRUCTURED_NAME = re.compile(
+    r"(?<![A-Za-z0-9_$])(?P<name>VITE_[A-Za-z0-9_]+)\s*(?::\s*[A-Za-z_$][A-Za-z0-9_$]*\s*)?"
+    r"(?:=\s*(?P<q>['\"`])(?P<dv>(?:(?!(?P=q)).)*)(?P=q))?"
+)
 _VITE_NAME = re.compile(r"(?<![A-Za-z0-9_])VITE_[A-Za-z0-9_]+")
 
 
@@ -654,6 +659,13 @@ def ts_reads(path: str, text: str, component: str) -> list[Read]:
         default = m.group("fv") if m.group("fb") else None
         reads.append(Read(name, path, offset_to_line(starts, m.start()), "vite", component,
                           "", default=default, required=default is None))
+    for m in _DESTRUCTURE.finditer(clean):  # const { VITE_A, VITE_B: b = "x" } = import.meta.env
+        for part in _DESTRUCTURED_NAME.finditer(m.group("names")):
+            name = part.group("name")
+            seen.add(m.start("names") + part.start("name"))
+            default = part.group("dv")
+            reads.append(Read(name, path, offset_to_line(starts, m.start("names") + part.start("name")), "vite",
+                              component, "", default=default, required=default is None))
     if re.search(r"(^|/)vite\.config\.[cm]?[jt]s$", path):
         for m in _VITE_NAME.finditer(clean):
             if m.start() in seen:

@@ -191,6 +191,13 @@ def test_ts_reads() -> None:
         ("VITE_API_URL", 1, "/api", False), ("VITE_KEY", 3, "k", False), ("VITE_PLAIN", 4, None, True)]
 
 
+def test_ts_reads_destructuring() -> None:
+    text = 'const {\n  VITE_A,\n  VITE_B: b = "x",\n  MODE,\n} = import.meta.env;\n'
+    reads = ts_reads("frontend/src/env.ts", text, "frontend")
+    assert [(r.name, r.line, r.default, r.required) for r in reads] == [
+        ("VITE_A", 2, None, True), ("VITE_B", 3, "x", False)]
+
+
 def test_vite_config_reads_any_vite_name() -> None:
     text = 'const env = loadEnv(mode, process.cwd(), "VITE_");\nproxy: env.VITE_TARGET ?? "http://b:8000",\n'
     reads = ts_reads("frontend/vite.config.ts", text, "frontend")
