@@ -1,0 +1,285 @@
+"""SF003: nginx serves the app without security headers."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from seenfix.editors import nginx
+from seenfix.editors.text import apply_edits
+from seenfix.model import FileFixer, Finding, Option, Severity
+from seenfix.project import Project, is_test_path
+
+HSTS = "Strict-Transport-Security"
+CSP = "Content-Security-Policy"
+CSP_RO = "Content-Security-Policy-Report-Only"
+DEFAULTS: dict[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    CSP: "",  # built for the app, see csp()
+    HSTS: "max-age=63072000; includeSubDomains",
+}
+SECURITY = {name.lower() for name in DEFAULTS} | {CSP_RO.lower()}
+URL = re.compile(r"""["'`(=]\s*(https|wss)://([A-Za-z0-9.-]+(?::\d+)?)([^\s"'`<>)]*)""")
+NOT_ORIGINS = re.compile(r"(^|\.)(localhost|example\.(com|org|net)|w3\.org|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?$")
+CSP_ORDER = ("default-src", "script-src", "style-src", "img-src", "font-src", "connect-src",
+             "object-src", "base-uri", "form-action", "frame-ancestors")
+
+
+class MissingSecurityHeaders(FileFixer):
+    """Add security headers and `server_tokens off` to every nginx HTTP server.
+
+    ## What it does
+    Checks that every HTTP `server` block sends X-Content-Type-Options, X-Frame-Options,
+    Referrer-Policy, Permissions-Policy, Cross-Origin-Opener-Policy, Content-Security-Policy and,
+    on servers that listen with TLS, Strict-Transport-Security — with `always`, so that 4xx and 5xx
+    responses carry them too — and that `server_tokens` is off. nginx inherits `add_header` from the
+    enclosing level only when a level has none of its own, so every `location` (or `if` in a
+    location) that sets its own header, like SEEN's `location /assets/` with its `Cache-Control`,
+    gets the set as well.
+
+    ## Why is this bad?
+    Without a Content-Security-Policy an injected script runs with the page's full rights (XSS);
+    without X-Frame-Options / `frame-ancestors` the app can be framed for clickjacking; without
+    nosniff, Referrer-Policy and HSTS, browsers guess content types, leak URLs and can be downgraded
+    to plain HTTP. `server_tokens on` advertises the exact nginx version to attackers.
+
+    ## Example
+    ```nginx
+    server {
+        listen 80;
+        location /assets/ { add_header Cache-Control "public, immutable"; }
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    server {
+        listen 80;
+        server_tokens off;
+        add_header X-Content-Type-Options "nosniff" always;
+        add_header X-Frame-Options "DENY" always;
+        add_header Content-Security-Policy "default-src 'self'; ..." always;
+        location /assets/ { add_header Cache-Control "public, immutable"; add_header X-Content-Type-Options "nosniff" always; ... }
+    }
+    ```
+
+    ## Fix safety
+    The fix only inserts directives, in the file's indentation and line endings, and appends
+    `always` to existing security headers that lack it (a declared in-place edit). Header values the
+    user already set are kept and copied into the locations that need them. Where a server starts
+    sending its own headers, the `http`-level headers it used to inherit are carried along. The CSP
+    is built from the origins the frontend really uses (absolute `https://` URLs in its TS/TSX
+    sources and `index.html`, e.g. image.tmdb.org, images.igdb.com, Google Fonts); API calls proxied
+    by nginx (`location /api/ { proxy_pass ...; }`) are same-origin and covered by `'self'`.
+    Origins built at run time from variables cannot be discovered: roll the CSP out with
+    `csp_report_only = true` first if the app loads such resources. HSTS is only added to servers
+    that listen with TLS; a plain-HTTP server gets it once TLS is set up (SF002).
+
+    ## Options
+    - `headers` (table): header name -> value, overriding any default (an empty string leaves that
+      header out), e.g. `"X-Frame-Options" = "SAMEORIGIN"`.
+    - `csp_report_only` (bool, default false): send the CSP as `Content-Security-Policy-Report-Only`.
+    - `csp_sources` (table): CSP directive -> list of extra sources, e.g.
+      `"img-src" = ["https://cdn.example.com"]`.
+    - `discover_origins` (bool, default true): scan the frontend sources for origins.
+    - `server_tokens` (bool, default true): add `server_tokens off`.
+
+    ## References
+    - OWASP Secure Headers Project: https://owasp.org/www-project-secure-headers/
+    - Mozilla web security guidelines: https://infosec.mozilla.org/guidelines/web_security
+    - MDN, Content-Security-Policy: https://developer.mozilla.org/en-US/docs/Web/HTTP/CSP
+    - nginx `add_header` (inheritance, `always`): https://nginx.org/en/docs/http/ngx_http_headers_module.html
+    """
+
+    code: ClassVar[str] = "SF003"
+    slug: ClassVar[str] = "missing-security-headers"
+    summary: ClassVar[str] = "Missing security headers in nginx"
+    seed_issue: ClassVar[int] = 3
+    area: ClassVar[str] = "nginx"
+    severity: ClassVar[Severity] = Severity.HIGH
+    sets: ClassVar[frozenset[str]] = frozenset({"quick-wins", "p0"})
+    fix_title: ClassVar[str] = "Add security headers with `always` and `server_tokens off`"
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("headers", dict, {}, "header name -> value overriding the defaults"),
+        Option("csp_report_only", bool, False, "send Content-Security-Policy-Report-Only"),
+        Option("csp_sources", dict, {}, "CSP directive -> list of extra sources"),
+        Option("discover_origins", bool, True, "scan the frontend for the origins it uses"),
+        Option("server_tokens", bool, True, "add server_tokens off"),
+    )
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems = super().validate_options(options)
+        for key, value in dict(options.get("headers") or {}).items():
+            if not isinstance(value, str):
+                problems.append((f"headers.{key}", "expected a string"))
+        for key, value in dict(options.get("csp_sources") or {}).items():
+            if key not in CSP_ORDER:
+                problems.append((f"csp_sources.{key}", "unknown CSP directive"))
+            elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.append((f"csp_sources.{key}", "expected a list of strings"))
+        return problems
+
+    # -- find -------------------------------------------------------------------------------------
+    def targets(self, project: Project) -> Iterable[str]:
+        return project.layout.nginx_files
+
+    def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
+        return self._plan(path, text, project)[0]
+
+    def fix_file(self, path: str, text: str, project: Project) -> str | None:
+        edits = self._plan(path, text, project)[1]
+        return apply_edits(text, edits) if edits else None
+
+    # -- the header set ---------------------------------------------------------------------------
+    def wanted(self, project: Project, tls: bool) -> dict[str, str]:
+        """Header name -> value for a server (HSTS only with TLS); configured values win."""
+        values = dict(DEFAULTS, **{CSP: self.csp(project)})
+        values.update({k: v for k, v in self.config["headers"].items()})
+        if not tls:
+            values.pop(HSTS, None)
+        if self.config["csp_report_only"] and CSP in values:
+            values[CSP_RO] = values.pop(CSP)
+        return {k: v for k, v in values.items() if v}
+
+    def csp(self, project: Project) -> str:
+        sources: dict[str, list[str]] = {d: [] for d in CSP_ORDER}
+        sources["default-src"] = sources["script-src"] = ["'self'"]
+        sources["style-src"] = ["'self'", "'unsafe-inline'"]
+        sources["img-src"] = sources["font-src"] = ["'self'", "data:"]
+        sources = {k: list(v) for k, v in sources.items()}
+        sources["connect-src"] = ["'self'"]
+        sources["object-src"] = ["'none'"]
+        sources["base-uri"] = sources["form-action"] = ["'self'"]
+        sources["frame-ancestors"] = ["'none'"]
+        if self.config["discover_origins"]:
+            for directive, origin in discover_origins(project):
+                sources[directive].append(origin)
+        for directive, extra in self.config["csp_sources"].items():
+            sources[directive].extend(extra)
+        return "; ".join(f"{d} {' '.join(dict.fromkeys(sources[d]))}" for d in CSP_ORDER)
+
+    # -- plan: findings and edits together, so check and fix always agree ---------------------------
+    def _plan(self, path: str, text: str, project: Project) -> tuple[list[Finding], list[nginx.Edit]]:
+        cfg = nginx.parse(text, path)
+        resolve = _resolver(project, path)
+        findings: list[Finding] = []
+        edits: list[nginx.Edit] = []
+        for node in cfg.walk():
+            if node.name == "add_header" and nginx.header_name(node) in SECURITY and not nginx.has_always(node):
+                edits.append(cfg.append_arg(node, "always"))
+                findings.append(self.finding(path, node.line, f"`add_header {node.args[0].value}` is not sent "
+                                             "on error responses (no `always`)"))
+        http = next((n for n in cfg.walk() if n.name == "http" and n.parent is cfg.root), None)
+        tokens_at_http = http is not None and bool(http.find("server_tokens"))
+        if http is not None and self.config["server_tokens"] and not tokens_at_http:
+            edits.append(cfg.insert_lines(http, nginx.last_before_blocks(http), ["server_tokens off;"]))
+            findings.append(self.finding(path, http.line, "`server_tokens` is on: nginx discloses its version"))
+            tokens_at_http = True
+        inherited = _lines(nginx.header_directives(http, resolve)) if http is not None else {}
+        for server in nginx.http_servers(cfg):
+            tls = nginx.listens_tls(server)
+            head = [] if tokens_at_http or server.find("server_tokens") or not self.config["server_tokens"] \
+                else ["server_tokens off;"]
+            self._level(cfg, server, inherited, self.wanted(project, tls), tls, head, resolve, findings, edits)
+        return findings, edits
+
+    def _level(self, cfg: nginx.Config, block: nginx.Node, inherited: dict[str, str], wanted: dict[str, str],
+               tls: bool, head: list[str], resolve: nginx.Resolver, findings: list[Finding],
+               edits: list[nginx.Edit]) -> None:
+        own = nginx.header_directives(block, resolve)
+        have = _lines(own) if own else dict(inherited)
+        add: list[str] = list(head)
+        if own or block.name == "server":  # a block without add_header of its own inherits: leave it
+            present = set(have) | ({CSP.lower(), CSP_RO.lower()} if {CSP.lower(), CSP_RO.lower()} & set(have) else set())
+            missing = [h for h in wanted if h.lower() not in present]
+            if missing:
+                if not own:  # the block starts having headers of its own: carry the inherited ones along
+                    add += list(inherited.values())
+                for h in missing:
+                    have[h.lower()] = inherited.get(h.lower()) or f"add_header {h} {nginx.quote(wanted[h], force=True)} always;"
+                    add.append(have[h.lower()])
+                where = "server" if block.name == "server" else f"{block.name} {' '.join(block.arg_values())}"
+                why = "" if block.name == "server" else " (it sets its own add_header, so it inherits none)"
+                hsts = "" if tls or HSTS in self.config["headers"] else \
+                    "; Strict-Transport-Security waits for TLS (SF002)"
+                findings.append(self.finding(cfg.path, block.line,
+                                             f"{where} does not send {', '.join(missing)}{why}{hsts}"))
+            elif head:
+                findings.append(self.finding(cfg.path, block.line,
+                                             "`server_tokens` is on: nginx discloses its version"))
+        if add:
+            direct = [n for n in block.children or () if n.name == "add_header"]
+            anchor = direct[-1] if direct else nginx.last_before_blocks(block)
+            edits.append(cfg.insert_lines(block, anchor, add))
+        for child in block.children or ():
+            if child.name == "location" or child.name == "if" and block.name == "location":
+                self._level(cfg, child, have, wanted, tls, [], resolve, findings, edits)
+
+
+def _lines(nodes: list[nginx.Node]) -> dict[str, str]:
+    """Header name (lower case) -> the directive's text, with `always` for security headers."""
+    out: dict[str, str] = {}
+    for node in nodes:
+        words = [node.name] + [a.raw for a in node.args]
+        if nginx.header_name(node) in SECURITY and not nginx.has_always(node):
+            words.append("always")
+        out.setdefault(nginx.header_name(node), " ".join(words) + ";")
+    return out
+
+
+def _resolver(project: Project, path: str) -> nginx.Resolver:
+    files = project.files()
+
+    def resolve(target: str) -> nginx.Config | None:
+        if any(c in target for c in "*?[$"):
+            return None
+        rel = re.sub(r"^/(etc/nginx|usr/local/nginx/conf|usr/local/openresty/nginx/conf)/", "", target).lstrip("/")
+        here = posixpath.normpath(posixpath.join(posixpath.dirname(path), rel))
+        match = next((f for f in files if f == here or f == rel or f.endswith("/" + rel) and "/" in rel), None)
+        text = project.read_text(match) if match and match != path else None
+        try:
+            return nginx.parse(text, match) if text is not None and match else None
+        except Exception:  # an unreadable snippet is reported when it is a target itself
+            return None
+
+    return resolve
+
+
+def discover_origins(project: Project) -> list[tuple[str, str]]:
+    """(CSP directive, origin) pairs for the absolute URLs the frontend's sources use."""
+    roots = project.layout.frontend_roots
+    files = [p for p in project.layout.ts_files if not is_test_path(p)]
+    files += [p for p in project.files() if p.endswith(".html") and not is_test_path(p)
+              and any(p.startswith(r + "/") or r in ("", ".") for r in roots)]
+    found: dict[tuple[str, str], None] = {}
+    for path in files:
+        for scheme, host, rest in URL.findall(project.read_text(path) or ""):
+            if NOT_ORIGINS.search(host.lower()):
+                continue
+            found[(_directive(scheme, host.lower(), rest.lower()), f"{scheme}://{host.lower()}")] = None
+            if host.lower() == "fonts.googleapis.com":
+                found[("font-src", "https://fonts.gstatic.com")] = None
+    return sorted(found)
+
+
+def _directive(scheme: str, host: str, rest: str) -> str:
+    path = rest.split("?")[0]
+    if scheme == "wss":
+        return "connect-src"
+    if host == "fonts.googleapis.com" or path.endswith(".css"):
+        return "style-src"
+    if host == "fonts.gstatic.com" or re.search(r"\.(woff2?|ttf|otf|eot)$", path):
+        return "font-src"
+    if path.endswith((".js", ".mjs")):
+        return "script-src"
+    if re.search(r"(^|[.-])(img|image|images|media|static|cdn)\d*[.-]", host) or "/image" in path \
+            or re.search(r"\.(png|jpe?g|gif|webp|avif|svg|ico)$", path):
+        return "img-src"
+    return "connect-src"
