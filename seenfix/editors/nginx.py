@@ -316,17 +316,22 @@ def listens_tls(server: Node) -> bool:
 Resolver = Callable[[str], "Config | None"]
 
 
-def header_directives(block: Node, resolve: Resolver | None = None, _depth: int = 0) -> list[Node]:
-    """The ``add_header`` directives that belong to ``block`` itself (through resolvable includes)."""
+def directives(block: Node, name: str, resolve: Resolver | None = None, _depth: int = 0) -> list[Node]:
+    """The ``name`` directives that belong to ``block`` itself, also through resolvable includes."""
     out: list[Node] = []
     for child in block.children or ():
-        if child.name == "add_header" and child.args:
+        if child.name == name and child.args:
             out.append(child)
         elif child.name == "include" and child.args and resolve is not None and _depth < 4:
             inc = resolve(child.args[0].value)
             if inc is not None:
-                out.extend(header_directives(inc.root, resolve, _depth + 1))
+                out.extend(directives(inc.root, name, resolve, _depth + 1))
     return out
+
+
+def header_directives(block: Node, resolve: Resolver | None = None) -> list[Node]:
+    """The ``add_header`` directives of ``block`` itself (the ones its children may inherit)."""
+    return directives(block, "add_header", resolve)
 
 
 def header_name(node: Node) -> str:

@@ -177,7 +177,7 @@ class MissingSecurityHeaders(FileFixer):
                 findings.append(self.finding(path, node.line, f"`add_header {node.args[0].value}` is not sent "
                                              "on error responses (no `always`)"))
         http = next((n for n in cfg.walk() if n.name == "http" and n.parent is cfg.root), None)
-        tokens_at_http = http is not None and bool(http.find("server_tokens"))
+        tokens_at_http = http is not None and bool(nginx.directives(http, "server_tokens", resolve))
         if http is not None and self.config["server_tokens"] and not tokens_at_http:
             edits.append(cfg.insert_lines(http, nginx.last_before_blocks(http), ["server_tokens off;"]))
             findings.append(self.finding(path, http.line, "`server_tokens` is on: nginx discloses its version"))
@@ -185,8 +185,8 @@ class MissingSecurityHeaders(FileFixer):
         inherited = _lines(nginx.header_directives(http, resolve)) if http is not None else {}
         for server in nginx.http_servers(cfg):
             tls = nginx.listens_tls(server)
-            head = [] if tokens_at_http or server.find("server_tokens") or not self.config["server_tokens"] \
-                else ["server_tokens off;"]
+            has_tokens = tokens_at_http or bool(nginx.directives(server, "server_tokens", resolve))
+            head = [] if has_tokens or not self.config["server_tokens"] else ["server_tokens off;"]
             self._level(cfg, server, inherited, self.wanted(project, tls), tls, head, resolve, findings, edits)
         return findings, edits
 
