@@ -26,6 +26,8 @@ DEFAULTS: dict[str, str] = {
 }
 SECURITY = {name.lower() for name in DEFAULTS} | {CSP_RO.lower()}
 URL = re.compile(r"""["'`(=]\s*(https|wss)://([A-Za-z0-9.-]+(?::\d+)?)([^\s"'`<>)]*)""")
+ENV_URL = re.compile(r"""^\s*(?:export\s+)?(VITE_\w+)\s*=\s*["']?(https|wss)://([A-Za-z0-9.-]+(?::\d+)?)([^\s"']*)""",
+                     re.MULTILINE)
 NOT_ORIGINS = re.compile(r"(^|\.)(localhost|example\.(com|org|net)|w3\.org|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?$")
 CSP_ORDER = ("default-src", "script-src", "style-src", "img-src", "font-src", "connect-src",
              "object-src", "base-uri", "form-action", "frame-ancestors")
@@ -266,6 +268,11 @@ def discover_origins(project: Project) -> list[tuple[str, str]]:
             found[(_directive(scheme, host.lower(), rest.lower()), f"{scheme}://{host.lower()}")] = None
             if host.lower() == "fonts.googleapis.com":
                 found[("font-src", "https://fonts.gstatic.com")] = None
+    for path in project.layout.env_files:  # VITE_* values are public: they are bundled into the app
+        for var, scheme, host, rest in ENV_URL.findall(project.read_text(path) or ""):
+            if not NOT_ORIGINS.search(host.lower()):
+                kind = "img-src" if re.search("IMAGE|IMG", var) else _directive(scheme, host.lower(), rest.lower())
+                found[(kind, f"{scheme}://{host.lower()}")] = None
     return sorted(found)
 
 
