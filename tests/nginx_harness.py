@@ -121,6 +121,9 @@ def prepare(text: str, context: str, prefix: Path) -> tuple[str, list[str]]:
         if node.name in DROP or node.name == "load_module" and not _module_exists(args):
             edits.append((node.start, node.end, ""))
             tweaks.append(f"drop {node.name}")
+        elif node.name in ("stream", "mail") and node.is_block and node.parent is cfg.root and not _has_module(node.name):
+            edits.append((node.start, node.end, ""))
+            tweaks.append(f"drop {node.name} block (module not installed)")
         elif node.name == "load_module" and args and not Path(args[0].value).is_absolute():
             edits.append((args[0].start, args[0].end, str(Path("/usr/lib/nginx") / args[0].value)))
         elif node.name == "include" and args:
@@ -147,6 +150,13 @@ def prepare(text: str, context: str, prefix: Path) -> tuple[str, list[str]]:
             edits.append((node.start, node.end, "resolver 127.0.0.1;"))
             tweaks.append("resolver -> 127.0.0.1")
     return apply_edits(text, edits), sorted(set(tweaks))
+
+
+def _has_module(name: str) -> bool:
+    """Whether this nginx can run a ``stream``/``mail`` block (built in, or a dynamic module)."""
+    assert NGINX is not None
+    built = subprocess.run([NGINX, "-V"], capture_output=True, text=True).stderr
+    return f"--with-{name} " in built + " " or Path(f"/usr/lib/nginx/modules/ngx_{name}_module.so").exists()
 
 
 def _module_exists(args: list[nginx.Token]) -> bool:
