@@ -200,3 +200,18 @@ def test_fixture_case_directly(case: Path, tmp_path: Path) -> None:
     again = Project(Workspace(repo)).with_changes(changes)
     assert list(MissingSecurityHeaders(options).fix(again)) == []
     assert [f for f in MissingSecurityHeaders(options).check(again) if f.fixable] == []
+
+
+def test_include_resolver_matches_project_files() -> None:
+    files = {"nginx/conf.d/site.conf": "include ../snippets/a.conf;\n", "nginx/snippets/a.conf": "add_header A b;\n",
+             "nginx/snippets/broken.conf": "add_header A {\n"}
+    resolve = nginx.include_resolver(files, files.get, "nginx/conf.d/site.conf")
+    for target in ("/etc/nginx/snippets/a.conf", "snippets/a.conf", "../snippets/a.conf"):
+        got = resolve(target)
+        assert got is not None and got.path == "nginx/snippets/a.conf", target
+    assert resolve("snippets/*.conf") is None
+    assert resolve("/etc/nginx/snippets/broken.conf") is None
+    assert resolve("a.conf") is None  # a bare file name is too ambiguous to match anywhere
+    cfg = nginx.parse("server { include snippets/a.conf; }\n")
+    server = cfg.root.find("server")[0]
+    assert [nginx.header_name(n) for n in nginx.header_directives(server, resolve)] == ["a"]

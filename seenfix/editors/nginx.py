@@ -13,7 +13,9 @@ Unbalanced braces, an unterminated quoted string or a directive without its ``;`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import posixpath
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from seenfix.editors.text import detect_newline, line_starts, offset_to_line
@@ -332,6 +334,32 @@ def directives(block: Node, name: str, resolve: Resolver | None = None, _depth: 
 def header_directives(block: Node, resolve: Resolver | None = None) -> list[Node]:
     """The ``add_header`` directives of ``block`` itself (the ones its children may inherit)."""
     return directives(block, "add_header", resolve)
+
+
+def include_resolver(files: Iterable[str], read: Callable[[str], str | None], path: str) -> Resolver:
+    """Resolve an ``include`` argument of ``path`` to a parsed project file, or ``None``.
+
+    Absolute paths under the usual nginx prefixes (``/etc/nginx/``...) and paths relative to the
+    including file are matched against the project's files (``/``-separated, relative); globs and
+    variables are not resolved, and a snippet that does not parse counts as unresolved.
+    """
+    names = list(files)
+
+    def resolve(target: str) -> Config | None:
+        if any(c in target for c in "*?[$"):
+            return None
+        rel = re.sub(r"^/(etc/nginx|usr/local/nginx/conf|usr/local/openresty/nginx/conf)/", "", target).lstrip("/")
+        here = posixpath.normpath(posixpath.join(posixpath.dirname(path), rel))
+        match = next((f for f in names if f in (here, rel) or "/" in rel and f.endswith("/" + rel)), None)
+        text = read(match) if match is not None and match != path else None
+        if match is None or text is None:
+            return None
+        try:
+            return parse(text, match)
+        except InputError:
+            return None
+
+    return resolve
 
 
 def header_name(node: Node) -> str:

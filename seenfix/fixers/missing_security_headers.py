@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
@@ -77,8 +76,11 @@ class MissingSecurityHeaders(FileFixer):
     user already set are kept and copied into the locations that need them. Where a server starts
     sending its own headers, the `http`-level headers it used to inherit are carried along. The CSP
     is built from the origins the frontend really uses (absolute `https://` URLs in its TS/TSX
-    sources and `index.html`, e.g. image.tmdb.org, images.igdb.com, Google Fonts); API calls proxied
-    by nginx (`location /api/ { proxy_pass ...; }`) are same-origin and covered by `'self'`.
+    sources and `index.html`, and `VITE_*` URLs in env files, e.g. image.tmdb.org, images.igdb.com,
+    Google Fonts); API calls proxied by nginx (`location /api/ { proxy_pass ...; }`) are
+    same-origin and covered by `'self'`. Snippets pulled in with `include` are followed when they
+    are part of the project, so headers or `server_tokens` they set are not added twice. In a
+    one-line block (`location /x { ... }`) the directives are added on that same line.
     Origins built at run time from variables cannot be discovered: roll the CSP out with
     `csp_report_only = true` first if the app loads such resources. HSTS is only added to servers
     that listen with TLS; a plain-HTTP server gets it once TLS is set up (SF002).
@@ -107,6 +109,8 @@ class MissingSecurityHeaders(FileFixer):
     severity: ClassVar[Severity] = Severity.HIGH
     sets: ClassVar[frozenset[str]] = frozenset({"quick-wins", "p0"})
     fix_title: ClassVar[str] = "Add security headers with `always` and `server_tokens off`"
+    #: Not per file: included snippets and the frontend's sources (for the CSP) are read too.
+    per_file: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = (
         Option("headers", dict, {}, "header name -> value overriding the defaults"),
         Option("csp_report_only", bool, False, "send Content-Security-Policy-Report-Only"),
@@ -170,7 +174,7 @@ class MissingSecurityHeaders(FileFixer):
     # -- plan: findings and edits together, so check and fix always agree ---------------------------
     def _plan(self, path: str, text: str, project: Project) -> tuple[list[Finding], list[nginx.Edit]]:
         cfg = nginx.parse(text, path)
-        resolve = _resolver(project, path)
+        resolve = nginx.include_resolver(project.files(), project.read_text, path)
         findings: list[Finding] = []
         edits: list[nginx.Edit] = []
         for node in cfg.walk():
@@ -234,24 +238,6 @@ def _lines(nodes: list[nginx.Node]) -> dict[str, str]:
             words.append("always")
         out.setdefault(nginx.header_name(node), " ".join(words) + ";")
     return out
-
-
-def _resolver(project: Project, path: str) -> nginx.Resolver:
-    files = project.files()
-
-    def resolve(target: str) -> nginx.Config | None:
-        if any(c in target for c in "*?[$"):
-            return None
-        rel = re.sub(r"^/(etc/nginx|usr/local/nginx/conf|usr/local/openresty/nginx/conf)/", "", target).lstrip("/")
-        here = posixpath.normpath(posixpath.join(posixpath.dirname(path), rel))
-        match = next((f for f in files if f == here or f == rel or f.endswith("/" + rel) and "/" in rel), None)
-        text = project.read_text(match) if match and match != path else None
-        try:
-            return nginx.parse(text, match) if text is not None and match else None
-        except Exception:  # an unreadable snippet is reported when it is a target itself
-            return None
-
-    return resolve
 
 
 def discover_origins(project: Project) -> list[tuple[str, str]]:
