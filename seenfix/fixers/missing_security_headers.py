@@ -109,6 +109,7 @@ class MissingSecurityHeaders(FileFixer):
     severity: ClassVar[Severity] = Severity.HIGH
     sets: ClassVar[frozenset[str]] = frozenset({"quick-wins", "p0"})
     fix_title: ClassVar[str] = "Add security headers with `always` and `server_tokens off`"
+    _csp: tuple[Project, str] | None = None
     #: Not per file: included snippets and the frontend's sources (for the CSP) are read too.
     per_file: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = (
@@ -155,6 +156,14 @@ class MissingSecurityHeaders(FileFixer):
         return {k: v for k, v in values.items() if v}
 
     def csp(self, project: Project) -> str:
+        """The Content-Security-Policy for the app (computed once per project)."""
+        if self._csp is not None and self._csp[0] is project:
+            return self._csp[1]
+        value = self._build_csp(project)
+        self._csp = (project, value)
+        return value
+
+    def _build_csp(self, project: Project) -> str:
         sources: dict[str, list[str]] = {d: [] for d in CSP_ORDER}
         sources["default-src"] = sources["script-src"] = ["'self'"]
         sources["style-src"] = ["'self'", "'unsafe-inline'"]
@@ -183,17 +192,20 @@ class MissingSecurityHeaders(FileFixer):
                 findings.append(self.finding(path, node.line, f"`add_header {node.args[0].value}` is not sent "
                                              "on error responses (no `always`)"))
         http = next((n for n in cfg.walk() if n.name == "http" and n.parent is cfg.root), None)
-        tokens_at_http = http is not None and bool(nginx.directives(http, "server_tokens", resolve))
+        # what servers inherit: the http block, or the top level of a file included in one
+        level = http or (cfg.root if nginx.file_context(cfg) == "http" else None)
+        tokens_at_http = level is not None and bool(nginx.directives(level, "server_tokens", resolve))
         if http is not None and self.config["server_tokens"] and not tokens_at_http:
             edits.append(cfg.insert_lines(http, nginx.last_before_blocks(http), ["server_tokens off;"]))
             findings.append(self.finding(path, http.line, "`server_tokens` is on: nginx discloses its version"))
             tokens_at_http = True
-        inherited = _lines(nginx.header_directives(http, resolve)) if http is not None else {}
+        inherited = _lines(nginx.header_directives(level, resolve)) if level is not None else {}
+        wanted = {tls: self.wanted(project, tls) for tls in (False, True)}
         for server in nginx.http_servers(cfg):
             tls = nginx.listens_tls(server)
             has_tokens = tokens_at_http or bool(nginx.directives(server, "server_tokens", resolve))
             head = [] if has_tokens or not self.config["server_tokens"] else ["server_tokens off;"]
-            self._level(cfg, server, inherited, self.wanted(project, tls), tls, head, resolve, findings, edits)
+            self._level(cfg, server, inherited, wanted[tls], tls, head, resolve, findings, edits)
         return findings, edits
 
     def _level(self, cfg: nginx.Config, block: nginx.Node, inherited: dict[str, str], wanted: dict[str, str],
