@@ -23,10 +23,6 @@ from seenfix.model import InputError
 
 Edit = tuple[int, int, str]
 
-#: Directives that open a block whose body holds directives (everything else with ``{`` does too,
-#: this is only used to name contexts).
-HTTP_CONTEXTS = frozenset({"http", "server", "location", "if", "limit_except"})
-
 
 @dataclass(frozen=True)
 class Token:

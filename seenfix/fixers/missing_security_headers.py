@@ -28,8 +28,15 @@ URL = re.compile(r"""["'`(=]\s*(https|wss)://([A-Za-z0-9.-]+(?::\d+)?)([^\s"'`<>
 ENV_URL = re.compile(r"""^\s*(?:export\s+)?(VITE_\w+)\s*=\s*["']?(https|wss)://([A-Za-z0-9.-]+(?::\d+)?)([^\s"']*)""",
                      re.MULTILINE)
 NOT_ORIGINS = re.compile(r"(^|\.)(localhost|example\.(com|org|net)|w3\.org|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?$")
-CSP_ORDER = ("default-src", "script-src", "style-src", "img-src", "font-src", "connect-src",
-             "object-src", "base-uri", "form-action", "frame-ancestors")
+CSP_NAMES = {CSP.lower(), CSP_RO.lower()}
+#: The CSP before the app's own origins are added (Mozilla's "locked down" policy, with inline styles
+#: allowed because SolidJS templates carry `style` attributes).
+CSP_BASE: dict[str, tuple[str, ...]] = {
+    "default-src": ("'self'",), "script-src": ("'self'",), "style-src": ("'self'", "'unsafe-inline'"),
+    "img-src": ("'self'", "data:"), "font-src": ("'self'", "data:"), "connect-src": ("'self'",),
+    "object-src": ("'none'",), "base-uri": ("'self'",), "form-action": ("'self'",),
+    "frame-ancestors": ("'none'",),
+}
 
 
 class MissingSecurityHeaders(FileFixer):
@@ -54,7 +61,9 @@ class MissingSecurityHeaders(FileFixer):
     ```nginx
     server {
         listen 80;
-        location /assets/ { add_header Cache-Control "public, immutable"; }
+        location /assets/ {
+            add_header Cache-Control "public, immutable";
+        }
     }
     ```
 
@@ -66,7 +75,12 @@ class MissingSecurityHeaders(FileFixer):
         add_header X-Content-Type-Options "nosniff" always;
         add_header X-Frame-Options "DENY" always;
         add_header Content-Security-Policy "default-src 'self'; ..." always;
-        location /assets/ { add_header Cache-Control "public, immutable"; add_header X-Content-Type-Options "nosniff" always; ... }
+        location /assets/ {
+            add_header Cache-Control "public, immutable";
+            add_header X-Content-Type-Options "nosniff" always;
+            add_header X-Frame-Options "DENY" always;
+            add_header Content-Security-Policy "default-src 'self'; ..." always;
+        }
     }
     ```
 
@@ -127,7 +141,7 @@ class MissingSecurityHeaders(FileFixer):
             if not isinstance(value, str):
                 problems.append((f"headers.{key}", "expected a string"))
         for key, value in dict(options.get("csp_sources") or {}).items():
-            if key not in CSP_ORDER:
+            if key not in CSP_BASE:
                 problems.append((f"csp_sources.{key}", "unknown CSP directive"))
             elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 problems.append((f"csp_sources.{key}", "expected a list of strings"))
@@ -164,21 +178,13 @@ class MissingSecurityHeaders(FileFixer):
         return value
 
     def _build_csp(self, project: Project) -> str:
-        sources: dict[str, list[str]] = {d: [] for d in CSP_ORDER}
-        sources["default-src"] = sources["script-src"] = ["'self'"]
-        sources["style-src"] = ["'self'", "'unsafe-inline'"]
-        sources["img-src"] = sources["font-src"] = ["'self'", "data:"]
-        sources = {k: list(v) for k, v in sources.items()}
-        sources["connect-src"] = ["'self'"]
-        sources["object-src"] = ["'none'"]
-        sources["base-uri"] = sources["form-action"] = ["'self'"]
-        sources["frame-ancestors"] = ["'none'"]
+        sources = {directive: list(base) for directive, base in CSP_BASE.items()}
         if self.config["discover_origins"]:
             for directive, origin in discover_origins(project):
                 sources[directive].append(origin)
         for directive, extra in self.config["csp_sources"].items():
             sources[directive].extend(extra)
-        return "; ".join(f"{d} {' '.join(dict.fromkeys(sources[d]))}" for d in CSP_ORDER)
+        return "; ".join(f"{d} {' '.join(dict.fromkeys(values))}" for d, values in sources.items())
 
     # -- plan: findings and edits together, so check and fix always agree ---------------------------
     def _plan(self, path: str, text: str, project: Project) -> tuple[list[Finding], list[nginx.Edit]]:
@@ -215,17 +221,18 @@ class MissingSecurityHeaders(FileFixer):
         have = _lines(own) if own else dict(inherited)
         add: list[str] = list(head)
         if own or block.name == "server":  # a block without add_header of its own inherits: leave it
-            present = set(have) | ({CSP.lower(), CSP_RO.lower()} if {CSP.lower(), CSP_RO.lower()} & set(have) else set())
+            present = set(have) | (CSP_NAMES if CSP_NAMES & set(have) else set())  # either CSP will do
             missing = [h for h in wanted if h.lower() not in present]
             if missing:
                 if not own:  # the block starts having headers of its own: carry the inherited ones along
                     add += list(inherited.values())
                 for h in missing:
-                    have[h.lower()] = inherited.get(h.lower()) or f"add_header {h} {nginx.quote(wanted[h], force=True)} always;"
+                    default = f"add_header {h} {nginx.quote(wanted[h], force=True)} always;"
+                    have[h.lower()] = inherited.get(h.lower()) or default
                     add.append(have[h.lower()])
                 where = "server" if block.name == "server" else f"{block.name} {' '.join(block.arg_values())}"
                 why = "" if block.name == "server" else " (it sets its own add_header, so it inherits none)"
-                hsts = "" if tls or HSTS in self.config["headers"] else \
+                hsts = "" if tls or self.config["headers"].get(HSTS) == "" else \
                     "; Strict-Transport-Security waits for TLS (SF002)"
                 findings.append(self.finding(cfg.path, block.line,
                                              f"{where} does not send {', '.join(missing)}{why}{hsts}"))
