@@ -110,6 +110,9 @@ def test_corpus(tmp_path: Path) -> None:
         figures["lines inserted"] += inserted
         figures["in-place always edits"] += always
         failures += [f"{name}: {p}" for p in problems]
+        reason = MissingSecurityHeaders().verify(name, text, new)
+        if reason is not None:
+            failures.append(f"{name}: the fixer's own verify() rejects its output: {reason}")
         if _fix(new, project) != new:
             failures.append(f"{name}: a second run changes the file again")
         nginx.parse(new, name)  # still balanced

@@ -215,3 +215,14 @@ def test_include_resolver_matches_project_files() -> None:
     cfg = nginx.parse("server { include snippets/a.conf; }\n")
     server = cfg.root.find("server")[0]
     assert [nginx.header_name(n) for n in nginx.header_directives(server, resolve)] == ["a"]
+
+
+@pytest.mark.parametrize("before, after, ok", [
+    ("server { listen 80; } # c\n", "server { listen 80; a b; } # c\n", True),
+    ("add_header A b;\n", "add_header A b always;\n", True),
+    ("server { listen 80; }\n", "server { listen 81; }\n", False),
+    ("server { listen 80; } # c\n", "server { listen 80; }\n", False),
+    ("a 1;\nb 2;\n", "b 2;\na 1;\n", False),
+])
+def test_only_insertions(before: str, after: str, ok: bool) -> None:
+    assert (nginx.only_insertions(before, after) is None) is ok

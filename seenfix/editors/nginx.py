@@ -276,6 +276,34 @@ def parse(text: str, path: str = "<nginx>") -> Config:
     return Config(path, text, root, comments, starts)
 
 
+def tokens(cfg: Config, node: Node | None = None) -> Iterator[str]:
+    """The file as a flat stream of words, braces and semicolons, comments included, in order."""
+    for child in (node or cfg.root).children or ():
+        yield child.name
+        yield from (a.raw for a in child.args)
+        if child.children is None:
+            yield ";"
+        else:
+            yield "{"
+            yield from tokens(cfg, child)
+            yield "}"
+
+
+def only_insertions(before: str, after: str, path: str = "<nginx>") -> str | None:
+    """``None`` when ``after`` keeps every directive and comment of ``before`` in order (it may add
+    whole directives, and words to a directive's end), else a one-line reason."""
+    old_cfg, new_cfg = parse(before, path), parse(after, path)
+    for what, old, new in (
+        ("directive", list(tokens(old_cfg)), list(tokens(new_cfg))),
+        ("comment", [before[a:b] for a, b in old_cfg.comments], [after[a:b] for a, b in new_cfg.comments]),
+    ):
+        rest = iter(new)
+        for item in old:
+            if not any(item == candidate for candidate in rest):
+                return f"the {what} text {item!r} is gone or out of order"
+    return None
+
+
 # -- nginx semantics shared by the nginx fixers -------------------------------------------------
 
 def file_context(cfg: Config) -> str:

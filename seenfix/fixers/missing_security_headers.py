@@ -158,6 +158,10 @@ class MissingSecurityHeaders(FileFixer):
         edits = self._plan(path, text, project)[1]
         return apply_edits(text, edits) if edits else None
 
+    def verify(self, path: str, before: str | None, after: str) -> str | None:
+        """The fix may only add directives and `always` words: nothing of the user's may go."""
+        return None if before is None else nginx.only_insertions(before, after, path)
+
     # -- the header set ---------------------------------------------------------------------------
     def wanted(self, project: Project, tls: bool) -> dict[str, str]:
         """Header name -> value for a server (HSTS only with TLS); configured values win."""
