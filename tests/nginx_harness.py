@@ -15,10 +15,16 @@ The dummy certificate is made with the ``openssl`` CLI when it exists, else with
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import re
 import shutil
+import socket
+import ssl
 import subprocess
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -166,12 +172,17 @@ def _module_exists(args: list[nginx.Token]) -> bool:
 
 def nginx_t(text: str, context: str, workdir: Path | None = None) -> Result:
     """``nginx -t`` on ``text`` under the harness."""
-    assert NGINX is not None
     prefix = Path(workdir or tempfile.mkdtemp(prefix="seenfix-nginx-t-"))
     try:
         conf, tweaks = prepare(text, context, prefix)
     except Exception as exc:  # the harness itself cannot parse it
         return Result(False, f"harness: {exc}")
+    return _settle(conf, tweaks, prefix)[0]
+
+
+def _settle(conf: str, tweaks: list[str], prefix: Path) -> tuple[Result, str]:
+    """Run ``nginx -t`` on ``conf``, applying the error-driven tweaks until it passes or cannot."""
+    assert NGINX is not None
     for _ in range(12):
         (prefix / "nginx.conf").write_text(conf)
         proc = subprocess.run([NGINX, "-t", "-q", "-p", f"{prefix}/", "-c", f"{prefix}/nginx.conf",
@@ -179,13 +190,94 @@ def nginx_t(text: str, context: str, workdir: Path | None = None) -> Result:
                               capture_output=True, text=True, timeout=30)
         err = proc.stderr.strip()
         if proc.returncode == 0:
-            return Result(True, "", tweaks)
+            return Result(True, "", tweaks), conf
         fixed = _fix_from_error(conf, err)
         if fixed is None:
-            return Result(False, err.splitlines()[0] if err else "nginx -t failed", tweaks)
+            return Result(False, err.splitlines()[0] if err else "nginx -t failed", tweaks), conf
         conf, tweak = fixed
         tweaks = sorted(set(tweaks) | {tweak})
-    return Result(False, "too many harness retries", tweaks)
+    return Result(False, "too many harness retries", tweaks), conf
+
+
+@dataclass(frozen=True)
+class Served:
+    """One HTTP server of a running config: its block, the port it listens on, whether it is TLS."""
+
+    server: nginx.Node
+    port: int
+    tls: bool
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _own_ports(text: str) -> tuple[str, list[Served]]:
+    """Each HTTP server listens on one free port of 127.0.0.1 (plus ``ssl`` if it had it), only."""
+    cfg = nginx.parse(text, "live.conf")
+    edits: list[nginx.Edit] = []
+    served: list[Served] = []
+    for server in nginx.http_servers(cfg):
+        port, tls = free_port(), nginx.listens_tls(server)
+        listen = f"127.0.0.1:{port}{' ssl' if tls else ''}"
+        listens = server.find("listen")
+        for i, node in enumerate(listens):
+            edits.append((node.args[0].start, node.args[-1].end, listen) if i == 0 else (node.start, node.end, ""))
+        if not listens:
+            edits.append((server.open + 1, server.open + 1, f" listen {listen};"))
+        served.append(Served(server, port, tls))
+    return apply_edits(text, edits), served
+
+
+@contextlib.contextmanager
+def serve(text: str, context: str, prefix: Path) -> Iterator[list[Served]]:
+    """Run ``text`` under the harness as a live nginx on 127.0.0.1 (``daemon off; master_process
+    off;``, prefix ``prefix``), each HTTP server on its own free port; nginx is always stopped."""
+    assert NGINX is not None
+    text, served = _own_ports(text)
+    conf, tweaks = prepare(text, context, prefix)
+    result, conf = _settle(conf, tweaks, prefix)
+    if not result.ok:
+        raise RuntimeError(f"nginx -t fails under the harness: {result.error}")
+    conf = (f"daemon off;\nmaster_process off;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log;\n"
+            + conf)
+    (prefix / "nginx.conf").write_text(conf)
+    proc = subprocess.Popen([NGINX, "-p", f"{prefix}/", "-c", f"{prefix}/nginx.conf"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 10
+        for item in served:
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", item.port), timeout=0.2).close()
+                    break
+                except OSError:
+                    if proc.poll() is not None or time.monotonic() > deadline:
+                        log = prefix / "error.log"
+                        raise RuntimeError(f"nginx did not start: {log.read_text() if log.exists() else ''}")
+                    time.sleep(0.05)
+        yield served
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def get(port: int, path: str, tls: bool = False, host: str | None = None) -> http.client.HTTPResponse:
+    """One GET on 127.0.0.1 (TLS without certificate checks); the body is read and dropped."""
+    conn: http.client.HTTPConnection = (
+        http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=ssl._create_unverified_context())
+        if tls else http.client.HTTPConnection("127.0.0.1", port, timeout=10))
+    conn.request("GET", path, headers={"Host": host} if host else {})
+    resp = conn.getresponse()
+    resp.read()
+    conn.close()
+    return resp
 
 
 def _fix_from_error(conf: str, err: str) -> tuple[str, str] | None:

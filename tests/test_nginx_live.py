@@ -8,13 +8,7 @@ every security header, and ``Server`` must not carry the version.
 
 from __future__ import annotations
 
-import contextlib
-import http.client
 import shutil
-import socket
-import ssl
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,12 +36,6 @@ def _seen_source() -> Path:
     pytest.skip(f"no SEEN frontend nginx.conf under {SEEN} or {CASE}")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def fixed(tmp_path: Path) -> tuple[str, dict[str, str]]:
     """The fixed SEEN nginx.conf and the headers the fixer meant to add."""
@@ -62,78 +50,29 @@ def fixed(tmp_path: Path) -> tuple[str, dict[str, str]]:
     return text, fixer.wanted(project, tls=False)
 
 
-def _live_config(text: str, prefix: Path, ports: list[int], dead_port: int) -> str:
-    """``text`` (http context) made runnable here: server ``i`` listens on ``ports[i]`` only."""
-    crt, key, _ = harness.dummy_cert()
+def _local(text: str, prefix: Path) -> str:
+    """``root`` under ``prefix/html`` (with an index, an asset and a download) and upstreams down."""
+    html = prefix / "html"
+    for rel, body in {"index.html": "<!doctype html><title>SEEN</title>", "assets/app.js": "console.log(1);",
+                      "downloads/x": "file"}.items():
+        (html / rel).parent.mkdir(parents=True, exist_ok=True)
+        (html / rel).write_text(body)
     cfg = nginx.parse(text, "live.conf")
     edits: list[nginx.Edit] = []
-    for i, server in enumerate(nginx.http_servers(cfg)):
-        for j, listen in enumerate(server.find("listen")):
-            ssl = " ssl" if "ssl" in listen.arg_values() else ""
-            edits.append((listen.args[0].start, listen.args[-1].end, f"127.0.0.1:{ports[i]}{ssl}")
-                         if j == 0 else (listen.start, listen.end, ""))
+    dead = harness.free_port()
     for node in cfg.walk():
         if node.name == "root":
-            edits.append((node.args[0].start, node.args[0].end, str(prefix / "html")))
+            edits.append((node.args[0].start, node.args[0].end, str(html)))
         elif node.name == "proxy_pass":
-            edits.append((node.args[0].start, node.args[0].end, f"http://127.0.0.1:{dead_port}"))
-        elif node.name in ("ssl_certificate", "ssl_certificate_key"):
-            edits.append((node.args[0].start, node.args[0].end, str(crt if node.name == "ssl_certificate" else key)))
-    server = apply_edits(text, edits)
-    return (f"daemon off;\nmaster_process off;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log;\n"
-            f"events {{}}\nhttp {{\ninclude mime.types;\naccess_log {prefix}/access.log;\n{server}\n}}\n")
-
-
-@contextlib.contextmanager
-def running_nginx(text: str, prefix: Path) -> Iterator[list[int]]:
-    """Serve ``text`` on 127.0.0.1 (one free port per server); nginx is always stopped afterwards."""
-    assert harness.NGINX is not None
-    harness.prepare("", "http", prefix)  # support files (mime.types...)
-    (prefix / "html" / "assets").mkdir(parents=True)
-    (prefix / "html" / "index.html").write_text("<!doctype html><title>SEEN</title>")
-    (prefix / "html" / "assets" / "app.js").write_text("console.log('seen');")
-    (prefix / "html" / "downloads").mkdir()
-    (prefix / "html" / "downloads" / "x").write_text("file")
-    ports = [_free_port() for _ in nginx.http_servers(nginx.parse(text))]
-    (prefix / "nginx.conf").write_text(_live_config(text, prefix, ports, _free_port()))
-    proc = subprocess.Popen([harness.NGINX, "-p", f"{prefix}/", "-c", f"{prefix}/nginx.conf"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 10
-        for port in ports:
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        log = prefix / "error.log"
-                        pytest.fail(f"nginx did not start: {log.read_text() if log.exists() else proc.returncode}")
-                    time.sleep(0.05)
-        yield ports
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+            edits.append((node.args[0].start, node.args[0].end, f"http://127.0.0.1:{dead}"))
+    return apply_edits(text, edits)
 
 
 @pytest.fixture
 def server(tmp_path: Path, fixed: tuple[str, dict[str, str]]) -> Iterator[int]:
-    with running_nginx(fixed[0], tmp_path / "prefix") as ports:
-        yield ports[0]
-
-
-def _get(port: int, path: str, tls: bool = False) -> http.client.HTTPResponse:
-    conn = http.client.HTTPSConnection("127.0.0.1", port, timeout=10, context=ssl._create_unverified_context()) \
-        if tls else http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    conn.request("GET", path)
-    resp = conn.getresponse()
-    resp.read()
-    conn.close()
-    return resp
+    prefix = tmp_path / "prefix"
+    with harness.serve(_local(fixed[0], prefix), "http", prefix) as served:
+        yield served[0].port
 
 
 def test_fixed_seen_config_passes_nginx_t(fixed: tuple[str, dict[str, str]], tmp_path: Path) -> None:
@@ -147,14 +86,14 @@ def test_every_response_carries_every_header(server: int, fixed: tuple[str, dict
     expected_status = {"/": 200, "/assets/app.js": 200, "/api/health": 502, "/assets/missing.js": 404}
     seen = 0
     for path, status in expected_status.items():
-        resp = _get(server, path)
+        resp = harness.get(server, path)
         assert resp.status == status, path
         for name, value in wanted.items():
             assert resp.getheader(name) == value, f"{path} ({status}): {name} is {resp.getheader(name)!r}"
             seen += 1
         assert resp.getheader("Server") == "nginx", "server_tokens off hides the version"
         assert resp.getheader("Strict-Transport-Security") is None
-    assert "public, immutable" in (_get(server, "/assets/app.js").getheader("Cache-Control") or "")
+    assert "public, immutable" in (harness.get(server, "/assets/app.js").getheader("Cache-Control") or "")
     print(f"\nlive nginx: {len(expected_status)} responses x {len(wanted)} headers = {seen} checked")
 
 
@@ -163,20 +102,22 @@ def test_hsts_only_on_the_tls_server(tmp_path: Path) -> None:
     case = ROOT / "tests" / "fixtures" / "missing-security-headers" / "tls-and-plain"
     text = (case / "after" / "sites" / "app.conf").read_text()
     wanted = MissingSecurityHeaders().wanted(Project(Workspace(case / "before")), tls=True)
-    with running_nginx(text, tmp_path / "prefix") as (plain, tls):
-        redirect = _get(plain, "/")
+    prefix = tmp_path / "prefix"
+    with harness.serve(_local(text, prefix), "http", prefix) as served:
+        plain, tls = (s.port for s in served)
+        redirect = harness.get(plain, "/")
         assert redirect.status == 301
         assert redirect.getheader("Strict-Transport-Security") is None
         assert redirect.getheader("X-Frame-Options") == "DENY"
         checked = 0
         for path, status in {"/": 200, "/assets/app.js": 200, "/downloads/x?dl=1": 200, "/nope": 404}.items():
-            resp = _get(tls, path, tls=True)
+            resp = harness.get(tls, path, tls=True)
             assert resp.status == status, path
             for name, value in wanted.items():
                 assert resp.getheader(name) == value, f"https {path} ({status}): {name}"
                 checked += 1
-        assert "immutable" in (_get(tls, "/assets/app.js", tls=True).getheader("Cache-Control") or "")
-        assert _get(tls, "/downloads/x?dl=1", tls=True).getheader("Content-Disposition") == "attachment"
+        assert "immutable" in (harness.get(tls, "/assets/app.js", tls=True).getheader("Cache-Control") or "")
+        assert harness.get(tls, "/downloads/x?dl=1", tls=True).getheader("Content-Disposition") == "attachment"
     print(f"\nlive nginx with TLS: {checked} header checks, HSTS on TLS only")
 
 
