@@ -3,13 +3,16 @@
 For each file: the fix only inserts lines, plus the in-place ` always` edits it declares; ``nginx -t``
 passes on the output wherever it passed on the input under the same harness; gixy-ng reports no
 ``add_header_redefinition`` and no more findings than on the input; a second run changes nothing.
-Run with ``-s`` to see the figures.
+A live check serves every changed file that passes ``nginx -t`` and requests ``/``, a
+nonexistent path and each literal location path of every server: each response must carry every
+header.  Run with ``-s`` to see the figures.
 """
 
 from __future__ import annotations
 
 import collections
 import difflib
+import http.client
 import json
 import shutil
 import subprocess
@@ -72,8 +75,8 @@ def _gixy(folder: Path) -> dict[str, collections.Counter[str]]:
 
 
 def test_corpus(tmp_path: Path) -> None:
-    project = Project(Workspace(tmp_path / "empty"))
     (tmp_path / "empty").mkdir()
+    project = Project(Workspace(tmp_path / "empty"))
     before_dir, after_dir = tmp_path / "before", tmp_path / "after"
     before_dir.mkdir()
     after_dir.mkdir()
@@ -138,4 +141,75 @@ def test_corpus(tmp_path: Path) -> None:
     for key, value in figures.items():
         print(f"  {key}: {value}")
     assert figures["files changed"] > 0
+    assert not failures, "\n".join(failures)
+
+
+def _paths(server: nginx.Node) -> list[str]:
+    """A nonexistent path and the literal path of every prefix/exact location (regex ones skipped)."""
+    out = ["/", "/seenfix-no-such-path"]
+    for node in [n for n in _descendants(server) if n.name == "location"]:
+        args = node.arg_values()
+        uri = args[-1] if args and args[0] in ("=", "^~") or len(args) == 1 else None
+        if uri and uri.startswith("/") and uri not in out:
+            out.append(uri)
+    return out
+
+
+def _descendants(node: nginx.Node) -> list[nginx.Node]:
+    out: list[nginx.Node] = []
+    for child in node.children or ():
+        out += [child, *_descendants(child)]
+    return out
+
+
+def _live(files: dict[str, tuple[str, str]], wanted: dict[bool, list[str]], work: Path) -> tuple[int, int, int, list[str]]:
+    """Serve each file; (responses with every header, responses, requests closed by 444, failures)."""
+    responses = complete = closed = 0
+    failures: list[str] = []
+    for name, (text, context) in files.items():
+        try:
+            with harness.serve(text, context, work / name) as served:
+                for item in served:
+                    names = item.server.find("server_name")
+                    host = next((h for h in names[0].arg_values() if not h.startswith(("~", "*", "."))
+                                 and h != "_"), None) if names else None
+                    for path in _paths(item.server):
+                        try:
+                            resp = harness.get(item.port, path, item.tls, host)
+                        except http.client.RemoteDisconnected:  # `return 444`: no response at all
+                            closed += 1
+                            continue
+                        responses += 1
+                        missing = [h for h in wanted[item.tls] if resp.getheader(h) is None
+                                   and not (h.startswith("Content-Security-Policy")
+                                            and resp.getheader("Content-Security-Policy-Report-Only"))]
+                        if missing:
+                            failures.append(f"{name}:{item.server.line} {path} ({resp.status}): no {missing}")
+                        else:
+                            complete += 1
+        except RuntimeError as exc:
+            failures.append(f"{name}: {exc}")
+    return complete, responses, closed, failures
+
+
+@pytest.mark.skipif(harness.NGINX is None, reason="nginx is not installed (apt-get install nginx-light)")
+def test_corpus_live_headers(tmp_path: Path) -> None:
+    """README step 3: every response of every fixed server carries the security headers."""
+    (tmp_path / "empty").mkdir()
+    project = Project(Workspace(tmp_path / "empty"))
+    wanted = {tls: list(MissingSecurityHeaders().wanted(project, tls)) for tls in (False, True)}
+    originals: dict[str, tuple[str, str]] = {}
+    fixed: dict[str, tuple[str, str]] = {}
+    for entry in _entries():
+        name, features = str(entry["file"]), entry["features"]
+        assert isinstance(features, dict)
+        text = (CORPUS / "files" / name).read_bytes().decode("utf-8")
+        new, context = _fix(text, project), str(features["context"])
+        if new != text and context != "server" and harness.nginx_t(text, context, tmp_path / "t" / name).ok:
+            originals[name], fixed[name] = (text, context), (new, context)
+    was, total_was, _, _ = _live(originals, wanted, tmp_path / "before")
+    now, total, closed, failures = _live(fixed, wanted, tmp_path / "after")
+    print(f"\nlive corpus over {len(fixed)} files: {now} of {total} responses carry every header after the fix,"
+          f" {was} of {total_was} before ({closed} requests closed without a response by `return 444`)")
+    assert total > 0 and total == total_was
     assert not failures, "\n".join(failures)
