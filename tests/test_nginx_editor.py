@@ -187,7 +187,10 @@ def test_fixture_case_directly(case: Path, tmp_path: Path) -> None:
     project = Project(Workspace(repo))
     changes = list(fixer.fix(project))
     findings = list(fixer.check(project))
-    assert project.problems == []
+    meta = tomllib.loads((case / "case.toml").read_text()) if (case / "case.toml").exists() else {}
+    problems = [f"{p.path}:{p.line}: SF003: {p.message}" for p in project.problems]
+    assert len(problems) == len(meta.get("problems", [])), problems  # one from fix(), one from check()
+    assert all(want in got for want, got in zip(meta.get("problems", []), problems)), problems
     after = case / "after"
     if not after.is_dir():
         assert changes == [] and findings == []
@@ -226,3 +229,39 @@ def test_include_resolver_matches_project_files() -> None:
 ])
 def test_only_insertions(before: str, after: str, ok: bool) -> None:
     assert (nginx.only_insertions(before, after) is None) is ok
+
+
+def test_sf003_validates_nested_options() -> None:
+    problems = dict(MissingSecurityHeaders.validate_options({
+        "headers": {"X-Frame-Options": 1}, "csp_sources": {"img-src": "https://x", "bogus-src": []}}))
+    assert problems == {"headers.X-Frame-Options": "expected a string",
+                        "csp_sources.img-src": "expected a list of strings",
+                        "csp_sources.bogus-src": "unknown CSP directive"}
+    assert MissingSecurityHeaders.validate_options({"csp_report_only": True, "headers": {"A": ""}}) == []
+
+
+def test_sf003_discovers_origins_by_use(tmp_path: Path) -> None:
+    from seenfix.fixers.missing_security_headers import discover_origins
+
+    files = {
+        "web/package.json": "{}",
+        "web/index.html": '<link href="https://fonts.googleapis.com/css2?family=X" rel="stylesheet">',
+        "web/src/api.ts": 'fetch("https://api.seen.dev/v1"); new WebSocket("wss://live.seen.dev/ws");',
+        "web/src/img.tsx": 'const a = "https://image.tmdb.org/t/p"; const b = `https://cdn.site.io/x.png`;\n'
+                           '<svg xmlns="http://www.w3.org/2000/svg"/>; const c = "https://localhost:8000";',
+        "web/src/app.test.ts": 'fetch("https://test-only.example.net")',
+        "web/.env.production": "VITE_IGDB_IMAGE_BASE=https://images.igdb.com/igdb\nSECRET=https://nope.example.net\n",
+    }
+    for rel, body in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(body)
+    found = discover_origins(Project(Workspace(tmp_path)))
+    assert found == [
+        ("connect-src", "https://api.seen.dev"),
+        ("connect-src", "wss://live.seen.dev"),
+        ("font-src", "https://fonts.gstatic.com"),
+        ("img-src", "https://cdn.site.io"),
+        ("img-src", "https://image.tmdb.org"),
+        ("img-src", "https://images.igdb.com"),
+        ("style-src", "https://fonts.googleapis.com"),
+    ]
