@@ -126,7 +126,8 @@ def _fixture_outputs() -> list[tuple[Path, Path]]:
     return sorted((after, case / "before" / after.relative_to(case / "after"))
                   for case in base.iterdir() if (case / "after").is_dir()
                   for after in (case / "after").rglob("*") if after.is_file()
-                  and after.name.endswith((".conf", ".template")))
+                  and after.name.endswith((".conf", ".template"))
+                  and after.read_bytes() != (case / "before" / after.relative_to(case / "after")).read_bytes())
 
 
 @pytest.mark.parametrize("after, before", _fixture_outputs(), ids=lambda p: str(p).split("missing-security-headers/")[-1])
