@@ -250,18 +250,23 @@ def test_sf003_discovers_origins_by_use(tmp_path: Path) -> None:
         "web/src/img.tsx": 'const a = "https://image.tmdb.org/t/p"; const b = `https://cdn.site.io/x.png`;\n'
                            '<svg xmlns="http://www.w3.org/2000/svg"/>; const c = "https://localhost:8000";',
         "web/src/app.test.ts": 'fetch("https://test-only.example.net")',
-        "web/.env.production": "VITE_IGDB_IMAGE_BASE=https://images.igdb.com/igdb\nSECRET=https://nope.example.net\n",
+        "web/.env.production": "VITE_IGDB_IMAGE_BASE=https://images.igdb.com/igdb\nSECRET=https://nope.seen.dev\n",
+        "docker-compose.yml": "services:\n  web:\n    build:\n      args:\n"
+                              "        VITE_API_URL: ${VITE_API_URL:-https://api.seen.app}\n"
+                              "        - VITE_CDN=https://static.seen.app\n",
     }
     for rel, body in files.items():
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text(body)
     found = discover_origins(Project(Workspace(tmp_path)))
     assert found == [
+        ("connect-src", "https://api.seen.app"),
         ("connect-src", "https://api.seen.dev"),
         ("connect-src", "wss://live.seen.dev"),
         ("font-src", "https://fonts.gstatic.com"),
         ("img-src", "https://cdn.site.io"),
         ("img-src", "https://image.tmdb.org"),
         ("img-src", "https://images.igdb.com"),
+        ("img-src", "https://static.seen.app"),
         ("style-src", "https://fonts.googleapis.com"),
     ]

@@ -25,8 +25,9 @@ DEFAULTS: dict[str, str] = {
 }
 SECURITY = {name.lower() for name in DEFAULTS} | {CSP_RO.lower()}
 URL = re.compile(r"""["'`(=]\s*(https|wss)://([A-Za-z0-9.-]+(?::\d+)?)([^\s"'`<>)]*)""")
-ENV_URL = re.compile(r"""^\s*(?:export\s+)?(VITE_\w+)\s*=\s*["']?(https|wss)://([A-Za-z0-9.-]+(?::\d+)?)([^\s"']*)""",
-                     re.MULTILINE)
+#: `VITE_X=https://...` (env files), `VITE_X: https://...` or `VITE_X: ${VITE_X:-https://...}` (compose)
+ENV_URL = re.compile(r"""^\s*(?:-\s*)?(?:export\s+)?(VITE_\w+)\s*[=:]\s*["']?(?:\$\{VITE_\w+:?-)?"""
+                     r"""(https|wss)://([A-Za-z0-9.-]+(?::\d+)?)([^\s"'}]*)""", re.MULTILINE)
 NOT_ORIGINS = re.compile(r"(^|\.)(localhost|example\.(com|org|net)|w3\.org|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?$")
 CSP_NAMES = {CSP.lower(), CSP_RO.lower()}
 #: The CSP before the app's own origins are added (Mozilla's "locked down" policy, with inline styles
@@ -90,7 +91,7 @@ class MissingSecurityHeaders(FileFixer):
     user already set are kept and copied into the locations that need them. Where a server starts
     sending its own headers, the `http`-level headers it used to inherit are carried along. The CSP
     is built from the origins the frontend really uses (absolute `https://` URLs in its TS/TSX
-    sources and `index.html`, and `VITE_*` URLs in env files, e.g. image.tmdb.org, images.igdb.com,
+    sources and `index.html`, and `VITE_*` URLs in env and compose files, e.g. image.tmdb.org, images.igdb.com,
     Google Fonts); API calls proxied by nginx (`location /api/ { proxy_pass ...; }`) are
     same-origin and covered by `'self'`. Snippets pulled in with `include` are followed when they
     are part of the project, so headers or `server_tokens` they set are not added twice. In a
@@ -277,7 +278,7 @@ def discover_origins(project: Project) -> list[tuple[str, str]]:
             found[(_directive(scheme, host.lower(), rest.lower()), f"{scheme}://{host.lower()}")] = None
             if host.lower() == "fonts.googleapis.com":
                 found[("font-src", "https://fonts.gstatic.com")] = None
-    for path in project.layout.env_files:  # VITE_* values are public: they are bundled into the app
+    for path in project.layout.env_files + project.layout.compose_files:  # VITE_* values are bundled, public
         for var, scheme, host, rest in ENV_URL.findall(project.read_text(path) or ""):
             if not NOT_ORIGINS.search(host.lower()):
                 kind = "img-src" if re.search("IMAGE|IMG", var) else _directive(scheme, host.lower(), rest.lower())
