@@ -270,3 +270,20 @@ def test_sf003_discovers_origins_by_use(tmp_path: Path) -> None:
         ("img-src", "https://static.seen.app"),
         ("style-src", "https://fonts.googleapis.com"),
     ]
+
+
+def test_insert_after_a_crlf_line_in_a_mostly_lf_file() -> None:
+    text = "server {\n    listen 80;\r\n}\n"
+    cfg = nginx.parse(text)
+    server = cfg.root.find("server")[0]
+    out = apply_edits(text, [cfg.insert_lines(server, server.find("listen")[0], ["a b;"])])
+    assert out == "server {\n    listen 80;\r\n    a b;\n}\n"
+
+
+def test_insert_at_top_level_without_final_newline() -> None:
+    text = "map $a $b { default 1; }\nlimit_req_zone $binary_remote_addr zone=z:1m rate=1r/s;"
+    cfg = nginx.parse(text)
+    out = apply_edits(text, [cfg.insert_lines(cfg.root, cfg.root.children[-1] if cfg.root.children else None,
+                                              ["x y;"])])
+    assert out == text + "\nx y;"
+    assert apply_edits(text, [cfg.insert_lines(cfg.root, None, ["x y;"])]) == "x y;\n" + text

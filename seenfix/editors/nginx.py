@@ -163,22 +163,15 @@ class Config:
         the anchor's line (so a comment on that line stays put); in a one-line block, or when
         another directive follows on the anchor's line, they are inserted inline.
         """
-        if after is not None:
-            anchor = after.end
-        elif block is self.root:
-            anchor = 0
-        else:
-            anchor = block.open + 1
         nl = self.newline
         if block is self.root and after is None:
             return (0, 0, "".join(line + nl for line in lines))
+        anchor = after.end if after is not None else block.open + 1
         if not self.is_one_line(block) and self.rest_of_line_is_blank(anchor):
-            eol = self.line_end(anchor)
+            eol, ind = self.line_end(anchor), self.child_indent(block)
             if eol == len(self.text):  # last line of the file, no final newline
-                ind = self.child_indent(block)
                 return (eol, eol, "".join(nl + ind + line for line in lines))
-            pos = eol + len(nl) if self.text.startswith("\r\n", eol) else eol + 1
-            ind = self.child_indent(block)
+            pos = eol + (2 if self.text.startswith("\r\n", eol) else 1)
             return (pos, pos, "".join(ind + line + nl for line in lines))
         return (anchor, anchor, "".join(" " + line for line in lines))
 
