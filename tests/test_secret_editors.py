@@ -163,3 +163,9 @@ def test_app_yaml_forms() -> None:
     assert got == [(4, "JWT_SECRET", False), (8, "SECRET_KEY", False), (10, "JWT_SECRET", False)]
     spring = app_yaml_sites("src/main/resources/application.yml", text)[-1]
     assert spring.edit is not None and text[spring.edit[0]:spring.edit[1]] == "1234"
+
+
+def test_python_env_var_of_settings_fields() -> None:
+    text = ('class S(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix="APP_")\n'
+            '    jwt_secret: str = "x"\n    session_secret: str = Field("y", alias="COOKIE_SECRET")\n')
+    assert [s.env_var for s in python.find_secrets(text, "s.py")] == ["APP_JWT_SECRET", "COOKIE_SECRET"]

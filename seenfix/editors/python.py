@@ -20,6 +20,7 @@ libcst is imported lazily; formatting and comments outside the edited expression
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 _ENV_GET = {"os.getenv", "getenv", "os.environ.get", "environ.get", "os.environ.setdefault",
             "environ.setdefault"}
+_ENV_PREFIX = re.compile(r"""env_prefix\s*[=:]\s*(['"])([^'"]*)\1""")
 #: Base classes whose fields are read from the environment (pydantic settings and models).
 _MODEL_BASES = ("Settings", "BaseModel", "BaseConfig")
 _ENV_DEFAULT_KW = {"env", "env.str", "config", "environ.Env.str"}
@@ -132,21 +134,38 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
         def __init__(self) -> None:
             super().__init__()
             self.classes: list[bool] = []  # for each enclosing class: is it a settings model?
+            self.prefixes: list[str] = []  # its pydantic ``env_prefix``
 
         def visit_ClassDef(self, node: cst.ClassDef) -> None:
             bases = [_dotted(b.value) for b in node.bases]
             self.classes.append(any(b.rsplit(".", 1)[-1].endswith(_MODEL_BASES) for b in bases))
+            m = _ENV_PREFIX.search(module.code_for_node(node.body))
+            self.prefixes.append(m.group(2) if m and self.classes[-1] else "")
 
         def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> Any:
             self.classes.pop()
+            self.prefixes.pop()
             return updated
 
         def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
             self.classes.append(False)
+            self.prefixes.append("")
 
         def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> Any:
             self.classes.pop()
+            self.prefixes.pop()
             return updated
+
+        def _field_env(self, name: str, field: Any = None) -> str:
+            """The variable a settings field reads: its alias, else ``env_prefix`` + its name."""
+            if field is not None:
+                for arg in field.args:
+                    if arg.keyword is not None and arg.keyword.value in ("alias", "validation_alias", "env"):
+                        alias = _string(arg.value)
+                        if alias:
+                            return alias.upper()
+            prefix = self.prefixes[-1] if self.prefixes else ""
+            return (prefix + env_name(name)).upper()
 
         def _line(self, node: Any) -> int:
             return int(self.get_metadata(PositionProvider, node).start.line)
@@ -169,7 +188,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
             if lit is not None:
                 settings = bool(self.classes) and self.classes[-1]
                 # a settings field loses its default; elsewhere the annotation keeps a required read
-                self._add(name, env_name(name), lit, value, "field", settings or has_os)
+                self._add(name, self._field_env(name), lit, value, "field", settings or has_os)
                 if fix and settings:
                     return updated.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT)
                 if fix and has_os:
@@ -182,7 +201,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
                         lit = _literal(arg.value)
                         if lit is None:
                             return updated
-                        self._add(name, env_name(name), lit, arg.value, "field", True)
+                        self._add(name, self._field_env(name, value), lit, arg.value, "field", True)
                         if not fix or not isinstance(updated.value, cst.Call):
                             return updated
                         args = list(updated.value.args)
