@@ -85,6 +85,22 @@ def is_password_name(name: str) -> bool:
     return bool(tokens) and tokens[-1] in _PASSWORD_ENDINGS
 
 
+# -- database credentials (SF004) ---------------------------------------------------------------
+
+_DB_TOKENS = frozenset({"postgres", "postgresql", "pg", "db", "database", "mysql", "mariadb", "mongo", "mongodb",
+                        "sql", "redis", "couchdb", "initdb"})
+#: Database user names that move with the passwords (``move_usernames``).
+DB_USER_KEYS = frozenset({"POSTGRES_USER", "MYSQL_USER", "MARIADB_USER", "MONGO_INITDB_ROOT_USERNAME"})
+#: Variables whose images also read ``<NAME>_FILE`` (postgres, mysql, mariadb, mongo).
+FILE_READING_KEYS = frozenset({"POSTGRES_PASSWORD", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "MARIADB_PASSWORD",
+                               "MARIADB_ROOT_PASSWORD", "MONGO_INITDB_ROOT_PASSWORD"})
+
+
+def is_db_password(name: str) -> bool:
+    """``POSTGRES_PASSWORD``, ``DB_PASS``, ``PGPASSWORD``: a database password (not SMTP or API ones)."""
+    return name.upper() == "PGPASSWORD" or is_password_name(name) and bool(_DB_TOKENS & set(name_tokens(name)))
+
+
 # -- paths (P1, P8) -------------------------------------------------------------------------------
 
 _TEST_ENV = re.compile(r"(^|/)\.env\.(test|testing)$")

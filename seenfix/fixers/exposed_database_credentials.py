@@ -10,19 +10,9 @@ from dataclasses import replace
 from seenfix.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
 from seenfix.project import Project
 from seenfix.secret_sites import Site, candidate_files, env_changes, env_dir_for, env_path, file_changes
-from seenfix.secrets_policy import is_literal_value, is_password_name, mask, name_tokens
+from seenfix.secrets_policy import DB_USER_KEYS, FILE_READING_KEYS, is_db_password, is_literal_value, mask
 
-_DB_TOKENS = frozenset({"postgres", "postgresql", "pg", "db", "database", "mysql", "mariadb", "mongo", "mongodb",
-                        "sql", "redis", "couchdb", "initdb"})
-_USER_KEYS = frozenset({"POSTGRES_USER", "MYSQL_USER", "MARIADB_USER", "MONGO_INITDB_ROOT_USERNAME"})
-#: Variables whose images also read ``<NAME>_FILE`` (postgres, mysql, mariadb, mongo).
-_FILE_KEYS = frozenset({"POSTGRES_PASSWORD", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "MARIADB_PASSWORD",
-                        "MARIADB_ROOT_PASSWORD", "MONGO_INITDB_ROOT_PASSWORD"})
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^:@/\s${}]*):(?P<pw>[^@/\s${}]+)@")
-
-
-def is_db_password(name: str) -> bool:
-    return name.upper() == "PGPASSWORD" or is_password_name(name) and bool(_DB_TOKENS & set(name_tokens(name)))
 
 
 class ExposedDatabaseCredentials(Fixer):
@@ -133,7 +123,7 @@ class ExposedDatabaseCredentials(Fixer):
 
             for e in entries:
                 plain = is_literal_value(e.value) and "${" not in e.value
-                if plain and (is_db_password(e.key) or self.config["move_usernames"] and e.key in _USER_KEYS):
+                if plain and (is_db_password(e.key) or self.config["move_usernames"] and e.key in DB_USER_KEYS):
                     var = var_for(e.key, e.owner, e.value)
                     edit = (e.start, e.end, required_ref(var)) if e.editable and var else None
                     out.append(Site(path, e.line, e.key, var or e.key, e.value, "compose", edit, d, keep_value=True))
@@ -146,7 +136,7 @@ class ExposedDatabaseCredentials(Fixer):
                 out.append(Site(path, e.line, e.key, pw_var or e.key, m["pw"], "url",
                                 (e.start + m.start("pw"), e.start + m.end("pw"), required_ref(pw_var))
                                 if pw_var else None, d, keep_value=True))
-                user_var = next((k for k, v in moved.items() if v == m["user"] and k in _USER_KEYS), None)
+                user_var = next((k for k, v in moved.items() if v == m["user"] and k in DB_USER_KEYS), None)
                 if user_var and self.config["move_usernames"]:
                     out.append(Site(path, e.line, e.key, user_var, m["user"], "url",
                                     (e.start + m.start("user"), e.start + m.end("user"), required_ref(user_var)),
@@ -169,7 +159,7 @@ class ExposedDatabaseCredentials(Fixer):
 
     def check(self, project: Project) -> Iterable[Finding]:
         for s in self.sites(project):
-            user = s.env_var in _USER_KEYS
+            user = s.env_var in DB_USER_KEYS
             if s.kind == "url" and user:
                 continue  # the URL's password finding covers the line
             what = f"the password in {s.name}" if s.kind == "url" else s.name
@@ -201,8 +191,8 @@ class ExposedDatabaseCredentials(Fixer):
         for path in sorted({s.path for s in sites}):
             text = project.read_text(path) or ""
             own = [s for s in sites if s.path == path]
-            lines = {s.line for s in own if s.kind == "compose" and s.name in _FILE_KEYS}
-            chosen = [e for e in env_entries(text, path) if e.line in lines and e.key in _FILE_KEYS
+            lines = {s.line for s in own if s.kind == "compose" and s.name in FILE_READING_KEYS}
+            chosen = [e for e in env_entries(text, path) if e.line in lines and e.key in FILE_READING_KEYS
                       and e.key_start >= 0 and e.editable and not e.owner.startswith("x-")]
             names = {f"{e.owner}/{e.key}": e.key.lower() if sum(c.key == e.key for c in chosen) == 1
                      else f"{e.owner}_{e.key}".lower().replace("-", "_") for e in chosen}
