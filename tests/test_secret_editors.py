@@ -107,6 +107,9 @@ JS_FIXES = [
     ('return s && s.length >= 12 ? s : "dev";\nconst s = process.env.JWT_SECRET;\n',
      'return s && s.length >= 12 ? s : (() => { throw new Error("JWT_SECRET is not set") })();\n'
      'const s = process.env.JWT_SECRET;\n'),
+    ("const re = /'[/]\"/g; const d = a / b; const k = process.env.JWT_SECRET || 'x';\n",
+     "const re = /'[/]\"/g; const d = a / b; const k = process.env.JWT_SECRET || "
+     "(() => { throw new Error('JWT_SECRET is not set') })();\n"),
     ("const sessionSecret = 'dev';\r\n",
      "const sessionSecret = process.env.SESSION_SECRET || (() => { throw new Error('SESSION_SECRET is not set') })();\r\n"),
 ]
@@ -169,3 +172,12 @@ def test_python_env_var_of_settings_fields() -> None:
     text = ('class S(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix="APP_")\n'
             '    jwt_secret: str = "x"\n    session_secret: str = Field("y", alias="COOKIE_SECRET")\n')
     assert [s.env_var for s in python.find_secrets(text, "s.py")] == ["APP_JWT_SECRET", "COOKIE_SECRET"]
+
+
+def test_sf001_verify_parses_javascript() -> None:
+    from seenfix.fixers.weak_jwt_secret import WeakJwtSecret
+
+    fixer = WeakJwtSecret()
+    assert fixer.verify("a.js", "const a = 1;\n", "const a = (() => { throw 1 })();\n") is None
+    assert fixer.verify("a.js", "const a = 1;\n", "const a = (;\n") is not None
+    assert fixer.verify("a.js", "const a = (;\n", "const a = (;\n") is None  # was broken already

@@ -84,6 +84,12 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("string", text[i:j + 1], i, j + 1, newline))
             i, newline = j + 1, False
             continue
+        if c == "/" and _regex_allowed(tokens):
+            j = _regex_end(text, i)
+            if j > 0:
+                tokens.append(Token("regex", text[i:j], i, j, newline))
+                i, newline = j, False
+                continue
         m = _IDENT.match(text, i)
         if m:
             tokens.append(Token("ident", m.group(), i, m.end(), newline))
@@ -99,6 +105,38 @@ def tokenize(text: str) -> list[Token]:
         tokens.append(Token("punct", op, i, i + len(op), newline))
         i, newline = i + len(op), False
     return tokens
+
+
+_BEFORE_REGEX = {"(", ",", "=", ":", "[", "!", "&", "|", "?", "{", "}", ";", "&&", "||", "??", "==", "===",
+                 "!=", "!==", "=>", "return", "typeof", "case", "+", "-", "*", "%", "<", ">", "~", "^"}
+
+
+def _regex_allowed(tokens: list[Token]) -> bool:
+    """A ``/`` starts a regular expression literal where an operand is expected."""
+    return not tokens or tokens[-1].text in _BEFORE_REGEX
+
+
+def _regex_end(text: str, i: int) -> int:
+    """Offset after the regex literal starting at ``i`` (flags included), or -1 if it is not one."""
+    j, in_class = i + 1, False
+    while j < len(text):
+        c = text[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "\n":
+            return -1
+        if c == "[":
+            in_class = True
+        elif c == "]":
+            in_class = False
+        elif c == "/" and not in_class:
+            j += 1
+            while j < len(text) and (text[j].isalnum() or text[j] == "_"):
+                j += 1
+            return j
+        j += 1
+    return -1
 
 
 def string_value(token: Token) -> str | None:

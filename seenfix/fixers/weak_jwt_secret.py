@@ -163,6 +163,17 @@ class WeakJwtSecret(Fixer):
                 f"repository can sign tokens with it",
                 fix_title=todo[0].upper() + todo[1:], severity=committed_severity(s.value), fixable=s.fixable)
 
+    def verify(self, path: str, before: str | None, after: str) -> str | None:
+        """JavaScript is not checked by the runner: parse it (as TSX, a superset) before and after."""
+        if not path.endswith((".js", ".mjs", ".cjs", ".jsx")):
+            return None
+        from seenfix.verify import check_typescript
+
+        problem = check_typescript(after, tsx=True)
+        if problem is None or (before is not None and check_typescript(before, tsx=True) is not None):
+            return None
+        return f"{path}: the fixed JavaScript no longer parses: {problem}"
+
     def fix(self, project: Project) -> Iterable[FileChange]:
         sites = [s for s in self.sites(project) if s.fixable]
         python_whole = {s.path for s in sites if s.kind == "python"}
