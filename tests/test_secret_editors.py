@@ -181,3 +181,10 @@ def test_sf001_verify_parses_javascript() -> None:
     assert fixer.verify("a.js", "const a = 1;\n", "const a = (() => { throw 1 })();\n") is None
     assert fixer.verify("a.js", "const a = 1;\n", "const a = (;\n") is not None
     assert fixer.verify("a.js", "const a = (;\n", "const a = (;\n") is None  # was broken already
+
+
+def test_yaml_env_anchor_tag_and_alias() -> None:
+    text = ("services:\n  a:\n    environment:\n      JWT_SECRET: &s shared\n  b:\n    environment:\n"
+            "      JWT_SECRET: *s\n      SECRET_KEY: !!str tagged\n")
+    got = [(e.owner, e.key, text[e.start:e.end]) for e in yaml_env.env_entries(text, "c.yml")]
+    assert got == [("a", "JWT_SECRET", "shared"), ("b", "SECRET_KEY", "tagged")]

@@ -91,8 +91,15 @@ def scalar(node: Any) -> Scalar | None:
 
     if not isinstance(node, ScalarNode) or not str(node.tag).endswith((":str", ":int", ":float")):
         return None
-    return Scalar(str(node.value), node.style or "", node.start_mark.index, node.end_mark.index,
-                  node.start_mark.line + 1)
+    start, end = node.start_mark.index, node.end_mark.index
+    text = node.start_mark.buffer if isinstance(node.start_mark.buffer, str) else None
+    if text is not None:  # the node starts at its anchor or tag (``&a value``, ``!!str v``): skip them
+        while start < end and text[start] in "&!":
+            while start < end and text[start] not in " \t\r\n":
+                start += 1
+            while start < end and text[start] in " \t\r\n":
+                start += 1
+    return Scalar(str(node.value), node.style or "", start, end, node.start_mark.line + 1)
 
 
 def _pairs(node: Any) -> Iterator[tuple[Any, Any]]:
@@ -143,12 +150,14 @@ def env_entries(text: str, path: str, root: Any | None = None) -> list[EnvEntry]
 
     root = compose_nodes(text, path) if root is None else root
     out: list[EnvEntry] = []
+    seen: set[int] = set()  # a value shared through an alias is one entry, where it is written
     for owner, block in env_blocks(root):
         if isinstance(block, SequenceNode):
             for item in block.value:
                 sc = scalar(item)
-                if sc is None or "=" not in sc.value:
+                if sc is None or "=" not in sc.value or id(item) in seen:
                     continue
+                seen.add(id(item))
                 key, _, value = sc.value.partition("=")
                 a, _b = sc.inner
                 eq = text.find("=", a)
@@ -158,8 +167,9 @@ def env_entries(text: str, path: str, root: Any | None = None) -> list[EnvEntry]
         for k, v in _pairs(block):
             name = _key(k)
             sc = scalar(v)
-            if name is None or sc is None:
+            if name is None or sc is None or id(v) in seen:
                 continue
+            seen.add(id(v))
             a, b = sc.inner
             plain_key = scalar(k)
             key_start = plain_key.start if plain_key is not None and plain_key.style == "" else -1
