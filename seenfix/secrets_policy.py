@@ -104,11 +104,12 @@ def is_db_password(name: str) -> bool:
 # -- paths (P1, P8) -------------------------------------------------------------------------------
 
 _TEST_ENV = re.compile(r"(^|/)\.env\.(test|testing)$")
+_TEMPLATE_NAMED = re.compile(r"(^|/)(example|sample|template)([._-][^/]*)?\.env$")
 
 
 def is_exempt_path(path: str) -> bool:
     """Templates (``.env.example``) and test fixtures (``tests/``, ``.env.test``) never hold findings."""
-    return is_template_env(path) or is_test_path(path) or bool(_TEST_ENV.search(path))
+    return is_template_env(path) or is_test_path(path) or bool(_TEST_ENV.search(path) or _TEMPLATE_NAMED.search(path))
 
 
 # -- values ---------------------------------------------------------------------------------------
