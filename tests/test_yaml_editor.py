@@ -325,3 +325,29 @@ def test_schema_ships_with_its_notice() -> None:
 
     assert is_valid({"services": {"a": {"image": "x", "deploy": {"resources": {"limits": {"cpus": "${CPUS}"}}}}}})
     assert schema_errors({"services": {"a": {"logging": "json-file"}}})
+
+
+# -- the fixers' verify() hook ---------------------------------------------------------------------
+
+SEEN_LIKE = ("services:\n  db:\n    image: postgres:16-alpine\n    restart: always\n\n"
+             "  web:\n    image: nginx:1.27\n")
+
+
+@pytest.mark.parametrize("fixer_cls", [MissingResourceLimits, MissingLogRotation])
+def test_verify_accepts_the_fix_and_rejects_anything_else(fixer_cls: Any) -> None:
+    fixer = fixer_cls()
+    fixed = fixer.compose_fix("docker-compose.yml", SEEN_LIKE, None)
+    assert fixed is not None and fixed != SEEN_LIKE
+    assert fixer.verify("docker-compose.yml", SEEN_LIKE, fixed) is None
+    tampered = fixed.replace("restart: always", "restart: \"no\"")
+    assert "restart" in (fixer.verify("docker-compose.yml", SEEN_LIKE, tampered) or "")
+    fresh = fixer_cls()  # no cached plan: the structural check still rejects it
+    assert "restart" in (fresh.verify("docker-compose.yml", SEEN_LIKE, tampered) or "")
+    assert fresh.verify("docker-compose.yml", SEEN_LIKE, fixed) is None
+
+
+def test_verify_rejects_output_that_breaks_the_schema() -> None:
+    fixer = MissingLogRotation()
+    broken = SEEN_LIKE.replace("    restart: always\n", "    restart: always\n    logging: json-file\n")
+    problem = fixer.verify("docker-compose.yml", SEEN_LIKE, broken)
+    assert problem is not None and "Compose Specification schema" in problem
