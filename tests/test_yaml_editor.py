@@ -278,7 +278,7 @@ def test_dragonfly_flags_stay_consistent_with_the_limits() -> None:
         text = "services:\n  c:\n    image: docker.dragonflydb.io/dragonflydb/dragonfly\n"
         doc = Y.load(text, "d.yml")
         svc = next(iter(Y.services(doc)))
-        got = C.dragonfly_flags(doc, svc, mem, cpus, explicit=True)
+        got = C.dragonfly_flags(doc, svc, mem, cpus, mem_fixed=True, cpus_fixed=True)
         assert got is not None
         mem_out, cpus_out, plan, _note = got
         command = Y.to_plain(Y.load(plan.apply(text), "d.yml").data)["services"]["c"]["command"]
@@ -351,3 +351,15 @@ def test_verify_rejects_output_that_breaks_the_schema() -> None:
     broken = SEEN_LIKE.replace("    restart: always\n", "    restart: always\n    logging: json-file\n")
     problem = fixer.verify("docker-compose.yml", SEEN_LIKE, broken)
     assert problem is not None and "Compose Specification schema" in problem
+
+
+def test_insertions_at_one_offset_go_deepest_first() -> None:
+    text = "services:\n  a:\n    deploy:\n      resources:\n        limits:\n          memory: 1g\n"
+    doc = Y.load(text, "c.yml")
+    svcs = doc.data["services"]
+    plan = Y.Plan()
+    plan.extend(Y.ensure_keys(doc, svcs, "a", {"ulimits": {"memlock": -1}}))  # service level first
+    plan.extend(Y.ensure_keys(doc, svcs, "a", {"deploy": {"resources": {"limits": {"cpus": "1"}}}}))
+    assert plan.apply(text) == (
+        "services:\n  a:\n    deploy:\n      resources:\n        limits:\n          memory: 1g\n"
+        "          cpus: \"1\"\n    ulimits:\n      memlock: -1\n")

@@ -611,9 +611,18 @@ class Plan:
         self.changes.extend(other.changes)
 
     def apply(self, text: str) -> str:
+        """The text with every edit made.  Block insertions at one offset (the end of several nested
+        blocks) go deepest first, so that each lands inside the block it belongs to."""
         from seenfix.editors.text import apply_edits
 
-        return apply_edits(text, (e.as_tuple() for e in self.edits))
+        def depth(e: Edit) -> int:
+            body = e.text.lstrip("\r\n")
+            if e.start != e.end or body == e.text:
+                return 0
+            return len(body) - len(body.lstrip(" "))
+
+        ordered = sorted(self.edits, key=lambda e: (e.start, e.end, -depth(e)))
+        return apply_edits(text, (e.as_tuple() for e in ordered))
 
 
 def ensure_keys(doc: Document, parent: Any, key: Key, wanted: Mapping[str, Any], *,

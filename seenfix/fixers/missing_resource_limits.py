@@ -158,8 +158,11 @@ class MissingResourceLimits(C.ComposeFixer):
         plan, notes = Y.Plan(), []
         wanted: dict[str, Any] = {}
         fresh = not has_mem and not has_cpu
-        if kind == "dragonfly" and fresh:
-            flags = C.dragonfly_flags(doc, svc, mem, cpus, explicit="memory" in cfg or "cpus" in cfg)
+        if kind == "dragonfly":  # flags follow the limits the service ends up with
+            mem = str(limits.get("memory", node.get("mem_limit", mem)))
+            cpus = str(limits.get("cpus", node.get("cpus", cpus)))
+            flags = C.dragonfly_flags(doc, svc, mem, cpus, mem_fixed=has_mem or "memory" in cfg,
+                                      cpus_fixed=has_cpu or "cpus" in cfg)
             if flags is None:
                 return None
             mem, cpus, fplan, note = flags
