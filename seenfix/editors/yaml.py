@@ -156,11 +156,28 @@ def _yaml() -> Any:
     return y
 
 
+_CACHE: dict[tuple[str, str], Document] = {}
+_CACHE_SIZE = 32
+
+
 def load(text: str, path: str) -> Document:
     """Parse ``text`` (round-trip, YAML 1.2).  Invalid YAML raises :class:`InputError` with its line.
 
     A single document is expected; a leading ``---`` is fine, several documents are an input error.
+    The same (text, path) gives the same :class:`Document` (a small cache: parsing is the slow part of
+    a fix, and check, fix and verify parse the same texts): treat it as read-only.
     """
+    cached = _CACHE.get((path, text))
+    if cached is not None:
+        return cached
+    doc = _load(text, path)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[(path, text)] = doc
+    return doc
+
+
+def _load(text: str, path: str) -> Document:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
