@@ -257,6 +257,7 @@ def test_parse_bytes(value: Any, size: int | None) -> None:
     ("valkey/valkey:8", "redis"), ("bitnami/redis", "redis"), ("mysql:8.4", "database"),
     ("nginx:1.27-alpine", "proxy"), ("traefik:v3.1", "proxy"), ("python:3.12-slim", "app"),
     ("node:22", "app"), ("example/nginx-exporter", None), ("grafana/grafana", None),
+    ("${DB_IMAGE:-postgres:16}", "postgres"), ("${PY_IMAGE-python}:${TAG}", "app"), ("${IMAGE}", None),
 ])
 def test_kind_of_image(image: str, kind: str | None) -> None:
     assert C.kind_of_image(image) == kind

@@ -73,7 +73,9 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def kind_of_image(image: str) -> str | None:
-    """The kind of an image reference (tag and digest ignored), or None."""
+    """The kind of an image reference (tag and digest ignored, ``${VAR:-default}`` read as its
+    default), or None."""
+    image = re.sub(r"\$\{[^}:]*:?-([^}]*)\}", r"\1", image)
     name = image.split("@", 1)[0].lower()
     if ":" in name.rsplit("/", 1)[-1]:
         name = name.rsplit(":", 1)[0]
