@@ -44,7 +44,9 @@ class MissingResourceLimits(C.ComposeFixer):
     | anything else | 512M | 0.5 | the finding says "tune me" |
 
     A service with older-style `mem_limit`/`cpus` is completed in that style; a partial
-    `deploy.resources` is completed, never replaced.  A file in the legacy `version: "2.x"` format gets
+    `deploy.resources` is completed, never replaced (and a Dragonfly service's flags then follow the
+    limit it already has).  A limit shared by several services through an anchor is completed once
+    when they all need the same value, else reported for a fix by hand.  A file in the legacy `version: "2.x"` format gets
     `mem_limit`/`mem_reservation` (and `cpus` from 2.2), the keys that format understands.
 
     ## Why is this bad?
