@@ -111,6 +111,14 @@ ENSURE_CASES = [
         "services:\n  a: {image: x, deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}}\n",
         id="flow-mapping"),
     pytest.param(
+        "services: {a: ~, b: {image: y}}\n", "a",
+        "services: {a: {deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}}, b: {image: y}}\n",
+        id="null-service-in-a-flow-mapping"),
+    pytest.param(
+        "services: {b: {image: y}, a: }\n", "a",
+        "services: {b: {image: y}, a: {deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}}}\n",
+        id="empty-service-last-in-a-flow-mapping"),
+    pytest.param(
         "services:\n  a: {}\n", "a",
         "services:\n  a: {deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}}\n",
         id="empty-flow-mapping"),

@@ -702,34 +702,32 @@ def _node_start(node: Any) -> tuple[int, int]:
 
 def _ensure_in_empty(doc: Document, parent: Any, key: Key, wanted: Mapping[str, Any], unit: int,
                      plan: Plan) -> None:
-    chain = doc.chain(parent)
-    quote = quote_char(doc.text)
-    if chain is None:
+    """``parent[key]`` is empty (``key:``) or null (``key: ~``): write ``wanted`` as its value."""
+    if doc.chain(parent) is None:
         return
-    plan.changes.append(Change(parent, key, _plain_value(wanted)))
-    if is_flow(parent):
-        vstart = doc.offset(*value_position(parent, key))
-        # `key: ,` or `key: }`: the empty value sits right after the colon
-        line, col = key_position(parent, key)
+    quote = quote_char(doc.text)
+    line, col = key_position(parent, key)
+    if is_flow(parent, doc):
         kline = doc.line(line)
         colon = _colon_after_key(kline, col)
         if colon < 0:
             colon = kline.find(":", col)
-        at = doc.offset(line, colon + 1)
-        del vstart
-        plan.edits.append(Edit(at, at, " {" + render_flow(wanted, quote) + "}"))
-        return
-    span = empty_value_span(doc, parent, key)
-    if span is None:
-        return
-    _line, col = key_position(parent, key)
-    lines = render_block(wanted, col + unit, unit, doc.newline, quote)
-    start, end = span
-    line_end = doc.line_end(_line)
-    text = "".join(doc.newline + ln for ln in lines)
-    if start != end:  # remove the null token, keep a trailing comment
-        plan.edits.append(Edit(start, end, ""))
-    plan.edits.append(Edit(line_end, line_end, text))
+        m = re.match(r"\s*(~|null|Null|NULL)?(?=\s*[,}\]]|\s*$|\s+#)", kline[colon + 1:]) if colon >= 0 else None
+        if m is None:
+            return
+        start = doc.offset(line, colon + 1)
+        plan.edits.append(Edit(start, start + m.end(), " {" + render_flow(wanted, quote) + "}"))
+    else:
+        span = empty_value_span(doc, parent, key)
+        if span is None:
+            return
+        lines = render_block(wanted, col + unit, unit, doc.newline, quote)
+        start, end = span
+        if start != end:  # remove the null token, keep a trailing comment
+            plan.edits.append(Edit(start, end, ""))
+        at = doc.line_end(line)
+        plan.edits.append(Edit(at, at, "".join(doc.newline + ln for ln in lines)))
+    plan.changes.append(Change(parent, key, _plain_value(wanted)))
 
 
 def _plain_value(v: Any) -> Any:
