@@ -119,6 +119,14 @@ ENSURE_CASES = [
         "services: {b: {image: y}, a: {deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}}}\n",
         id="empty-service-last-in-a-flow-mapping"),
     pytest.param(
+        "services:\n  a: {image: x, }\n", "a",
+        "services:\n  a: {image: x, deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}} }\n",
+        id="flow-mapping-with-trailing-comma"),
+    pytest.param(
+        "services:\n  a: {\n    image: x\n  }\n", "a",
+        "services:\n  a: {\n    image: x, deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}\n  }\n",
+        id="multi-line-flow-mapping"),
+    pytest.param(
         "services:\n  a: {}\n", "a",
         "services:\n  a: {deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}}\n",
         id="empty-flow-mapping"),

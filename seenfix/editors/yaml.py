@@ -683,8 +683,12 @@ def ensure_keys(doc: Document, parent: Any, key: Key, wanted: Mapping[str, Any],
         start = doc.offset(*_node_start(node))
         close = flow_end(doc.text, start)
         inside = doc.text[start:close]
+        pre = doc.text[:close].rstrip(" \t\r\n")
+        if "#" in pre[pre.rfind("\n") + 1:]:  # a comment ends the last line: stay before the bracket
+            pre = doc.text[:close].rstrip(" \t")
         sep = ", " if len(node) and inside.strip(" {\t\r\n") else ""
-        pre = doc.text[:close].rstrip(" \t")
+        if pre.endswith(","):
+            sep = " "
         ins = len(pre)
         plan.edits.append(Edit(ins, ins, sep + render_flow(missing, quote)))
         return plan
