@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
-from seenfix.model import Finding, Option, Severity
+from seenfix.model import FixAvailability, Finding, Option, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.project import Project
@@ -116,6 +116,7 @@ class MissingResourceLimits(C.ComposeFixer):
     seed_issue = 11
     area = "compose"
     severity = Severity.MEDIUM
+    fix_availability = FixAvailability.SOMETIMES  # not for a limit shared through a conflicting anchor
     sets = frozenset({"quick-wins", "p1"})
     fix_title = "Add memory and CPU limits"
     options = (Option("services", dict, {}, "per-service overrides: memory, cpus, memory_reservation, shm_size"),)
