@@ -56,9 +56,9 @@ class MissingResourceLimits(C.ComposeFixer):
 
     PostgreSQL gets `shm_size` because Docker gives containers a 64 MB `/dev/shm`, which PostgreSQL uses
     for dynamic shared memory (parallel query): larger queries fail with "could not resize shared
-    memory segment".  Dragonfly starts one thread per *host* CPU regardless of the container's CPU
-    limit and refuses to start with less than 256 MiB of `--maxmemory` per thread, and it evicts or
-    rejects writes at `--maxmemory`, so that must stay below the container limit: the fix sets
+    memory segment".  Dragonfly starts one thread per CPU it can see (a `cpus:` quota does not hide
+    the host's CPUs) and refuses to start with less than 256 MiB of `--maxmemory` per thread, and it
+    evicts or rejects writes at `--maxmemory`, so that must stay below the container limit: the fix sets
     `--proactor_threads` to the CPU limit, `--maxmemory` to 75% of the memory limit (the rest covers
     connections, replication and snapshot buffers), and `memlock: -1` as in Dragonfly's own compose file.
 
