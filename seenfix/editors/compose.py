@@ -340,6 +340,7 @@ class Planned:
     plan: Y.Plan
     message: str
     fix_title: str | None = None
+    why_not: str = "cannot be edited safely: fix it by hand"  # shown when ``plan`` is empty
 
 
 @dataclass(frozen=True)
@@ -417,7 +418,8 @@ class ComposeFixer(FileFixer):
         found: list[ServiceFinding] = []
         for name, (svc, plan, planned) in plans.items():
             ok = name not in refused and combined.add(plan)
-            message = planned.message if ok else planned.message + " (shared through an anchor: fix it by hand)"
+            why = planned.why_not if not plan.edits else "shared through an anchor: fix it by hand"
+            message = planned.message if ok else f"{planned.message} ({why})"
             found.append(ServiceFinding(svc, message, ok, planned.fix_title))
         if not any(f.fixable for f in found):
             return found, Y.Plan()

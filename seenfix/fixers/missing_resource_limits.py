@@ -167,7 +167,10 @@ class MissingResourceLimits(C.ComposeFixer):
             flags = C.dragonfly_flags(doc, svc, mem, cpus, mem_fixed=has_mem or "memory" in cfg,
                                       cpus_fixed=has_cpu or "cpus" in cfg)
             if flags is None:
-                return None
+                return C.Planned(Y.Plan(), f"service `{svc.name}` has no {'CPU' if has_mem else 'memory'} limit"
+                                 if has_mem or has_cpu else f"service `{svc.name}` has no memory or CPU limit",
+                                 why_not="set the limits with --maxmemory below the memory limit and "
+                                 "--proactor_threads to the CPU limit by hand")
             mem, cpus, fplan, note = flags
             plan.extend(fplan)
             notes.append(note)
