@@ -154,3 +154,26 @@ def test_corpus() -> None:
     print("\ncompose corpus:", json.dumps(counts))
     assert not failures, "\n".join(failures)
     assert counts["files"] == len(files) and counts["changed"] > 0
+
+
+def test_corpus_line_ending_variants() -> None:
+    """The same files with CRLF line endings and without a final newline: the fix keeps both and
+    gives the same result as on the original, line for line."""
+    files = _files()
+    checked = 0
+    for f in files:
+        text = f.read_bytes().decode("utf-8")
+        if "\r" in text:
+            continue
+        base = _fix(text, f.name)
+        for variant in (text.rstrip("\n"), text.replace("\n", "\r\n").rstrip("\r\n")):
+            out = _fix(variant, f.name)
+            crlf = "\r\n" in variant
+            assert ("\r\n" in out) == crlf or out == variant, f.name
+            if crlf:
+                assert out.count("\n") == out.count("\r\n"), f"{f.name}: mixed line endings"
+            assert out.endswith("\n") == variant.endswith("\n"), f"{f.name}: final newline changed"
+            assert out.replace("\r\n", "\n").rstrip("\n") == base.rstrip("\n"), f.name
+            checked += 1
+    print(f"\ncompose corpus line-ending variants checked: {checked}")
+    assert checked >= 2 * (len(files) - 2)

@@ -111,6 +111,22 @@ ENSURE_CASES = [
         "services:\n  a: {image: x, deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}}\n",
         id="flow-mapping"),
     pytest.param(
+        "services: {a: ~, b: {image: y}}\n", "a",
+        "services: {a: {deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}}, b: {image: y}}\n",
+        id="null-service-in-a-flow-mapping"),
+    pytest.param(
+        "services: {b: {image: y}, a: }\n", "a",
+        "services: {b: {image: y}, a: {deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}}}\n",
+        id="empty-service-last-in-a-flow-mapping"),
+    pytest.param(
+        "services:\n  a: {image: x, }\n", "a",
+        "services:\n  a: {image: x, deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}} }\n",
+        id="flow-mapping-with-trailing-comma"),
+    pytest.param(
+        "services:\n  a: {\n    image: x\n  }\n", "a",
+        "services:\n  a: {\n    image: x, deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}\n  }\n",
+        id="multi-line-flow-mapping"),
+    pytest.param(
         "services:\n  a: {}\n", "a",
         "services:\n  a: {deploy: {resources: {limits: {cpus: \"0.5\", memory: 256M}}}}\n",
         id="empty-flow-mapping"),
@@ -257,6 +273,7 @@ def test_parse_bytes(value: Any, size: int | None) -> None:
     ("valkey/valkey:8", "redis"), ("bitnami/redis", "redis"), ("mysql:8.4", "database"),
     ("nginx:1.27-alpine", "proxy"), ("traefik:v3.1", "proxy"), ("python:3.12-slim", "app"),
     ("node:22", "app"), ("example/nginx-exporter", None), ("grafana/grafana", None),
+    ("${DB_IMAGE:-postgres:16}", "postgres"), ("${PY_IMAGE-python}:${TAG}", "app"), ("${IMAGE}", None),
 ])
 def test_kind_of_image(image: str, kind: str | None) -> None:
     assert C.kind_of_image(image) == kind
@@ -278,7 +295,7 @@ def test_dragonfly_flags_stay_consistent_with_the_limits() -> None:
         text = "services:\n  c:\n    image: docker.dragonflydb.io/dragonflydb/dragonfly\n"
         doc = Y.load(text, "d.yml")
         svc = next(iter(Y.services(doc)))
-        got = C.dragonfly_flags(doc, svc, mem, cpus, explicit=True)
+        got = C.dragonfly_flags(doc, svc, mem, cpus, mem_fixed=True, cpus_fixed=True)
         assert got is not None
         mem_out, cpus_out, plan, _note = got
         command = Y.to_plain(Y.load(plan.apply(text), "d.yml").data)["services"]["c"]["command"]
@@ -325,3 +342,41 @@ def test_schema_ships_with_its_notice() -> None:
 
     assert is_valid({"services": {"a": {"image": "x", "deploy": {"resources": {"limits": {"cpus": "${CPUS}"}}}}}})
     assert schema_errors({"services": {"a": {"logging": "json-file"}}})
+
+
+# -- the fixers' verify() hook ---------------------------------------------------------------------
+
+SEEN_LIKE = ("services:\n  db:\n    image: postgres:16-alpine\n    restart: always\n\n"
+             "  web:\n    image: nginx:1.27\n")
+
+
+@pytest.mark.parametrize("fixer_cls", [MissingResourceLimits, MissingLogRotation])
+def test_verify_accepts_the_fix_and_rejects_anything_else(fixer_cls: Any) -> None:
+    fixer = fixer_cls()
+    fixed = fixer.compose_fix("docker-compose.yml", SEEN_LIKE, None)
+    assert fixed is not None and fixed != SEEN_LIKE
+    assert fixer.verify("docker-compose.yml", SEEN_LIKE, fixed) is None
+    tampered = fixed.replace("restart: always", "restart: \"no\"")
+    assert "restart" in (fixer.verify("docker-compose.yml", SEEN_LIKE, tampered) or "")
+    fresh = fixer_cls()  # no cached plan: the structural check still rejects it
+    assert "restart" in (fresh.verify("docker-compose.yml", SEEN_LIKE, tampered) or "")
+    assert fresh.verify("docker-compose.yml", SEEN_LIKE, fixed) is None
+
+
+def test_verify_rejects_output_that_breaks_the_schema() -> None:
+    fixer = MissingLogRotation()
+    broken = SEEN_LIKE.replace("    restart: always\n", "    restart: always\n    logging: json-file\n")
+    problem = fixer.verify("docker-compose.yml", SEEN_LIKE, broken)
+    assert problem is not None and "Compose Specification schema" in problem
+
+
+def test_insertions_at_one_offset_go_deepest_first() -> None:
+    text = "services:\n  a:\n    deploy:\n      resources:\n        limits:\n          memory: 1g\n"
+    doc = Y.load(text, "c.yml")
+    svcs = doc.data["services"]
+    plan = Y.Plan()
+    plan.extend(Y.ensure_keys(doc, svcs, "a", {"ulimits": {"memlock": -1}}))  # service level first
+    plan.extend(Y.ensure_keys(doc, svcs, "a", {"deploy": {"resources": {"limits": {"cpus": "1"}}}}))
+    assert plan.apply(text) == (
+        "services:\n  a:\n    deploy:\n      resources:\n        limits:\n          memory: 1g\n"
+        "          cpus: \"1\"\n    ulimits:\n      memlock: -1\n")

@@ -73,7 +73,9 @@ KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def kind_of_image(image: str) -> str | None:
-    """The kind of an image reference (tag and digest ignored), or None."""
+    """The kind of an image reference (tag and digest ignored, ``${VAR:-default}`` read as its
+    default), or None."""
+    image = re.sub(r"\$\{[^}:]*:?-([^}]*)\}", r"\1", image)
     name = image.split("@", 1)[0].lower()
     if ":" in name.rsplit("/", 1)[-1]:
         name = name.rsplit(":", 1)[0]
@@ -283,13 +285,14 @@ DRAGONFLY_DEFAULT_COMMAND = ["dragonfly", "--logtostderr"]
 DRAGONFLY_MIN_PER_THREAD = 256 * MIB
 
 
-def dragonfly_flags(doc: Y.Document, svc: Y.Service, mem: str, cpus: str,
-                    explicit: bool) -> tuple[str, str, Y.Plan, str] | None:
+def dragonfly_flags(doc: Y.Document, svc: Y.Service, mem: str, cpus: str, *, mem_fixed: bool,
+                    cpus_fixed: bool) -> tuple[str, str, Y.Plan, str] | None:
     """Limits and flags for a Dragonfly service, consistent with each other.
 
     ``--proactor_threads`` = the CPU limit (at least 1), ``--maxmemory`` = 75% of the memory limit and
-    at least 256 MiB per thread.  Existing flags are respected unless limits were configured
-    (``explicit``): then the limits follow the flags.  Returns (memory, cpus, plan, note) or None.
+    at least 256 MiB per thread.  A limit that is fixed (configured, or already in the file) is kept
+    and the flags follow it; otherwise existing flags are respected and the limit grows to fit them.
+    Returns (memory, cpus, plan, note), or None when no consistent setting exists.
     """
     node = svc.node if isinstance(svc.node, Mapping) else {}
     have = command_flags(node.get("command"), ("maxmemory", "proactor_threads"))
@@ -297,12 +300,12 @@ def dragonfly_flags(doc: Y.Document, svc: Y.Service, mem: str, cpus: str,
     maxmem0 = parse_bytes(have["maxmemory"]) if have.get("maxmemory") else None
     limit = parse_bytes(mem) or 1024 * MIB
     cpu = parse_cpus(cpus) or 1.0
-    if not explicit and threads0:
+    if not cpus_fixed and threads0:
         cpu = max(cpu, float(threads0))
     threads = max(1, int(cpu))
-    if not explicit and maxmem0:
-        limit = max(limit, _round_up(maxmem0 * 4 // 3))
-    if not explicit:
+    if not mem_fixed:
+        if maxmem0:
+            limit = max(limit, _round_up(maxmem0 * 4 // 3))
         limit = max(limit, _round_up(DRAGONFLY_MIN_PER_THREAD * threads * 4 // 3))
     maxmem = maxmem0 if maxmem0 and DRAGONFLY_MIN_PER_THREAD * threads <= maxmem0 <= limit * 3 // 4 \
         else (limit * 3 // 4) // MIB * MIB
@@ -315,7 +318,7 @@ def dragonfly_flags(doc: Y.Document, svc: Y.Service, mem: str, cpus: str,
     plan = set_command_flags(doc, svc, changed, DRAGONFLY_DEFAULT_COMMAND) if changed else Y.Plan()
     if plan is None:
         return None
-    cpus_out = cpus if explicit or float(threads) <= (parse_cpus(cpus) or 1.0) else f"{threads}.0"
+    cpus_out = cpus if cpus_fixed or float(threads) <= (parse_cpus(cpus) or 1.0) else f"{threads}.0"
     note = f"run Dragonfly with --maxmemory={flags['maxmemory']} --proactor_threads={threads}"
     mem_out = mem if parse_bytes(mem) == limit else format_mib(limit)
     return mem_out, cpus_out, plan, note
@@ -337,6 +340,7 @@ class Planned:
     plan: Y.Plan
     message: str
     fix_title: str | None = None
+    why_not: str = "cannot be edited safely: fix it by hand"  # shown when ``plan`` is empty
 
 
 @dataclass(frozen=True)
@@ -414,7 +418,8 @@ class ComposeFixer(FileFixer):
         found: list[ServiceFinding] = []
         for name, (svc, plan, planned) in plans.items():
             ok = name not in refused and combined.add(plan)
-            message = planned.message if ok else planned.message + " (shared through an anchor: fix it by hand)"
+            why = planned.why_not if not plan.edits else "shared through an anchor: fix it by hand"
+            message = planned.message if ok else f"{planned.message} ({why})"
             found.append(ServiceFinding(svc, message, ok, planned.fix_title))
         if not any(f.fixable for f in found):
             return found, Y.Plan()

@@ -156,11 +156,28 @@ def _yaml() -> Any:
     return y
 
 
+_CACHE: dict[tuple[str, str], Document] = {}
+_CACHE_SIZE = 32
+
+
 def load(text: str, path: str) -> Document:
     """Parse ``text`` (round-trip, YAML 1.2).  Invalid YAML raises :class:`InputError` with its line.
 
     A single document is expected; a leading ``---`` is fine, several documents are an input error.
+    The same (text, path) gives the same :class:`Document` (a small cache: parsing is the slow part of
+    a fix, and check, fix and verify parse the same texts): treat it as read-only.
     """
+    cached = _CACHE.get((path, text))
+    if cached is not None:
+        return cached
+    doc = _load(text, path)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[(path, text)] = doc
+    return doc
+
+
+def _load(text: str, path: str) -> Document:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
@@ -611,9 +628,18 @@ class Plan:
         self.changes.extend(other.changes)
 
     def apply(self, text: str) -> str:
+        """The text with every edit made.  Block insertions at one offset (the end of several nested
+        blocks) go deepest first, so that each lands inside the block it belongs to."""
         from seenfix.editors.text import apply_edits
 
-        return apply_edits(text, (e.as_tuple() for e in self.edits))
+        def depth(e: Edit) -> int:
+            body = e.text.lstrip("\r\n")
+            if e.start != e.end or body == e.text:
+                return 0
+            return len(body) - len(body.lstrip(" "))
+
+        ordered = sorted(self.edits, key=lambda e: (e.start, e.end, -depth(e)))
+        return apply_edits(text, (e.as_tuple() for e in ordered))
 
 
 def ensure_keys(doc: Document, parent: Any, key: Key, wanted: Mapping[str, Any], *,
@@ -657,8 +683,12 @@ def ensure_keys(doc: Document, parent: Any, key: Key, wanted: Mapping[str, Any],
         start = doc.offset(*_node_start(node))
         close = flow_end(doc.text, start)
         inside = doc.text[start:close]
+        pre = doc.text[:close].rstrip(" \t\r\n")
+        if "#" in pre[pre.rfind("\n") + 1:]:  # a comment ends the last line: stay before the bracket
+            pre = doc.text[:close].rstrip(" \t")
         sep = ", " if len(node) and inside.strip(" {\t\r\n") else ""
-        pre = doc.text[:close].rstrip(" \t")
+        if pre.endswith(","):
+            sep = " "
         ins = len(pre)
         plan.edits.append(Edit(ins, ins, sep + render_flow(missing, quote)))
         return plan
@@ -676,34 +706,32 @@ def _node_start(node: Any) -> tuple[int, int]:
 
 def _ensure_in_empty(doc: Document, parent: Any, key: Key, wanted: Mapping[str, Any], unit: int,
                      plan: Plan) -> None:
-    chain = doc.chain(parent)
-    quote = quote_char(doc.text)
-    if chain is None:
+    """``parent[key]`` is empty (``key:``) or null (``key: ~``): write ``wanted`` as its value."""
+    if doc.chain(parent) is None:
         return
-    plan.changes.append(Change(parent, key, _plain_value(wanted)))
-    if is_flow(parent):
-        vstart = doc.offset(*value_position(parent, key))
-        # `key: ,` or `key: }`: the empty value sits right after the colon
-        line, col = key_position(parent, key)
+    quote = quote_char(doc.text)
+    line, col = key_position(parent, key)
+    if is_flow(parent, doc):
         kline = doc.line(line)
         colon = _colon_after_key(kline, col)
         if colon < 0:
             colon = kline.find(":", col)
-        at = doc.offset(line, colon + 1)
-        del vstart
-        plan.edits.append(Edit(at, at, " {" + render_flow(wanted, quote) + "}"))
-        return
-    span = empty_value_span(doc, parent, key)
-    if span is None:
-        return
-    _line, col = key_position(parent, key)
-    lines = render_block(wanted, col + unit, unit, doc.newline, quote)
-    start, end = span
-    line_end = doc.line_end(_line)
-    text = "".join(doc.newline + ln for ln in lines)
-    if start != end:  # remove the null token, keep a trailing comment
-        plan.edits.append(Edit(start, end, ""))
-    plan.edits.append(Edit(line_end, line_end, text))
+        m = re.match(r"\s*(~|null|Null|NULL)?(?=\s*[,}\]]|\s*$|\s+#)", kline[colon + 1:]) if colon >= 0 else None
+        if m is None:
+            return
+        start = doc.offset(line, colon + 1)
+        plan.edits.append(Edit(start, start + m.end(), " {" + render_flow(wanted, quote) + "}"))
+    else:
+        span = empty_value_span(doc, parent, key)
+        if span is None:
+            return
+        lines = render_block(wanted, col + unit, unit, doc.newline, quote)
+        start, end = span
+        if start != end:  # remove the null token, keep a trailing comment
+            plan.edits.append(Edit(start, end, ""))
+        at = doc.line_end(line)
+        plan.edits.append(Edit(at, at, "".join(doc.newline + ln for ln in lines)))
+    plan.changes.append(Change(parent, key, _plain_value(wanted)))
 
 
 def _plain_value(v: Any) -> Any:

@@ -129,7 +129,7 @@ class MissingLogRotation(C.ComposeFixer):
                 anchor = next(a for a in ("default-logging", "log-rotation", "seenfix-logging")
                               if f"&{a}" not in doc.text)
                 plan.extend(Y.insert_root_key(doc, "services", key, block, anchor, Y.indent_unit(doc.text)))
-            value = Y.Alias(anchor, _plainify(block))
+            value = Y.Alias(anchor, Y.to_plain(block))
         found = []
         combined = C.Combined()
         combined.add(plan)
@@ -147,10 +147,6 @@ class MissingLogRotation(C.ComposeFixer):
         return self.compose_fix(path, text, project)
 
 
-def _plainify(block: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (_plainify(v) if isinstance(v, Mapping) else str(v)) for k, v in block.items()}
-
-
 def _extensions_allowed(doc: Y.Document) -> bool:
     """``x-`` fields exist in the Compose Specification and in legacy formats 2.1+ and 3.4+."""
     v = Y.compose_version(doc)
@@ -159,7 +155,7 @@ def _extensions_allowed(doc: Y.Document) -> bool:
 
 def _existing_anchor(doc: Y.Document, block: Mapping[str, Any]) -> str | None:
     """The anchor of a top-level ``x-`` field that already holds exactly this logging block."""
-    want = _plainify(block)
+    want = Y.to_plain(block)
     services_line = Y.key_position(doc.data, "services")[0]
     for key in Y.own_keys(doc.data):
         if Y.key_position(doc.data, key)[0] > services_line:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
-from seenfix.model import Finding, Option, Severity
+from seenfix.model import FixAvailability, Finding, Option, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.project import Project
@@ -44,7 +44,9 @@ class MissingResourceLimits(C.ComposeFixer):
     | anything else | 512M | 0.5 | the finding says "tune me" |
 
     A service with older-style `mem_limit`/`cpus` is completed in that style; a partial
-    `deploy.resources` is completed, never replaced.  A file in the legacy `version: "2.x"` format gets
+    `deploy.resources` is completed, never replaced (and a Dragonfly service's flags then follow the
+    limit it already has).  A limit shared by several services through an anchor is completed once
+    when they all need the same value, else reported for a fix by hand.  A file in the legacy `version: "2.x"` format gets
     `mem_limit`/`mem_reservation` (and `cpus` from 2.2), the keys that format understands.
 
     ## Why is this bad?
@@ -54,9 +56,9 @@ class MissingResourceLimits(C.ComposeFixer):
 
     PostgreSQL gets `shm_size` because Docker gives containers a 64 MB `/dev/shm`, which PostgreSQL uses
     for dynamic shared memory (parallel query): larger queries fail with "could not resize shared
-    memory segment".  Dragonfly starts one thread per *host* CPU regardless of the container's CPU
-    limit and refuses to start with less than 256 MiB of `--maxmemory` per thread, and it evicts or
-    rejects writes at `--maxmemory`, so that must stay below the container limit: the fix sets
+    memory segment".  Dragonfly starts one thread per CPU it can see (a `cpus:` quota does not hide
+    the host's CPUs) and refuses to start with less than 256 MiB of `--maxmemory` per thread, and it
+    evicts or rejects writes at `--maxmemory`, so that must stay below the container limit: the fix sets
     `--proactor_threads` to the CPU limit, `--maxmemory` to 75% of the memory limit (the rest covers
     connections, replication and snapshot buffers), and `memlock: -1` as in Dragonfly's own compose file.
 
@@ -114,6 +116,7 @@ class MissingResourceLimits(C.ComposeFixer):
     seed_issue = 11
     area = "compose"
     severity = Severity.MEDIUM
+    fix_availability = FixAvailability.SOMETIMES  # not for a limit shared through a conflicting anchor
     sets = frozenset({"quick-wins", "p1"})
     fix_title = "Add memory and CPU limits"
     options = (Option("services", dict, {}, "per-service overrides: memory, cpus, memory_reservation, shm_size"),)
@@ -158,10 +161,16 @@ class MissingResourceLimits(C.ComposeFixer):
         plan, notes = Y.Plan(), []
         wanted: dict[str, Any] = {}
         fresh = not has_mem and not has_cpu
-        if kind == "dragonfly" and fresh:
-            flags = C.dragonfly_flags(doc, svc, mem, cpus, explicit="memory" in cfg or "cpus" in cfg)
+        if kind == "dragonfly":  # flags follow the limits the service ends up with
+            mem = str(limits.get("memory", node.get("mem_limit", mem)))
+            cpus = str(limits.get("cpus", node.get("cpus", cpus)))
+            flags = C.dragonfly_flags(doc, svc, mem, cpus, mem_fixed=has_mem or "memory" in cfg,
+                                      cpus_fixed=has_cpu or "cpus" in cfg)
             if flags is None:
-                return None
+                return C.Planned(Y.Plan(), f"service `{svc.name}` has no {'CPU' if has_mem else 'memory'} limit"
+                                 if has_mem or has_cpu else f"service `{svc.name}` has no memory or CPU limit",
+                                 why_not="set the limits with --maxmemory below the memory limit and "
+                                 "--proactor_threads to the CPU limit by hand")
             mem, cpus, fplan, note = flags
             plan.extend(fplan)
             notes.append(note)
