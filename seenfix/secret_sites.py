@@ -26,10 +26,6 @@ from seenfix.secrets_policy import (
     name_tokens,
 )
 
-#: Every generated or moved value goes into ``secret_values`` (masked in every output), however short:
-#: a moved password such as ``seen`` must not appear in a dry-run diff either.
-MIN_MASKED_LEN = 1
-
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts")
 SPRING_CONFIG = re.compile(r"(^|/)application(-[^/]*)?\.(ya?ml|properties)$")
 _PROPERTY = re.compile(r"[ \t]*(?P<key>[A-Za-z0-9_.\-\[\]]+)[ \t]*[=:][ \t]*(?P<value>[^\r\n]*?)[ \t]*$")
@@ -99,7 +95,7 @@ def candidate_files(project: Project, kinds: Iterable[str]) -> list[str]:
     return out
 
 
-def dotenv_sites(project: Project, path: str, text: str, wanted: str = "signing") -> list[Site]:
+def dotenv_sites(path: str, text: str) -> list[Site]:
     """Signing secrets in a tracked env file: untrack it and regenerate them there (P4)."""
     env = dotenv.parse(text)
     out = []
@@ -210,6 +206,10 @@ def env_changes(project: Project, sites: list[Site], nbytes: int,
                 secret_files: dict[str, str] | None = None) -> list[FileChange]:
     """Untracked ``.env`` files defining every newly required variable, plus the ignore rules.
 
+    Every generated or moved value is listed in ``secret_values`` (masked in every output), however
+    short: a moved password such as ``seen`` must not appear in a dry-run diff either.  User names
+    move too but are not secrets.
+
     A value already in the ``.env`` is kept (a re-run never rotates it), unless the ``.env`` is itself
     tracked: its signing secrets are then committed, so they are regenerated and the file untracked.
     ``secret_files`` (path -> value) are Docker secret files: written once (0600) and ignored.
@@ -238,7 +238,7 @@ def env_changes(project: Project, sites: list[Site], nbytes: int,
                 continue
             new_values[var] = moved if moved is not None else generate_secret(nbytes)
         new = dotenv.set_values(text, new_values)
-        shown = [v for k, v in new_values.items() if len(v) >= MIN_MASKED_LEN and not _is_user(k)]
+        shown = [v for k, v in new_values.items() if v and not _is_user(k)]
         if new != text or tracked:
             out.append(FileChange(path, new, secret=True, secret_values=tuple(shown), untrack=tracked,
                                   mode=0o600))
@@ -247,7 +247,7 @@ def env_changes(project: Project, sites: list[Site], nbytes: int,
     for path, value in sorted((secret_files or {}).items()):
         if project.read_text(path) is None:
             out.append(FileChange(path, value, secret=True, mode=0o600,
-                                  secret_values=(value,) if len(value) >= MIN_MASKED_LEN else ()))
+                                  secret_values=(value,) if value else ()))
         if not project.is_ignored(path):
             ignore.append("/" + path)
     if ignore:

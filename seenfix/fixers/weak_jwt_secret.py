@@ -123,7 +123,7 @@ class WeakJwtSecret(Fixer):
                             edit = (i.start, i.end, required_ref(i.var)) if i.editable else None
                             out.append(Site(path, i.line, i.var, i.var, i.arg, "compose-default", edit, d))
                 elif path in project.layout.env_files:
-                    out.extend(dotenv_sites(project, path, text))
+                    out.extend(dotenv_sites(path, text))
                 elif path.endswith(".py"):
                     found = python.find_secrets(text, path)
                     fixed = python.fix_secrets(text, path) if found else text
