@@ -136,7 +136,6 @@ class WeakJwtSecret(Fixer):
                         out.extend(app_yaml_sites(path, text))
                     except InputError:
                         pass  # templated YAML (Helm, Jinja) is not ours to judge; compose files are
-
                 elif path.endswith(".properties"):
                     out.extend(properties_sites(path, text))
                 else:
