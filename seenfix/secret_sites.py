@@ -90,7 +90,8 @@ def candidate_files(project: Project, kinds: Iterable[str]) -> list[str]:
                 or "python" in wanted and p.endswith(".py") \
                 or "js" in wanted and p.endswith(JS_SUFFIXES) \
                 or "yaml" in wanted and p.endswith((".yml", ".yaml")) and p not in project.layout.compose_files \
-                or "properties" in wanted and p.endswith(".properties"):
+                or "properties" in wanted and p.endswith(".properties") \
+                or "java" in wanted and p.endswith((".java", ".kt")):
             out.append(p)
     return out
 
@@ -177,6 +178,30 @@ def properties_sites(path: str, text: str) -> list[Site]:
         var = _app_var(short)
         edit = (start + m.start("value"), start + m.end("value"), "${" + var + "}") if spring else None
         out.append(Site(path, number, name, var, value, "properties", edit, "" if edit else None))
+    return out
+
+
+_SPRING_DEFAULT = re.compile(r"\\?\$\{(?P<name>[A-Za-z0-9_.\-]+):(?P<default>[^}\r\n\"']*)\}")
+
+
+def spring_default_sites(path: str, text: str) -> list[Site]:
+    """Spring placeholders with a literal default, ``@Value("${jwt.secret:dev}")`` or
+    ``secret: ${JWT_SECRET:dev}``: the default is dropped, so Spring refuses to start without it."""
+    out: list[Site] = []
+    offset = 0
+    comment = ("//", "*", "/*") if path.endswith((".java", ".kt")) else ("#", "!")
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        start, offset = offset, offset + len(line)
+        if line.lstrip().startswith(comment):
+            continue
+        for m in _SPRING_DEFAULT.finditer(line):
+            name, default = m["name"], m["default"]
+            short = ".".join(name.split(".")[-2:])
+            if not is_signing_secret_name(short) or not is_literal_value(default) or "$" in default:
+                continue
+            a = start + m.start("default") - 1  # the ":" before the default
+            out.append(Site(path, number, name, _app_var(short), default, "spring-default",
+                            (a, start + m.end("default"), ""), ""))
     return out
 
 

@@ -188,3 +188,15 @@ def test_yaml_env_anchor_tag_and_alias() -> None:
             "      JWT_SECRET: *s\n      SECRET_KEY: !!str tagged\n")
     got = [(e.owner, e.key, text[e.start:e.end]) for e in yaml_env.env_entries(text, "c.yml")]
     assert got == [("a", "JWT_SECRET", "shared"), ("b", "SECRET_KEY", "tagged")]
+
+
+def test_spring_placeholder_defaults() -> None:
+    from seenfix.editors.text import apply_edits
+    from seenfix.secret_sites import spring_default_sites
+
+    java = ('class A {\n    // @Value("${jwt.secret:old}")\n    @Value("${jwt.secret:mySecretKey}") String s;\n'
+            '    @Value("${jwt.expiration:3600}") long e;\n}\n')
+    sites = spring_default_sites("src/A.java", java)
+    assert [(s.line, s.env_var) for s in sites] == [(3, "JWT_SECRET")]
+    fixed = apply_edits(java, [e for s in sites if (e := s.edit) is not None])
+    assert '@Value("${jwt.secret}") String s;' in fixed and "// @Value(\"${jwt.secret:old}\")" in fixed

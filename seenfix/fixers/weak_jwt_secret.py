@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from seenfix.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
 from seenfix.project import Project
 from seenfix.secret_sites import (
+    SPRING_CONFIG,
     Site,
     app_yaml_sites,
     candidate_files,
@@ -17,6 +18,7 @@ from seenfix.secret_sites import (
     env_path,
     file_changes,
     properties_sites,
+    spring_default_sites,
 )
 from seenfix.secrets_policy import committed_severity, is_literal_value, is_signing_secret_name, mask
 
@@ -26,7 +28,7 @@ _MAYBE = re.compile(r"(?i)secret|signing|jwt[._-]?key|session[._-]?key")
 _KINDS = {
     "compose": "the compose environment", "compose-default": "a compose ${VAR:-default}",
     "python": "Python code", "js": "JS/TS code", "app-yaml": "application config",
-    "properties": "application properties",
+    "properties": "application properties", "spring-default": "a Spring ${name:default} placeholder",
 }
 
 
@@ -105,7 +107,7 @@ class WeakJwtSecret(Fixer):
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
 
         out: list[Site] = []
-        for path in candidate_files(project, ("compose", "env", "python", "js", "yaml", "properties")):
+        for path in candidate_files(project, ("compose", "env", "python", "js", "yaml", "properties", "java")):
             text = project.read_text(path)
             if text is None or not _MAYBE.search(text):
                 continue
@@ -131,13 +133,17 @@ class WeakJwtSecret(Fixer):
                         edit = (0, len(text), fixed) if p.fixable else None
                         out.append(Site(path, p.line, p.name, p.env_var, p.value, "python", edit,
                                         env_dir_for(project, path)))
+                elif path.endswith((".java", ".kt")):
+                    out.extend(spring_default_sites(path, text))
                 elif path.endswith((".yml", ".yaml")):
+                    if SPRING_CONFIG.search(path):
+                        out.extend(spring_default_sites(path, text))
                     try:
                         out.extend(app_yaml_sites(path, text))
                     except InputError:
                         pass  # templated YAML (Helm, Jinja) is not ours to judge; compose files are
                 elif path.endswith(".properties"):
-                    out.extend(properties_sites(path, text))
+                    out.extend(properties_sites(path, text) + spring_default_sites(path, text))
                 else:
                     for j in jsenv.find_secrets(text):
                         edit = (j.start, j.end, j.replacement) if j.replacement is not None else None
