@@ -41,8 +41,8 @@ class WeakJwtSecret(Fixer):
     `SecretStr("...")`), `os.getenv` / `os.environ.get` / `setdefault` defaults and `or` fallbacks, django-environ and
     decouple `env("X", default="...")`, Flask/Django `app.config["SECRET_KEY"] = "..."`, dict entries
     and keyword arguments, JS/TS `process.env.X || '...'` / `?? '...'`, unguarded ternaries and
-    `const sessionSecret = '...'`, and application config (`jwt: secret: ...` in YAML,
-    `jwt.secret=...` in `.properties`). Detection is structural: a name that denotes a
+    `const sessionSecret = '...'`, application config (`jwt: secret: ...` in YAML, `jwt.secret=...`
+    in `.properties`) and Spring placeholder defaults (`@Value("${jwt.secret:dev}")`). Detection is structural: a name that denotes a
     signing secret's value, an assignment or default form, and a non-empty literal. Templates
     (`.env.example`), test fixtures (`tests/`, `conftest.py`, `*.test.ts`...), commented-out lines,
     `${VAR:?msg}`, `${VAR}`, `*_FILE` readers and runtime-random defaults are not findings.
@@ -77,7 +77,8 @@ class WeakJwtSecret(Fixer):
     kept, so a re-run never rotates it. A tracked env file is untracked (`git rm --cached`) and ignored,
     and its signing secrets are regenerated. Existing tokens signed with the old secret stop being
     valid, which is the point. The generated value is never printed; `seenfix secret` prints a fresh
-    one for a vault or CI store. Application config other than Spring's `application*.yml` /
+    one for a vault or CI store. A Spring placeholder loses its default (`${jwt.secret}`), so Spring
+    refuses to start without the value. Application config other than Spring's `application*.yml` /
     `application*.properties` (fixed to `${VAR}`) is reported only.
 
     ## Options
