@@ -81,6 +81,7 @@ def test_python_fix(before: str, after: str) -> None:
     'if value == "changethis":\n    pass\nWORKER_SECRET = JWT_SECRET + "worker"\n',
     '# JWT_SECRET = "commented"\nSECRET_NAME = "prod/jwt"\nSECRET_KEY = "SECRET_KEY"\n',
     'S = os.getenv("SECRET_KEY", "")\n',
+    'EMOJI = {"secret": "\u3299", "smile": ":)"}\nshow(secret="hidden")\n',
 ])
 def test_python_not_findings(text: str) -> None:
     assert python.find_secrets(text, "x.py") == []

@@ -50,6 +50,12 @@ class PySecret:
     fixable: bool
 
 
+def _config_name(name: str) -> bool:
+    """A signing-secret name as configuration spells it (``SECRET_KEY``, ``secret_key``), not the
+    one-word data key of an ordinary dict or call (``{"secret": ...}``)."""
+    return is_signing_secret_name(name) and len(name_tokens(name)) > 1
+
+
 def env_name(name: str) -> str:
     """``jwtSecret`` / ``jwt_secret`` -> ``JWT_SECRET``."""
     return "_".join(name_tokens(name)).upper()
@@ -241,7 +247,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
         def leave_DictElement(self, original: cst.DictElement, updated: cst.DictElement) -> Any:
             name = _string(original.key)
             lit = _literal(original.value)
-            if name is None or lit is None or not is_signing_secret_name(name) or lit == name:
+            if name is None or lit is None or not _config_name(name) or lit == name:
                 return updated
             var = env_name(name)
             self._add(name, var, lit, original.value, "dict", has_os)
@@ -254,7 +260,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
                 return updated
             name = original.keyword.value
             lit = _literal(original.value)
-            if lit is None or not is_signing_secret_name(name) or lit == name:
+            if lit is None or not _config_name(name) or lit == name:
                 return updated
             var = env_name(name)
             self._add(name, var, lit, original.value, "keyword", has_os)

@@ -25,6 +25,8 @@ from seenfix.secrets_policy import committed_severity, is_literal_value, is_sign
 
 #: Files without any of these cannot hold a signing-secret name (a cheap filter before parsing).
 _MAYBE = re.compile(r"(?i)secret|signing|jwt[._-]?key|session[._-]?key")
+#: Python files must also assign, pass or default such a name (libcst parsing is the slow part).
+_MAYBE_PY = re.compile(r"(?i)(secret|signing_?key|jwt_?key|session_?key)\w*['\"]?\]?\s*(=|:|,|\)\s*or\b)")
 _KINDS = {
     "compose": "the compose environment", "compose-default": "a compose ${VAR:-default}",
     "python": "Python code", "js": "JS/TS code", "app-yaml": "application config",
@@ -128,7 +130,7 @@ class WeakJwtSecret(Fixer):
                 elif path in project.layout.env_files:
                     out.extend(dotenv_sites(path, text))
                 elif path.endswith(".py"):
-                    found = python.find_secrets(text, path)
+                    found = python.find_secrets(text, path) if _MAYBE_PY.search(text) else []
                     fixed = python.fix_secrets(text, path) if found else text
                     for p in found:
                         edit = (0, len(text), fixed) if p.fixable else None
