@@ -389,6 +389,7 @@ class BranchResult:
     commits: int
     status: str  # "created", "updated", "unchanged" or "empty"
     pushed: bool
+    planned: tuple[PlannedCommit, ...] = ()
 
 
 def sync_branch(repo: Git, steps: Sequence[Step], *, branch: str, base: str | None, remote: str,
@@ -408,7 +409,8 @@ def sync_branch(repo: Git, steps: Sequence[Step], *, branch: str, base: str | No
     if old is not None:
         commits = check_foreign(repo, base_sha, old, identity, where)
         if same_result(repo, base_sha, old, commits, plan):
-            return BranchResult(branch, base_sha, base_name, old, len(commits), "unchanged", False)
+            return BranchResult(branch, base_sha, base_name, old, len(commits), "unchanged", False,
+                                plan.commits)
     if not plan.commits:
         return BranchResult(branch, base_sha, base_name, old or base_sha, 0, "empty", False)
     new = write_commits(repo, plan, identity)
@@ -417,4 +419,4 @@ def sync_branch(repo: Git, steps: Sequence[Step], *, branch: str, base: str | No
     else:
         repo.run("update-ref", "-m", "seenfix: rebuild fix branch", f"refs/heads/{branch}", new, old or "")
     return BranchResult(branch, base_sha, base_name, new, len(plan.commits),
-                        "created" if old is None else "updated", push_remote)
+                        "created" if old is None else "updated", push_remote, plan.commits)
