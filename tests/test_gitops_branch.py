@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -45,8 +46,6 @@ None.
 
 
 def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
-    import os
-
     full = {**os.environ, "GIT_AUTHOR_NAME": "U", "GIT_AUTHOR_EMAIL": "u@example.com",
             "GIT_COMMITTER_NAME": "U", "GIT_COMMITTER_EMAIL": "u@example.com", **(env or {})}
     return subprocess.run(["git", "-C", str(cwd), *args], check=True, stdout=subprocess.PIPE,
@@ -289,3 +288,33 @@ def test_identity_sources(project: Path, tmp_path: Path, monkeypatch: pytest.Mon
     assert br.resolve_identity(repo, None, env) == br.Identity("Gl User", "gl@example.com")
     assert br.resolve_identity(repo, None, {"GITHUB_ACTOR": "octo"}).email == "octo@users.noreply.github.com"
     assert br.resolve_identity(repo, None, {}) == br.Identity("seenfix", "seenfix@noreply.invalid")
+
+
+def test_trees_equal_what_a_git_index_writes(project: Path, tmp_path: Path) -> None:
+    """The trees written along the changed paths are the ones git itself would write."""
+    for name in ("a.b", "a-c", "a0", "sub/deep/x.txt", "sub/keep.txt", "gone/only.txt"):
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
+        (project / name).write_text(name + "\n")
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", "more files")
+    repo = br.Git(project)
+    blob = git(project, "hash-object", "-w", "--stdin")  # the empty blob
+    edits: dict[str, br.Entry | None] = {
+        "a/new.txt": (None, bytes.fromhex(blob)),  # "a/" sorts after "a.b", "a-c" and before "a0"
+        "sub/deep/x.txt": (b"100755", bytes.fromhex(blob)),
+        "sub/deep/y/z.txt": (None, bytes.fromhex(blob)),
+        "gone/only.txt": None,  # the directory disappears
+        "run.sh": (None, bytes.fromhex(blob)),  # keeps 100755
+        "missing/nothing.txt": None,
+    }
+    ours = br.Trees(repo).apply(git(project, "rev-parse", "HEAD^{tree}"), edits)
+    env = {"GIT_INDEX_FILE": str(tmp_path / "index")}
+    git(project, "read-tree", "HEAD", env=env)
+    info = "".join(f"0 {'0' * 40}\t{p}\n" if e is None else
+                   f"{(e[0] or (b'100755' if p == 'run.sh' else b'100644')).decode()} {blob}\t{p}\n"
+                   for p, e in edits.items())
+    subprocess.run(["git", "-C", str(project), "update-index", "--index-info"], input=info.encode(),
+                   env={**os.environ, **env}, check=True)
+    assert ours == git(project, "write-tree", env=env)
+    assert git(project, "ls-tree", "--name-only", ours).splitlines() == [
+        "a-c", "a.b", "a", "a0", "backend.env", "docker-compose.yml", "nginx", "run.sh", "sub"]

@@ -1,10 +1,10 @@
 """The fix branch: one commit per fixer on top of the base, built without touching the working tree.
 
 The user's working tree, index and current branch are never touched.  The commits are built with git
-plumbing: the changed blobs are written to the object database (``git hash-object -w``), the trees
-are built in a temporary index file (``GIT_INDEX_FILE``: ``read-tree`` of the base, ``update-index``
-of the changed paths, ``write-tree``), each fixer becomes one ``commit-tree``, and only then the
-branch ref is moved (``update-ref`` locally, or ``push --force-with-lease`` to the remote).  The work
+plumbing: the changed blobs are written to the object database (``git hash-object -w``), new tree
+objects are written for the changed directories only (the other directories keep their ids: no
+index of the whole repository), each fixer becomes one ``commit-tree``, and only then the branch ref
+is moved (``update-ref`` locally, or ``push --force-with-lease`` to the remote).  The work
 grows with the number of changed files, not with the size of the repository: no checkout, no
 worktree.
 
@@ -19,7 +19,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import tempfile
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -252,56 +251,112 @@ def plan_commits(repo: Git, base: str, steps: Sequence[Step],
                  message: Callable[[Step], str] = commit_message) -> Plan:
     """Write the blobs and trees of one commit per step (the commits themselves come later)."""
     base_tree = repo.run("rev-parse", f"{base}^{{tree}}")
+    trees = Trees(repo)
     commits: list[PlannedCommit] = []
     secrets: set[str] = set()
-    with tempfile.TemporaryDirectory(prefix="seenfix-index-") as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        # One tree read primes the cache tree: write-tree then re-hashes only the changed directories.
-        repo.run("read-tree", base, env=env)
-        tree = base_tree
-        for step in steps:
-            secrets.update(v for c in step.changes for v in c.secret_values if v)
-            changes = [c for c in step.changes if committable(c)]
-            if not changes:
+    tree = base_tree
+    for step in steps:
+        secrets.update(v for c in step.changes for v in c.secret_values if v)
+        changes = [c for c in step.changes if committable(c)]
+        edits: dict[str, Entry | None] = {}
+        for change in changes:
+            path = repo.prefix + change.path
+            if change.untrack:
+                edits[path] = None
                 continue
-            paths = [repo.prefix + c.path for c in changes]
-            modes = _index_modes(repo, env, paths)
-            lines = []
-            for change, path in zip(changes, paths):
-                if change.untrack:
-                    lines.append(f"0 {'0' * 40}\t{path}")
-                    continue
-                assert change.content is not None
-                leaked = [v for v in secrets if v in change.content]
-                if leaked:
-                    raise BranchError(f"{change.path}: refusing to commit, the file would contain a "
-                                      f"secret value of {step.info.code}")
-                blob = repo.run("hash-object", "-w", "--stdin", f"--path={path}",
-                                input=_blob_bytes(repo, path, change.content))
-                mode = _git_mode(change.mode) if change.mode is not None else modes.get(path, "100644")
-                lines.append(f"{mode} {blob}\t{path}")
-            repo.run("update-index", "--index-info", input=("\n".join(lines) + "\n").encode(), env=env)
-            new_tree = repo.run("write-tree", env=env)
-            if new_tree == tree:
-                continue  # this fixer's changes are already in the base
-            tree = new_tree
-            commits.append(PlannedCommit(step.info.code, message(step), tree,
-                                         tuple(c.path for c in changes)))
+            assert change.content is not None
+            if any(v in change.content for v in secrets):
+                raise BranchError(f"{change.path}: refusing to commit, the file would contain a "
+                                  f"secret value of {step.info.code}")
+            # hash-object --path applies the repository's clean filters (e.g. CRLF normalisation)
+            blob = repo.run("hash-object", "-w", "--stdin", f"--path={path}",
+                            input=_blob_bytes(repo, path, change.content))
+            edits[path] = (_git_mode(change.mode) if change.mode is not None else None, bytes.fromhex(blob))
+        if not edits:
+            continue
+        new_tree = trees.apply(tree, edits)
+        if new_tree == tree:
+            continue  # this fixer's changes are already in the base
+        tree = new_tree
+        commits.append(PlannedCommit(step.info.code, message(step), tree, tuple(c.path for c in changes)))
     return Plan(base, base_tree, tuple(commits))
 
 
-def _index_modes(repo: Git, env: Mapping[str, str], paths: Sequence[str]) -> dict[str, str]:
-    out = repo.run("ls-files", "--stage", "-z", "--", *paths, env=env)
-    modes = {}
-    for entry in out.split("\0"):
-        if "\t" in entry:
-            meta, path = entry.split("\t", 1)
-            modes[path] = meta.split(" ", 1)[0]
-    return modes
+#: A tree entry to write: (mode or ``None`` to keep the current one, binary object id).
+Entry = tuple[bytes | None, bytes]
+TREE = b"40000"
 
 
-def _git_mode(mode: int) -> str:
-    return "100755" if mode & 0o111 else "100644"
+class Trees:
+    """Reads and writes tree objects along the changed paths only (never the whole tree).
+
+    A new tree is written for each directory that holds a change and for its ancestors; every other
+    directory keeps its object id.  This is what ``read-tree``/``update-index``/``write-tree`` through
+    a temporary index would produce, without a 100,000-entry index for a 100,000-file repository.
+    """
+
+    def __init__(self, repo: Git) -> None:
+        self.odb = repo.repo.odb
+        self._entries: dict[bytes, dict[bytes, tuple[bytes, bytes]]] = {}
+
+    def read(self, sha: bytes) -> dict[bytes, tuple[bytes, bytes]]:
+        """``name -> (mode, object id)`` of one tree."""
+        if sha not in self._entries:
+            data = self.odb.stream(sha).read()
+            entries: dict[bytes, tuple[bytes, bytes]] = {}
+            pos = 0
+            while pos < len(data):
+                space = data.index(b" ", pos)
+                nul = data.index(b"\0", space)
+                entries[data[space + 1:nul]] = (data[pos:space], data[nul + 1:nul + 21])
+                pos = nul + 21
+            self._entries[sha] = entries
+        return self._entries[sha]
+
+    def write(self, entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
+        from io import BytesIO
+
+        from gitdb.base import IStream
+
+        # git sorts a tree's entries by name, a directory's name counting as if it ended with "/"
+        names = sorted(entries, key=lambda n: n + b"/" if entries[n][0] == TREE else n)
+        data = b"".join(entries[n][0] + b" " + n + b"\0" + entries[n][1] for n in names)
+        sha: bytes = self.odb.store(IStream(b"tree", len(data), BytesIO(data))).binsha
+        self._entries.setdefault(sha, dict(entries))
+        return sha
+
+    def apply(self, tree: str, edits: Mapping[str, Entry | None]) -> str:
+        split = {tuple(p.encode("utf-8", "surrogateescape").split(b"/")): e for p, e in edits.items()}
+        new = self._apply(bytes.fromhex(tree), split)
+        return (new or self.write({})).hex()
+
+    def _apply(self, tree: bytes | None, edits: Mapping[tuple[bytes, ...], Entry | None]) -> bytes | None:
+        old = self.read(tree) if tree is not None else {}
+        entries = dict(old)
+        below: dict[bytes, dict[tuple[bytes, ...], Entry | None]] = {}
+        for parts, edit in edits.items():
+            if len(parts) > 1:
+                below.setdefault(parts[0], {})[parts[1:]] = edit
+            elif edit is None:
+                entries.pop(parts[0], None)
+            else:
+                current = entries.get(parts[0])
+                keep = current[0] if current and current[0] != TREE else b"100644"
+                entries[parts[0]] = (edit[0] or keep, edit[1])
+        for name, sub in below.items():
+            current = entries.get(name)
+            subtree = self._apply(current[1] if current and current[0] == TREE else None, sub)
+            if subtree is None:
+                entries.pop(name, None)
+            else:
+                entries[name] = (TREE, subtree)
+        if entries == old and tree is not None:
+            return tree
+        return self.write(entries) if entries else None
+
+
+def _git_mode(mode: int) -> bytes:
+    return b"100755" if mode & 0o111 else b"100644"
 
 
 def write_commits(repo: Git, plan: Plan, identity: Identity) -> str:
