@@ -55,12 +55,13 @@ def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
 def info(code: str, area: str, title: str = "Add resource limits") -> FixerInfo:
     return FixerInfo(code=code, slug=f"slug-{code}", summary=f"Problem {code}", seed_issue=int(code[2:]),
                      area=area, severity=Severity.HIGH, fix_availability=FixAvailability.ALWAYS,
-                     applicability=Applicability.SAFE, sets=frozenset({"quick-wins", "all"}), doc=DOC)
+                     applicability=Applicability.SAFE, sets=frozenset({"quick-wins", "all"}), doc=DOC,
+                     fix_title=title)
 
 
 def step(code: str, area: str, changes: list[FileChange], title: str = "Add resource limits") -> Step:
     finding = Finding(code, f"slug-{code}", changes[0].path, 1, "a problem", title, Severity.HIGH, True)
-    return Step(info(code, area), tuple(changes), (finding,))
+    return Step(info(code, area, title), tuple(changes), (finding,))
 
 
 @pytest.fixture()
@@ -318,3 +319,12 @@ def test_trees_equal_what_a_git_index_writes(project: Path, tmp_path: Path) -> N
     assert ours == git(project, "write-tree", env=env)
     assert git(project, "ls-tree", "--name-only", ours).splitlines() == [
         "a-c", "a.b", "a", "a0", "backend.env", "docker-compose.yml", "nginx", "run.sh", "sub"]
+
+
+def test_fix_title_falls_back_to_the_findings_then_the_summary() -> None:
+    s = step("SF001", "secrets", [FileChange("a", "x")], "Generate a strong JWT secret")
+    assert br.fix_title(s) == "generate a strong JWT secret"
+    bare = Step(info("SF001", "secrets", ""), s.changes, s.findings)
+    assert br.fix_title(bare) == "generate a strong JWT secret"
+    assert br.fix_title(Step(info("SF001", "secrets", ""), s.changes, ())) == "problem SF001"
+    assert br.fix_title(step("SF003", "nginx", [FileChange("a", "x")], "HSTS everywhere")) == "HSTS everywhere"

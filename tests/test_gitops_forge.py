@@ -393,3 +393,20 @@ def test_publish_branch_only_needs_no_forge(project: Path, monkeypatch: pytest.M
                    remote="origin", echo=echo.append, redact=lambda s: s)
     assert code == 0 and echo[0].startswith("seenfix/p1: committed 1 commit on main (")
     assert received(project) == []
+
+
+def test_follow_ups_are_those_of_the_fixers_present(project: Path) -> None:
+    from seenfix.gitops import branch as br
+    from seenfix.gitops.publish import body_context
+
+    steps = [step("SF001", "secrets", [FileChange("backend/.env", "JWT_SECRET=x\n", secret=True),
+                                       FileChange("backend/settings.py", "JWT = env\n")]),
+             step("SF011", "compose", [FileChange("docker-compose.yml", "services: {}\n")])]
+    result = br.sync_branch(br.Git(project), steps, branch="seenfix/p0", base=None, remote="origin",
+                            identity=br.Identity("A", "a@example.com"), push_remote=False)
+    ctx = body_context(steps, result, set_name="p0", kind="merge request")
+    assert [f["code"] for f in ctx["fixers"]] == ["SF001", "SF011"]
+    assert ctx["followups"][0].startswith("Set the new secret values in your deployment: `backend/.env` was")
+    assert ctx["followups"][1].startswith("Set the new JWT signing secret in every deployment")
+    assert len(ctx["followups"]) == 2  # no CSP review, no password rotation: SF003/SF004 are absent
+    assert ctx["marker"] == "seenfix:pr set=p0 branch=seenfix/p0 fixers=SF001,SF011"

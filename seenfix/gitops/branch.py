@@ -176,7 +176,7 @@ def doc_section(doc: str, heading: str) -> str:
 
 def fix_title(step: Step) -> str:
     """The fixer's imperative fix title, lower-cased the conventional-commit way."""
-    title = str(getattr(step.info, "fix_title", "") or "")
+    title = step.info.fix_title
     if not title and step.findings:
         titles = [f.fix_title for f in step.findings if f.fix_title]
         title = max(titles, key=titles.count) if titles else ""

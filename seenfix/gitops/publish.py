@@ -39,7 +39,11 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
             branch: str | None, author: str | None, token_env: str | None, labels: tuple[str, ...],
             remote: str, echo: Callable[[str], None], redact: Callable[[str], str]) -> int:
     """Commit ``steps`` (one commit per fixer) to ``seenfix/<set_name>`` and, with ``pr``, push it and
-    open or update the pull/merge request.  Returns the exit code."""
+    open or update the pull/merge request.  Returns the exit code.
+
+    ``branch`` overrides the branch name; ``labels`` empty means the default ``seenfix``, ``security``;
+    ``redact`` masks the run's secret values and is applied to every line, message and request text.
+    """
     from seenfix.gitops import branch as br
     from seenfix.gitops import forge as fg
 
@@ -90,7 +94,7 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
     title = clean(pr_title(set_name, result))
     body = clean(render_body(steps, result, set_name=set_name, kind=kind))
     try:
-        made = forge.ensure(name, result.base_name, title, body, labels)
+        made = forge.ensure(name, result.base_name, title, body, labels or fg.DEFAULT_LABELS)
     except fg.ForgeError as exc:
         say(f"error: {exc}")
         say(f"the branch {name} is on {remote} ({result.head[:12]}); open the {kind} by hand")
@@ -133,6 +137,7 @@ def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, 
             "title": fix_title(step)[:1].upper() + fix_title(step)[1:],
             "why": doc_section(step.info.doc, "Why is this bad?"),
             "files": list(planned.paths),
+            "files_md": ", ".join(f"`{p}`" for p in planned.paths),
             "changes": lines[:MAX_CHANGES] or [f"`{p}` updated" for p in planned.paths],
             "more": max(0, len(lines) - MAX_CHANGES),
             "kept_out": secret_files,
@@ -153,19 +158,6 @@ def render_body(steps: Sequence[Step], result: BranchResult, *, set_name: str, k
 
 
 def _render(name: str, **ctx: Any) -> str:
-    """``seenfix.templating.render`` when the package has it, else a jinja2 environment of our own."""
-    import importlib
+    from seenfix.templating import render
 
-    try:
-        render = importlib.import_module("seenfix.templating").render
-    except (ImportError, AttributeError):
-        render = None
-    if render is not None:
-        return str(render(name, **ctx))
-    import jinja2
-
-    here = Path(__file__).resolve().parent
-    dirs = [d for d in (here.parent / "templates", here.parents[1] / "templates") if d.is_dir()]
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(d) for d in dirs]), autoescape=False,
-                             keep_trailing_newline=True, undefined=jinja2.StrictUndefined)
-    return env.get_template(name).render(**ctx)
+    return render(name, **ctx)
