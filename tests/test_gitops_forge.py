@@ -410,3 +410,27 @@ def test_follow_ups_are_those_of_the_fixers_present(project: Path) -> None:
     assert ctx["followups"][1].startswith("Set the new JWT signing secret in every deployment")
     assert len(ctx["followups"]) == 2  # no CSP review, no password rotation: SF003/SF004 are absent
     assert ctx["marker"] == "seenfix:pr set=p0 branch=seenfix/p0 fixers=SF001,SF011"
+
+
+def test_cli_apply_pr_end_to_end(project: Path, github_env: State, tmp_path: Path) -> None:
+    """``seenfix apply --pr`` as a user runs it: the test plugin SF901 fixes README.md on the branch only."""
+    import subprocess
+
+    from conftest import run_cli
+
+    (project / "README.md").write_text("hello  \nworld\n")
+    subprocess.run(["git", "-C", str(project), "add", "README.md"], check=True)
+    subprocess.run(["git", "-C", str(project), "-c", "user.name=U", "-c", "user.email=u@example.com",
+                    "commit", "-qm", "readme"], check=True)
+    subprocess.run(["git", "-C", str(project), "push", "-q", "origin", "main"], check=True)
+    proc = run_cli("apply", "--select", "SF901", "--pr", "--author", "Bot <bot@example.com>", str(project),
+                   plugins=True)
+    assert proc.returncode == 1, proc.stderr  # fixes were made (the CLI's "changed" exit code)
+    assert "pull request #1 created: https://github.example/o/r/pull/1" in proc.stderr
+    assert (project / "README.md").read_text() == "hello  \nworld\n"  # the working tree is not touched
+    subject = subprocess.run(["git", "-C", str(project), "log", "-1", "--format=%s%n%an",
+                              "origin/seenfix/all"], capture_output=True, text=True, check=True).stdout
+    assert subject == "fix(docs): remove trailing whitespace (SF901)\nBot\n"
+    pr = github_env.pulls[0]
+    assert pr["head"]["ref"] == "seenfix/all" and "| `SF901` Trailing whitespace in Markdown |" in pr["body"]
+    assert [lab["name"] for lab in pr["labels"]] == ["seenfix", "security"]
