@@ -216,7 +216,7 @@ def test_the_lease_refuses_a_branch_that_moved_meanwhile(project: Path, monkeypa
     second = sync(project, changed)  # another seenfix run moved the branch
     assert second.status == "updated"
     # This run still believes the branch is at the first tip (it looked before the other run pushed).
-    monkeypatch.setattr(br, "remote_tip", lambda repo, remote, branch: first.head)
+    monkeypatch.setattr(br, "remote_tip", lambda repo, remote, branch, base: first.head)
     changed[1] = step("SF003", "nginx", [FileChange("nginx/default.conf", NGINX + "# y\n")])
     with pytest.raises(br.BranchError, match="changed while seenfix was running"):
         sync(project, changed)
@@ -328,3 +328,24 @@ def test_fix_title_falls_back_to_the_findings_then_the_summary() -> None:
     assert br.fix_title(bare) == "generate a strong JWT secret"
     assert br.fix_title(Step(info("SF001", "secrets", ""), s.changes, ())) == "problem SF001"
     assert br.fix_title(step("SF003", "nginx", [FileChange("a", "x")], "HSTS everywhere")) == "HSTS everywhere"
+
+
+def test_rerun_from_a_shallow_ci_clone(project: Path, tmp_path: Path) -> None:
+    """CI checks out one commit (actions/checkout's fetch-depth 1): re-runs must still work."""
+    first = sync(project, steps_v1())
+    for n in range(3):  # main moves on after the fix branch was made
+        (project / f"more{n}.txt").write_text(f"{n}\n")
+        git(project, "add", "-A")
+        git(project, "commit", "-q", "-m", f"more {n}")
+    git(project, "push", "-q", "origin", "main")
+    ci = tmp_path / "ci"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "-b", "main", (tmp_path / "remote.git").as_uri(),
+                    str(ci)], check=True)
+    assert git(ci, "rev-parse", "--is-shallow-repository") == "true"
+    again = sync(ci, steps_v1())
+    assert again.status == "updated" and again.pushed
+    assert git(ci, "rev-parse", f"{again.head}~4") == git(ci, "rev-parse", "HEAD")
+    same = sync(ci, steps_v1())
+    assert same.status == "unchanged" and not same.pushed
+    assert len(received(project)) == 3  # the first push, main's push, the rebuild; not the last run
+    assert first.head != again.head

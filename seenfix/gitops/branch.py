@@ -100,7 +100,7 @@ class Git:
             detail = next((line for line in err if line.startswith(("fatal:", "error:"))), err[-1] if err else "")
             raise GitFailure(args[0], proc.returncode, detail.removeprefix("fatal: ").removeprefix("error: "),
                              "\n".join(err))
-        return proc.stdout.decode("utf-8", "surrogateescape").strip()
+        return proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n")  # \x1e, \x1f are data
 
     def rev(self, name: str) -> str | None:
         out = self.run("rev-parse", "-q", "--verify", f"{name}^{{commit}}", check=False)
@@ -406,20 +406,38 @@ def same_result(repo: Git, base: str, tip: str, commits: Sequence[OwnCommit], pl
     """The branch already holds this result: same base, same final tree."""
     if not commits:
         return not plan.commits and tip == base
-    oldest = commits[-1].sha
-    parent = repo.run("rev-parse", f"{oldest}^")
-    return parent == base and repo.run("rev-parse", f"{tip}^{{tree}}") == plan.tree
+    return parent_of(repo, commits[-1].sha) == base and repo.run("rev-parse", f"{tip}^{{tree}}") == plan.tree
 
 
-def remote_tip(repo: Git, remote: str, branch: str) -> str | None:
-    """The remote branch's tip, fetched so its commits can be inspected; ``None`` if absent."""
+def remote_tip(repo: Git, remote: str, branch: str, base_name: str | None = None) -> str | None:
+    """The remote branch's tip, fetched so its commits can be inspected; ``None`` if absent.
+
+    In a shallow clone (CI checks out one commit) only the branch's own commits are fetched
+    (``--shallow-exclude`` of the base branch): a plain fetch would download the whole history of the
+    old base, and cut at the shallow boundary those commits would look like someone else's.
+    """
     out = repo.run("ls-remote", "--heads", remote, f"refs/heads/{branch}")
     sha = next((line.split("\t")[0] for line in out.splitlines() if line.endswith(f"refs/heads/{branch}")), None)
     if sha is None:
         return None
     if repo.rev(sha) is None:
-        repo.run("fetch", "--quiet", "--no-tags", remote, f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}")
+        shallow = repo.run("rev-parse", "--is-shallow-repository") == "true"
+        refspec = f"+refs/heads/{branch}:refs/remotes/{remote}/{branch}"
+        if shallow and base_name:
+            try:
+                repo.run("fetch", "--quiet", "--no-tags", f"--shallow-exclude=refs/heads/{base_name}",
+                         remote, refspec)
+                return sha
+            except GitFailure:
+                pass  # the base is not a branch of that remote: fetch it all
+        repo.run("fetch", "--quiet", "--no-tags", remote, refspec)
     return sha
+
+
+def parent_of(repo: Git, sha: str) -> str | None:
+    """The first parent as recorded in the commit (also past a shallow clone's boundary)."""
+    header = repo.run("cat-file", "commit", sha).split("\n\n", 1)[0]
+    return next((line[7:] for line in header.splitlines() if line.startswith("parent ")), None)
 
 
 def push(repo: Git, remote: str, branch: str, new: str, expected: str | None) -> None:
@@ -453,7 +471,7 @@ def sync_branch(repo: Git, steps: Sequence[Step], *, branch: str, base: str | No
     """Build the fix branch and move it (locally, or on the remote when ``push_remote``)."""
     base_sha, base_name = resolve_base(repo, remote, base)
     if push_remote:
-        old = remote_tip(repo, remote, branch)
+        old = remote_tip(repo, remote, branch, base_name)
         where = f"{remote}/{branch}"
     else:
         if repo.current_branch() == branch:
