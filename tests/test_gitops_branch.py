@@ -243,6 +243,16 @@ def test_a_foreign_commit_on_the_branch_stops_the_run(project: Path, tmp_path: P
     assert len(received(project)) == 2  # the first run's push and the other clone's; none since
 
 
+def test_a_tracked_secret_file_is_untracked_but_its_new_content_not_committed(project: Path) -> None:
+    s = [step("SF004", "secrets", [FileChange("backend.env", f"DB_PASSWORD={SECRET}\n", secret=True,
+                                              secret_values=(SECRET,), untrack=True)])]
+    result = sync(project, s, push=False)
+    assert result.commits == 1
+    assert git(project, "ls-tree", "--name-only", result.head).splitlines() == [
+        "docker-compose.yml", "nginx", "run.sh"]
+    assert (project / "backend.env").read_text() == "DB_PASSWORD=hunter2\n"  # the runner writes, not us
+
+
 def test_unchanged_steps_make_no_commit(project: Path) -> None:
     same = [step("SF011", "compose", [FileChange("docker-compose.yml", "services:\n  db:\n    image: postgres\n")]),
             step("SF001", "secrets", [FileChange(".env", "JWT_SECRET=x\n", secret=True)])]

@@ -231,8 +231,8 @@ class Plan:
 
 
 def committable(change: FileChange) -> bool:
-    """Secret files (the generated ``.env``) never go to a branch."""
-    return not change.secret and (change.untrack or change.content is not None)
+    """Secret files (the generated ``.env``) never go to a branch; untracking one does."""
+    return change.untrack or (not change.secret and change.content is not None)
 
 
 def _blob_bytes(repo: Git, path: str, text: str) -> bytes:

@@ -116,7 +116,7 @@ def _strip_credentials(text: str) -> str:
 
 def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, kind: str) -> dict[str, Any]:
     """What ``templates/pr_body.md.j2`` shows: only the fixers that made a commit on the branch."""
-    from seenfix.gitops.branch import committable, doc_section, fix_title
+    from seenfix.gitops.branch import doc_section, fix_title
 
     committed = {c.code: c for c in result.planned}
     fixers: list[dict[str, Any]] = []
@@ -128,7 +128,7 @@ def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, 
         if planned is None:
             continue
         lines = [f"`{f.path}:{f.line}`: {f.message}" for f in step.findings]
-        untracked = [c.path for c in step.changes if c.untrack and committable(c)]
+        untracked = [c.path for c in step.changes if c.untrack]
         lines += [f"`{p}` is no longer tracked by git (the file stays on disk)" for p in untracked]
         fixers.append({
             "code": step.info.code,
