@@ -267,6 +267,9 @@ def test_detect_from_ci_variables_and_remote_urls() -> None:
     glci = fg.detect("https://x/y/z", None, {"CI_API_V4_URL": "https://gl.corp/api/v4", "CI_PROJECT_ID": "42",
                                              "GITLAB_TOKEN": "t"})
     assert isinstance(glci, fg.GitLab) and glci.project == "42"
+    assert gh.new_request_url("seenfix/p0", "main") == "https://github.com/acme/shop/compare/main...seenfix/p0?expand=1"
+    assert ghe.new_request_url("seenfix/p0", None) == "https://ghe.corp/acme/shop/compare/seenfix/p0?expand=1"
+    assert ci.new_request_url("seenfix/p0", "main") is None
     with pytest.raises(fg.ForgeError, match=r"no GitHub token: set \$GITHUB_TOKEN"):
         fg.detect("git@github.com:acme/shop.git", None, {})
     with pytest.raises(fg.ForgeError, match="cannot tell the GitHub repository"):

@@ -166,6 +166,15 @@ class GitHub:
             self.api.call("POST", f"/repos/{self.repository}/issues/{number}/labels", {"labels": missing})
         return PullRequest(number, str(pr.get("html_url", "")), action)
 
+    def new_request_url(self, head: str, base: str | None) -> str | None:
+        """The web page to open the pull request by hand (github.com or GitHub Enterprise)."""
+        root = self.api.root
+        web = "https://github.com" if root == "https://api.github.com" else root.removesuffix("/api/v3")
+        if web == root:
+            return None
+        compare = f"{urllib.parse.quote(base)}...{urllib.parse.quote(head)}" if base else urllib.parse.quote(head)
+        return f"{web}/{self.repository}/compare/{compare}?expand=1"
+
     def _default_branch(self) -> str:
         repo = self.api.call("GET", f"/repos/{self.repository}").data or {}
         return str(repo.get("default_branch") or "main")
@@ -214,6 +223,15 @@ class GitLab:
                     update["add_labels"] = ",".join(missing)
                 self.api.call("PUT", f"/projects/{self.project}/merge_requests/{iid}", update)
         return PullRequest(iid, str(mr.get("web_url", "")), action)
+
+    def new_request_url(self, head: str, base: str | None) -> str | None:
+        """The web page to open the merge request by hand (known in GitLab CI: ``CI_PROJECT_URL``)."""
+        web = os.environ.get("CI_PROJECT_URL")
+        if not web:
+            return None
+        query = urllib.parse.urlencode({"merge_request[source_branch]": head,
+                                        **({"merge_request[target_branch]": base} if base else {})})
+        return f"{web}/-/merge_requests/new?{query}"
 
     def _default_branch(self) -> str:
         project = self.api.call("GET", f"/projects/{self.project}").data or {}

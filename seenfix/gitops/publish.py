@@ -83,7 +83,8 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
         say(f"{name}: nothing to commit on {base_label}; branch not changed")
         return 0
     if result.status == "unchanged":
-        say(f"{where}: already up to date ({result.commits} commits on {base_label}), nothing pushed")
+        say(f"{where}: already up to date ({result.commits} commits on {base_label}), "
+            f"nothing {'pushed' if pr else 'committed'}")
     else:
         verb = "pushed" if pr else "committed"
         say(f"{where}: {verb} {result.commits} commit{'s' if result.commits != 1 else ''} on "
@@ -97,7 +98,9 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
         made = forge.ensure(name, result.base_name, title, body, labels or fg.DEFAULT_LABELS)
     except fg.ForgeError as exc:
         say(f"error: {exc}")
-        say(f"the branch {name} is on {remote} ({result.head[:12]}); open the {kind} by hand")
+        link = forge.new_request_url(name, result.base_name)
+        say(f"the branch {name} is on {remote} ({result.head[:12]}); open the {kind} by hand"
+            + (f": {link}" if link else ""))
         return br.FAILURE
     mark = "!" if kind == "merge request" else "#"
     say(f"{kind} {mark}{made.number} {made.action}: {made.url}")
