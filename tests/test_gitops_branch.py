@@ -359,3 +359,28 @@ def test_rerun_from_a_shallow_ci_clone(project: Path, tmp_path: Path) -> None:
     assert same.status == "unchanged" and not same.pushed
     assert len(received(project)) == 3  # the first push, main's push, the rebuild; not the last run
     assert first.head != again.head
+
+
+def test_work_grows_with_changed_files_not_with_the_repository(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """2,000 files in 40 directories; changing 2 files reads 3 trees and writes 3 (root + 2 dirs)."""
+    repo = tmp_path / "big"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    stream = ["commit refs/heads/main\ncommitter A <a@example.com> 1700000000 +0000\ndata 3\nbig\n"]
+    for i in range(2000):
+        data = f"{i}\n"
+        stream.append(f"M 100644 inline d{i // 50:02d}/f{i % 50:02d}.txt\ndata {len(data)}\n{data}\n")
+    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], input="".join(stream).encode(), check=True)
+    reads: list[bytes] = []
+    writes: list[bytes] = []
+    real_read, real_write = br.Trees.read, br.Trees.write
+    monkeypatch.setattr(br.Trees, "read", lambda self, sha: reads.append(sha) or real_read(self, sha))
+    monkeypatch.setattr(br.Trees, "write", lambda self, e: writes.append(b"") or real_write(self, e))
+    s = [step("SF011", "compose", [FileChange("d03/f07.txt", "x\n")]),
+         step("SF007", "compose", [FileChange("d31/f00.txt", "y\n")])]
+    result = br.sync_branch(br.Git(repo), s, branch="seenfix/p1", base="main", remote="origin",
+                            identity=ME, push_remote=False)
+    assert result.commits == 2
+    assert len(set(reads)) == 4  # base root, d03, then the new root and d31
+    assert len(writes) == 4  # d03 + root for the first commit, d31 + root for the second
+    assert git(repo, "diff", "--name-only", "main", result.head).splitlines() == ["d03/f07.txt", "d31/f00.txt"]
