@@ -437,3 +437,22 @@ def test_cli_apply_pr_end_to_end(project: Path, github_env: State, tmp_path: Pat
     pr = github_env.pulls[0]
     assert pr["head"]["ref"] == "seenfix/all" and "| `SF901` Trailing whitespace in Markdown |" in pr["body"]
     assert [lab["name"] for lab in pr["labels"]] == ["seenfix", "security"]
+
+
+def test_a_dropped_connection_is_one_line() -> None:
+    """A server that closes the connection without answering (a proxy dying, say)."""
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        port = srv.getsockname()[1]
+
+        def drop() -> None:
+            conn, _ = srv.accept()
+            conn.recv(65536)
+            conn.close()
+
+        t = threading.Thread(target=drop, daemon=True)
+        t.start()
+        with pytest.raises(fg.ForgeError, match=f"cannot reach the GitHub API at http://127.0.0.1:{port}: .+"):
+            github(f"http://127.0.0.1:{port}").ensure("seenfix/p0", "main", "T", "B", ())
+        t.join(5)

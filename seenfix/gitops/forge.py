@@ -8,6 +8,7 @@ update.  Every failure is a :class:`ForgeError` with one line for the user.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -65,8 +66,8 @@ class Api:
             if exc.code in ok:
                 return Response(exc.code, dict(exc.headers), payload)
             raise ForgeError(self._explain(exc.code, dict(exc.headers), payload, method, path)) from None
-        except (urllib.error.URLError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
+        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+            reason = getattr(exc, "reason", None) or str(exc) or exc.__class__.__name__
             raise ForgeError(f"cannot reach the {self.name} API at {self.root}: {reason}") from None
 
     def _explain(self, status: int, headers: Mapping[str, str], payload: Any, method: str, path: str) -> str:
