@@ -456,3 +456,17 @@ def test_a_dropped_connection_is_one_line() -> None:
         with pytest.raises(fg.ForgeError, match=f"cannot reach the GitHub API at http://127.0.0.1:{port}: .+"):
             github(f"http://127.0.0.1:{port}").ensure("seenfix/p0", "main", "T", "B", ())
         t.join(5)
+
+
+def test_publish_outside_git_or_with_a_bad_author_exits_2(tmp_path: Path, project: Path) -> None:
+    echo: list[str] = []
+    args: dict[str, Any] = dict(set_name="p0", pr=False, base=None, branch=None, token_env=None, labels=(),
+                                remote="origin", echo=echo.append, redact=lambda s: s)
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert publish(steps_v1(), plain, author=None, **args) == 2
+    assert echo[-1] == f"error: {plain}: not inside a git repository; --branch needs one"
+    assert publish(steps_v1(), project, author="nobody", **args) == 2
+    assert echo[-1] == "error: --author 'nobody': expected 'Name <email@example.com>'"
+    assert publish(steps_v1(), project, author=None, **{**args, "base": "nope"}) == 2
+    assert echo[-1] == "error: --base nope: no such branch or commit (also not origin/nope)"

@@ -102,6 +102,10 @@ class Git:
                              "\n".join(err))
         return proc.stdout.decode("utf-8", "surrogateescape").rstrip("\n")  # \x1e, \x1f are data
 
+    def close(self) -> None:
+        """Stop GitPython's object-reading helper process."""
+        self.repo.close()
+
     def rev(self, name: str) -> str | None:
         out = self.run("rev-parse", "-q", "--verify", f"{name}^{{commit}}", check=False)
         return out or None

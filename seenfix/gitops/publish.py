@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.gitops.branch import BranchResult
+    from seenfix.gitops.branch import BranchResult, Git
     from seenfix.model import Step
 
 #: Manual follow-ups for the request body, by fixer code; shown only when that fixer is in it.
@@ -45,7 +45,6 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
     ``redact`` masks the run's secret values and is applied to every line, message and request text.
     """
     from seenfix.gitops import branch as br
-    from seenfix.gitops import forge as fg
 
     name = branch or f"seenfix/{set_name}"
     secrets = sorted({v for s in steps for c in s.changes for v in c.secret_values if v}, key=len, reverse=True)
@@ -60,6 +59,23 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
 
     try:
         repo = br.Git(root)
+    except br.BranchError as exc:
+        say(f"error: {exc.message}")
+        return exc.exit_code
+    try:
+        return _publish(repo, steps, name=name, set_name=set_name, pr=pr, base=base, author=author,
+                        token_env=token_env, labels=labels, remote=remote, say=say, clean=clean)
+    finally:
+        repo.close()
+
+
+def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: bool, base: str | None,
+             author: str | None, token_env: str | None, labels: tuple[str, ...], remote: str,
+             say: Callable[[str], None], clean: Callable[[str], str]) -> int:
+    from seenfix.gitops import branch as br
+    from seenfix.gitops import forge as fg
+
+    try:
         identity = br.resolve_identity(repo, author, os.environ)
         forge: fg.Forge | None = None
         if pr:
