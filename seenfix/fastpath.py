@@ -28,6 +28,7 @@ Options:
 Commands:
   apply    Fix problems in PATH: write in place, print a diff (--dry-run)...
   check    Report problems in PATH (default: the current directory).
+  env      Check env files against the variables the code reads.
   explain  Print a fixer's documentation (by code or slug).
   list     One line per fixer: code, slug, fix availability, sets, summary.
   secret   Print a fresh URL-safe random secret (for a vault or CI secret...

@@ -264,11 +264,11 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     import sys
 
     (tmp_path / "a.py").write_text("# TODO: x\n")
-    quiet = run_cli("check", str(tmp_path))
+    quiet = run_cli("check", "--select", "SF010", str(tmp_path))
     assert "[1/" not in quiet.stderr
     master, slave = pty.openpty()
-    proc = subprocess.run([sys.executable, "-m", "seenfix", "check", str(tmp_path)], stdout=subprocess.PIPE,
-                          stderr=slave, text=True)
+    proc = subprocess.run([sys.executable, "-m", "seenfix", "check", "--select", "SF010", str(tmp_path)],
+                          stdout=subprocess.PIPE, stderr=slave, text=True)
     os.close(slave)
     shown = os.read(master, 65536).decode()
     os.close(master)
