@@ -384,3 +384,9 @@ def test_work_grows_with_changed_files_not_with_the_repository(tmp_path: Path,
     assert len(set(reads)) == 4  # base root, d03, then the new root and d31
     assert len(writes) == 4  # d03 + root for the first commit, d31 + root for the second
     assert git(repo, "diff", "--name-only", "main", result.head).splitlines() == ["d03/f07.txt", "d31/f00.txt"]
+
+
+def test_commit_body_rewraps_prose_but_keeps_lists_and_code() -> None:
+    text = "A line that goes\n`inline-code` continues the sentence.\n\n- a list item\n- another\n\n```\ncode  block\n```"
+    assert br._wrap(text) == ("A line that goes `inline-code` continues the sentence.\n\n"
+                              "- a list item\n- another\n\n```\ncode  block\n```")

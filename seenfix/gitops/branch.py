@@ -196,7 +196,7 @@ def _wrap(text: str, width: int = 72) -> str:
     out = []
     for para in paragraphs:
         lines = para.splitlines()
-        if any(line.startswith((" ", "\t", "-", "*", "`", "|", ">")) or re.match(r"\d+\.", line)
+        if any(line.startswith((" ", "\t", "- ", "* ", "```", "|", ">")) or re.match(r"\d+\. ", line)
                for line in lines):
             out.append(para)
         else:
