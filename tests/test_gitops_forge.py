@@ -38,6 +38,7 @@ class State:
     fail: int | None = None  # answer every request with this status
     fail_headers: dict[str, str] = field(default_factory=dict)
     hide_next_list: bool = False  # the 422/409 race: the list misses a request created meanwhile
+    reject_create: str = ""  # a 422 that is not the race
 
     def calls(self) -> list[str]:
         return [f"{r.method} {r.path.split('?')[0]}" for r in self.requests]
@@ -87,6 +88,9 @@ class Handler(BaseHTTPRequestHandler):
             found = [] if hide else [p for p in st.pulls if p["head"]["ref"] == head and p["state"] == "open"]
             return self._reply(200, found)
         if parts == ["pulls"] and self.command == "POST":
+            if st.reject_create:
+                return self._reply(422, {"message": "Validation Failed", "errors": [
+                    {"resource": "PullRequest", "code": "custom", "message": st.reject_create}]})
             if any(p["head"]["ref"] == body["head"] for p in st.pulls):
                 return self._reply(422, {"message": "Validation Failed", "errors": [
                     {"resource": "PullRequest", "code": "custom",
@@ -190,6 +194,15 @@ def test_github_422_race_falls_back_to_update(server: tuple[str, State]) -> None
     assert made.action == "updated" and made.number == 1 and len(st.pulls) == 1
     assert st.calls() == ["GET /repos/o/r/pulls", "POST /repos/o/r/pulls", "GET /repos/o/r/pulls",
                           "PATCH /repos/o/r/pulls/1"]
+
+
+def test_github_422_that_is_not_the_race_is_an_error(server: tuple[str, State]) -> None:
+    url, st = server
+    st.reject_create = "No commits between main and seenfix/p0"
+    with pytest.raises(fg.ForgeError, match=r"^creating the pull request failed \(422\): Validation Failed; "
+                                            r"No commits between main and seenfix/p0$"):
+        github(url).ensure("seenfix/p0", "main", "T", "B", ())
+    assert st.calls() == ["GET /repos/o/r/pulls", "POST /repos/o/r/pulls"]
 
 
 def test_github_base_defaults_to_the_repository_default_branch(server: tuple[str, State]) -> None:

@@ -121,10 +121,48 @@ def _retry_hint(h: Mapping[str, str]) -> str:
     return "retry later"
 
 
-class GitHub:
+class _Forge:
+    """Renovate's find-then-update: the part GitHub and GitLab share."""
+
+    name = ""
+    kind = ""
+    #: Statuses of the create call that may mean "another run created it meanwhile".
+    race_statuses: tuple[int, ...] = ()
+    api: Api
+
+    def _find(self, head: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+    def _create(self, head: str, base: str, title: str, body: str, labels: Sequence[str]) -> Response:
+        raise NotImplementedError
+
+    def _default_branch(self) -> str:
+        raise NotImplementedError
+
+    def _find_or_create(self, head: str, base: str | None, title: str, body: str,
+                        labels: Sequence[str]) -> tuple[dict[str, Any], str]:
+        """The open request for ``head`` and ``"updated"`` (to be updated), or a new one and ``"created"``."""
+        found = self._find(head)
+        if found is not None:
+            return found, "updated"
+        resp = self._create(head, base or self._default_branch(), title, body, labels)
+        if resp.status not in self.race_statuses:
+            return resp.data, "created"
+        detail = _message(resp.data)
+        if resp.status == 422 and "already exists" not in detail:
+            raise ForgeError(f"creating the {self.kind} failed (422): {detail}")
+        found = self._find(head)  # another run created it between our list and our create
+        if found is None:
+            raise ForgeError(f"{self.name} says a {self.kind} for {head} exists but lists none open")
+        return found, "updated"
+
+
+class GitHub(_Forge):
     """Pull requests through the GitHub REST API (github.com or GitHub Enterprise)."""
 
     name = "GitHub"
+    kind = "pull request"
+    race_statuses = (422,)
 
     def __init__(self, api_url: str, repository: str, token: str, token_var: str) -> None:
         self.repository = repository
@@ -138,29 +176,20 @@ class GitHub:
         found = self.api.call("GET", f"/repos/{self.repository}/pulls?{query}").data or []
         return next((p for p in found if isinstance(p, dict) and p.get("head", {}).get("ref") == head), None)
 
+    def _create(self, head: str, base: str, title: str, body: str, labels: Sequence[str]) -> Response:
+        return self.api.call("POST", f"/repos/{self.repository}/pulls",
+                             {"title": title, "head": head, "base": base, "body": body,
+                              "maintainer_can_modify": True}, ok=self.race_statuses)
+
     def ensure(self, head: str, base: str | None, title: str, body: str, labels: Sequence[str]) -> PullRequest:
-        pr = self._find(head)
-        action = "updated"
-        if pr is None:
-            base = base or self._default_branch()
-            resp = self.api.call("POST", f"/repos/{self.repository}/pulls",
-                                 {"title": title, "head": head, "base": base, "body": body,
-                                  "maintainer_can_modify": True}, ok=(422,))
-            if resp.status == 422:
-                if "already exists" not in _message(resp.data):
-                    raise ForgeError(f"creating the pull request failed (422): {_message(resp.data)}")
-                pr = self._find(head)  # another run created it meanwhile
-                if pr is None:
-                    raise ForgeError(f"GitHub says a pull request for {head} exists but lists none open")
-            else:
-                pr, action = resp.data, "created"
-        assert pr is not None
+        pr, action = self._find_or_create(head, base, title, body, labels)
         number = int(pr["number"])
         if action == "updated":
             if pr.get("title") == title and (pr.get("body") or "") == body:
                 action = "unchanged"
             else:
                 self.api.call("PATCH", f"/repos/{self.repository}/pulls/{number}", {"title": title, "body": body})
+        # labels cannot be given at creation: they are added to the pull request's issue
         have = {lab.get("name") for lab in pr.get("labels", []) or [] if isinstance(lab, dict)}
         missing = [lab for lab in labels if lab not in have]
         if missing:
@@ -181,10 +210,12 @@ class GitHub:
         return str(repo.get("default_branch") or "main")
 
 
-class GitLab:
+class GitLab(_Forge):
     """Merge requests through the GitLab v4 API."""
 
     name = "GitLab"
+    kind = "merge request"
+    race_statuses = (409, 422)  # 409 "Another open merge request already exists for this source branch"
 
     def __init__(self, api_url: str, project: str, token: str, token_var: str) -> None:
         self.project = urllib.parse.quote(project, safe="")
@@ -195,24 +226,14 @@ class GitLab:
         found = self.api.call("GET", f"/projects/{self.project}/merge_requests?{query}").data or []
         return next((m for m in found if isinstance(m, dict) and m.get("source_branch") == head), None)
 
+    def _create(self, head: str, base: str, title: str, body: str, labels: Sequence[str]) -> Response:
+        return self.api.call("POST", f"/projects/{self.project}/merge_requests",
+                             {"source_branch": head, "target_branch": base, "title": title,
+                              "description": body, "labels": ",".join(labels),
+                              "remove_source_branch": True}, ok=self.race_statuses)
+
     def ensure(self, head: str, base: str | None, title: str, body: str, labels: Sequence[str]) -> PullRequest:
-        mr = self._find(head)
-        action = "updated"
-        if mr is None:
-            base = base or self._default_branch()
-            resp = self.api.call("POST", f"/projects/{self.project}/merge_requests",
-                                 {"source_branch": head, "target_branch": base, "title": title,
-                                  "description": body, "labels": ",".join(labels),
-                                  "remove_source_branch": True}, ok=(409, 422))
-            if resp.status in (409, 422):
-                if resp.status == 422 and "already exists" not in _message(resp.data):
-                    raise ForgeError(f"creating the merge request failed (422): {_message(resp.data)}")
-                mr = self._find(head)
-                if mr is None:
-                    raise ForgeError(f"GitLab says a merge request for {head} exists but lists none open")
-            else:
-                mr, action = resp.data, "created"
-        assert mr is not None
+        mr, action = self._find_or_create(head, base, title, body, labels)
         iid = int(mr["iid"])
         missing = [lab for lab in labels if lab not in (mr.get("labels") or [])]
         if action == "updated":

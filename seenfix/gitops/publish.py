@@ -107,7 +107,7 @@ def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: 
             f"{base_label} ({result.head[:12]}, {result.status})")
     if forge is None:
         return 0
-    kind = "merge request" if isinstance(forge, fg.GitLab) else "pull request"
+    kind = forge.kind
     title = clean(pr_title(set_name, result))
     body = clean(render_body(steps, result, set_name=set_name, kind=kind))
     try:
