@@ -1,4 +1,4 @@
-"""SF011 then SF007 over every real compose file of ``../shared/corpus/compose``.
+"""SF011, SF007 then SF012 over every real compose file of ``../shared/corpus/compose``.
 
 For each file: only insertions (every original line still there, in order), no blank line or
 comment displaced from its service, the data equal to the original plus the new keys only, valid
@@ -18,11 +18,13 @@ import pytest
 
 from seenfix.compose_schema import is_valid
 from seenfix.editors import yaml as Y
+from seenfix.fixers.missing_health_checks import MissingHealthChecks
 from seenfix.fixers.missing_log_rotation import MissingLogRotation
 from seenfix.fixers.missing_resource_limits import MissingResourceLimits
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "compose"
-SERVICE_KEYS = {"deploy", "shm_size", "ulimits", "command", "logging", "mem_limit", "mem_reservation", "cpus"}
+SERVICE_KEYS = {"deploy", "shm_size", "ulimits", "command", "logging", "mem_limit", "mem_reservation", "cpus",
+                "healthcheck"}
 TOP_KEYS = {"x-logging", "x-default-logging", "x-log-rotation"}
 
 
@@ -90,7 +92,7 @@ def _flag_rewrite(old: list[str], new: list[str]) -> bool:
 
 
 def _fix(text: str, path: str) -> str:
-    for fixer in (MissingResourceLimits(), MissingLogRotation()):
+    for fixer in (MissingResourceLimits(), MissingLogRotation(), MissingHealthChecks()):
         new = fixer.compose_fix(path, text, None)
         if new is not None:
             assert fixer.verify(path, text, new) is None
@@ -103,7 +105,7 @@ def test_corpus() -> None:
     manifest = {e["file"]: e for e in json.loads((CORPUS / "manifest.json").read_text())}
     counts = {"files": 0, "changed": 0, "only_insertions": 0, "displaced": 0, "data_ok": 0,
               "schema_valid_in": 0, "schema_valid_out": 0, "no_services_identical": 0, "idempotent": 0,
-              "services": 0, "dragonfly_flag_rewrites": 0}
+              "services": 0, "dragonfly_flag_rewrites": 0, "healthchecks_added": 0}
     failures: list[str] = []
     for f in files:
         text = f.read_bytes().decode("utf-8")
@@ -142,8 +144,10 @@ def test_corpus() -> None:
                 counts["schema_valid_out"] += 1
             else:
                 failures.append(f"{f.name}: no longer schema-valid")
+        had = {s.name for s in Y.services(doc_in) if isinstance(s.node, dict) and "healthcheck" in s.node}
         for svc in Y.services(doc_out):  # every service now limited and rotated
             node = svc.node or {}
+            counts["healthchecks_added"] += svc.name not in had and "healthcheck" in node
             limited = "mem_limit" in node or "memory" in (node.get("deploy") or {}).get("resources", {}).get("limits", {})
             if not limited or "logging" not in node:
                 failures.append(f"{f.name}: service {svc.name} still lacks limits or logging")
