@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from seenfix.editors import compose as C
@@ -25,6 +25,8 @@ from seenfix.project import Project
 #: Images and commands that already back a database up.
 BACKUP_TOOL = re.compile(r"backup|pgbackrest|wal-g|barman|pgbackweb|borgmatic|restic|pg_dump|kartoza/pg-backup")
 CREDENTIALS = ("POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD")
+#: (document, database service, plan adding the backup service or None when not fixable, message)
+Planned = tuple[Y.Document, Y.Service, "Y.Plan | None", str]
 _MAJOR = re.compile(r":(\d+)")
 
 
@@ -110,7 +112,7 @@ class MissingDatabaseBackups(Fixer):
         Option("directory", str, "./backups", "Host directory for dumps."),
     )
 
-    def _plan(self, path: str, text: str) -> tuple[Y.Document, Y.Service, Y.Plan | None, str] | None:
+    def _plan(self, path: str, text: str) -> Planned | None:
         """The database service, the plan adding the backup service (None: not fixable), the message."""
         doc = Y.load(text, path)
         services = list(Y.services(doc))
@@ -154,34 +156,30 @@ class MissingDatabaseBackups(Fixer):
             plan = Y.Plan([Y.Edit(e.start, e.end, doc.newline + e.text) for e in plan.edits], plan.changes)
         return doc, db, plan, message
 
-    def check(self, project: Project) -> Iterable[Finding]:
-        out: list[Finding] = []
+    def _each(self, project: Project) -> Iterator[tuple[str, str, Planned]]:
+        """Each compose file with an unprotected database: path, text and plan (input errors reported)."""
         for path in project.layout.compose_files:
             text = project.read_text(path)
+            if text is None:
+                continue
             try:
-                planned = self._plan(path, text) if text is not None else None
+                planned = self._plan(path, text)
             except InputError as exc:
                 project.report(exc.problem())
                 continue
             if planned is not None:
-                _doc, db, plan, message = planned
-                out.append(self.finding(path, db.line + 1, message, fixable=plan is not None, column=db.col + 1))
-        return out
+                yield path, text, planned
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        return [self.finding(path, db.line + 1, message, fixable=plan is not None, column=db.col + 1)
+                for path, _text, (_doc, db, plan, message) in self._each(project)]
 
     def fix(self, project: Project) -> Iterable[FileChange]:
         changes: list[FileChange] = []
         ignore_dirs: set[str] = set()
-        for path in project.layout.compose_files:
-            text = project.read_text(path)
-            try:
-                planned = self._plan(path, text) if text is not None else None
-            except InputError as exc:
-                project.report(exc.problem())
+        for path, text, (doc, _db, plan, _message) in self._each(project):
+            if plan is None:
                 continue
-            if planned is None or planned[2] is None or text is None:
-                continue
-            doc, _db, plan, _message = planned
-            assert plan is not None
             new = plan.apply(text)
             problem = C.verify_plan(doc, plan, new)
             if problem is not None:
