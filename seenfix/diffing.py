@@ -11,12 +11,19 @@ _ASSIGN = re.compile(r"^(\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=\s*)(.*?)(\
 
 
 def _mask_secret_lines(lines: list[str]) -> list[str]:
+    """A secret file's lines with every value masked: ``KEY=value`` keeps its key, any other line
+    that is not a comment (a raw Docker secret file) is masked whole."""
     out = []
     for line in lines:
+        body = line.rstrip("\r\n")
+        if not body.strip() or body.lstrip().startswith("#"):
+            out.append(line)
+            continue
         m = _ASSIGN.match(line)
-        if m and not line.lstrip().startswith("#") and m.group(2):
-            line = m.group(1) + MASK + m.group(3)
-        out.append(line)
+        if m:
+            out.append(m.group(1) + (MASK if m.group(2) else "") + m.group(3))
+        else:
+            out.append(MASK + line[len(body):])
     return out
 
 

@@ -10,6 +10,7 @@ on.  Writing is atomic per file and all-or-nothing per run.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 import tempfile
@@ -62,10 +63,16 @@ class RunResult:
         return self.final.encoding_of(path)
 
     def redact(self, text: str) -> str:
-        """Mask every generated or moved secret value in ``text``."""
+        """Mask every generated or moved secret value in ``text``.
+
+        Long values are masked wherever they occur; short ones (a moved password such as ``seen``)
+        only as a whole word, so that ``seenfix`` in a comment stays readable.
+        """
         for value in sorted(self.secret_values, key=len, reverse=True):
-            if value:
+            if len(value) >= 12:
                 text = text.replace(value, MASK)
+            elif value:
+                text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])", MASK, text)
         return text
 
 
@@ -283,7 +290,7 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
     if not only_secret:
         untrack = sorted(c.path for c in result.changes.values() if c.untrack)
         if untrack and project.is_git:
-            subprocess.run(["git", "-C", str(root), "rm", "--cached", "-q", "--", *untrack], check=False)
+            subprocess.run(["git", "-C", str(root), "rm", "--cached", "-f", "-q", "--", *untrack], check=False)
     return written
 
 

@@ -104,3 +104,19 @@ def test_secret_file_is_0600_masked_and_untrack_runs(tmp_path: Path) -> None:
     assert stat.S_IMODE((root / ".env").stat().st_mode) == 0o600
     assert "tracked.env" not in git(root, "ls-files")
     assert (root / "tracked.env").read_text() == "X=1\n"  # untracked, not deleted
+
+
+def test_redact_masks_short_values_as_words_only(tmp_path: Path) -> None:
+    from seenfix.runner import RunResult
+
+    result = RunResult(tmp_path, [], secret_values={"seen", "a-very-long-generated-secret"})
+    assert result.redact("# Local secrets (seenfix)") == "# Local secrets (seenfix)"
+    assert result.redact("POSTGRES_PASSWORD: seen") == "POSTGRES_PASSWORD: ********"
+    assert result.redact("x=a-very-long-generated-secretZ") == "x=********Z"
+
+
+def test_secret_file_diff_masks_raw_lines() -> None:
+    from seenfix.diffing import file_diff
+
+    diff = file_diff("secrets/db_password.txt", None, "hunter2-raw\n# note\nKEY=v\n", secret=True)
+    assert "hunter2" not in diff and "+********\n" in diff and "+# note\n" in diff and "+KEY=********\n" in diff
