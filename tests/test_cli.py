@@ -284,3 +284,41 @@ def test_unsafe_fix_needs_the_flag(seen_repo: Path) -> None:
     assert unsafe.returncode == 1 and "+        limit_req zone=seenfix_api" in unsafe.stdout
     (seen_repo / ".seenfix.toml").write_text("unsafe-fixes = true\n")
     assert run_cli("apply", "--dry-run", "--select", "SF005", str(seen_repo)).returncode == 1
+
+
+def test_sets_select_and_ignore(seen_repo: Path) -> None:
+    def codes(*args: str) -> set[str]:
+        proc = run_cli("check", "--format", "json", *args, str(seen_repo))
+        assert proc.returncode in (0, 1), proc.stderr
+        return {f["code"] for f in json.loads(proc.stdout)["findings"]}
+
+    assert codes("--quick-wins") == codes("--set", "quick-wins") == {"SF003", "SF006", "SF007", "SF009", "SF011"} & codes()
+    assert codes("--set", "p0") <= {"SF001", "SF002", "SF003", "SF004", "SF008"}
+    assert "SF010" in codes() and "SF010" not in codes("--ignore", "todo-comments")
+    assert codes("--select", "SF011,missing-log-rotation") == {"SF007", "SF011"}
+
+
+def test_paths_config_overrides_discovery(tmp_path: Path) -> None:
+    deploy = tmp_path / "deploy"
+    deploy.mkdir()
+    (deploy / "stack.yml").write_text("services:\n  db:\n    image: postgres:16\n")
+    assert run_cli("check", "--select", "SF011", str(tmp_path)).returncode == 0  # not a compose file name
+    (tmp_path / ".seenfix.toml").write_text('[paths]\ncompose = ["deploy/stack.yml"]\n')
+    proc = run_cli("check", "--select", "SF011", str(tmp_path))
+    assert proc.returncode == 1 and "deploy/stack.yml:2:3: SF011" in proc.stdout
+
+
+def test_invalid_toml_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".seenfix.toml").write_text("select = [\n")
+    proc = run_cli("check", str(tmp_path))
+    assert proc.returncode == 2 and "invalid TOML" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_invalid_yaml_is_one_line_and_other_fixers_run(seen_repo: Path) -> None:
+    (seen_repo / "docker-compose.yml").write_text("services:\n  db: [unclosed\n")
+    proc = run_cli("check", str(seen_repo))
+    assert proc.returncode == 3
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error: docker-compose.yml:")]
+    assert errors and all(len(e.split(": ")) >= 3 for e in errors), proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "frontend/nginx.conf" in proc.stdout  # the nginx fixers still ran
