@@ -113,11 +113,25 @@ def _progress() -> Any:
 def _report_problems(result: RunResult, reg: Registry) -> int:
     for warning in result.warnings:
         click.echo(f"seenfix: warning: {result.redact(warning)}", err=True)
-    for problem in result.problems:
+    for problem in _grouped(result.problems):
         click.echo(f"error: {result.redact(problem)}", err=True)
     for failure in result.failures:
         click.echo(f"error: {result.redact(failure)}", err=True)
     return EXIT_FAILURE if (result.problems or result.failures or reg.failures) else EXIT_OK
+
+
+def _grouped(problems: list[str]) -> list[str]:
+    """One line per input problem: the same file, line and message met by several fixers is
+    printed once, naming them all (``file:line: SF007, SF011: invalid YAML: ...``)."""
+    import re
+
+    groups: dict[tuple[str, str], list[str]] = {}
+    for problem in problems:
+        m = re.match(r"^(.*?:\d+): ([A-Z]+\d+): (.*)$", problem, flags=re.DOTALL)
+        where, code, message = m.groups() if m else (problem, "", "")
+        groups.setdefault((where, message), []).append(code)
+    return [f"{where}: {', '.join(codes)}: {message}" if message else where
+            for (where, message), codes in groups.items()]
 
 
 _common = [
