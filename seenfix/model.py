@@ -142,6 +142,7 @@ class FixerInfo:
     sets: frozenset[str]
     doc: str
     options: tuple[Option, ...] = field(default_factory=tuple)
+    fix_title: str = ""  # imperative remedy: the fix branch's commit subject
 
 
 class Fixer:
@@ -190,6 +191,7 @@ class Fixer:
             sets=frozenset(cls.sets) | {"all"},
             doc=inspect.cleandoc(cls.__doc__ or ""),
             options=tuple(cls.options),
+            fix_title=cls.fix_title,
         )
 
     @classmethod

@@ -1,0 +1,308 @@
+"""The ``seenfix`` command line.
+
+Exit codes (documented in README.md, tested in tests/test_cli.py):
+
+* 0 — nothing found / nothing to change
+* 1 — findings (``check``) or changes (``apply --dry-run``, or applied)
+* 2 — usage or configuration error (bad option, unknown fixer, bad config key, dirty files)
+* 3 — a fixer failed: it crashed, an input file could not be processed, its output failed
+  verification, a plugin failed to load, or writing / publishing failed
+
+Heavy modules are imported inside the commands so that ``seenfix --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from seenfix import __version__
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.config import Config
+    from seenfix.model import Fixer
+    from seenfix.registry import Registry
+    from seenfix.runner import RunResult
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILURE = 0, 1, 2, 3
+SETS = ("quick-wins", "p0", "p1", "p2", "all")
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    click.echo(f"seenfix: error: {message}", err=True)
+    sys.exit(code)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    return [v.strip() for raw in values for v in raw.split(",") if v.strip()]
+
+
+def _use_color(flag: bool | None) -> bool:
+    if flag is not None:
+        return flag
+    if os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _registry() -> Registry:
+    from seenfix.registry import load
+
+    reg = load()
+    for failure in reg.failures:
+        click.echo(f"seenfix: error: {failure.line()}", err=True)
+    return reg
+
+
+def _select(
+    reg: Registry, config: Config, set_name: str | None, select: list[str], ignore: list[str]
+) -> list[type[Fixer]]:
+    def resolve(keys: list[str], origin: str) -> set[str]:
+        codes: set[str] = set()
+        for key in keys:
+            if key.upper() == "ALL":
+                codes |= set(reg.codes())
+                continue
+            fx = reg.find(key)
+            if fx is None:
+                _fail(f"{origin}: unknown fixer {key!r} (see `seenfix list`)")
+            codes.add(fx.code)
+        return codes
+
+    if select:
+        chosen = resolve(select, "--select")
+    elif set_name:
+        chosen = {f.code for f in reg.fixers if set_name in f.info().sets}
+    elif config.select:
+        chosen = resolve(list(config.select), f"{config.source}: select")
+    else:
+        chosen = set(reg.codes())
+    chosen -= resolve(ignore, "--ignore") | resolve(list(config.ignore), f"{config.source}: ignore")
+    return [f for f in reg.fixers if f.code in chosen]
+
+
+def _load(path: str, config_file: str | None) -> tuple[Registry, Config, Path]:
+    from seenfix.config import ConfigError, load_config
+
+    root = Path(path).resolve()
+    reg = _registry()
+    try:
+        config = load_config(root, reg, Path(config_file) if config_file else None)
+    except ConfigError as exc:
+        _fail(str(exc))
+    return reg, config, root
+
+
+def _progress() -> Any:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(index: int, total: int, label: str) -> None:
+        click.echo(f"\r\x1b[2K[{index}/{total}] {label}", err=True, nl=index == total)
+
+    return show
+
+
+def _report_problems(result: RunResult, reg: Registry) -> int:
+    for warning in result.warnings:
+        click.echo(f"seenfix: warning: {result.redact(warning)}", err=True)
+    for problem in result.problems:
+        click.echo(f"error: {result.redact(problem)}", err=True)
+    for failure in result.failures:
+        click.echo(f"error: {result.redact(failure)}", err=True)
+    return EXIT_FAILURE if (result.problems or result.failures or reg.failures) else EXIT_OK
+
+
+_common = [
+    click.argument("path", default=".", type=click.Path(exists=True, file_okay=False)),
+    click.option("--select", multiple=True, metavar="CODE,...", help="Only these fixers (codes or slugs)."),
+    click.option("--ignore", multiple=True, metavar="CODE,...", help="Skip these fixers."),
+    click.option("--set", "set_name", type=click.Choice(SETS), help="A fix set from the seed's priorities."),
+    click.option("--quick-wins", is_flag=True, help="Same as --set quick-wins (the seed's quick wins)."),
+    click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
+                 help="Configuration file (default: .seenfix.toml or [tool.seenfix] in PATH)."),
+]
+
+
+def common_options(func: Any) -> Any:
+    for deco in reversed(_common):
+        func = deco(func)
+    return func
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="seenfix")
+def cli() -> None:
+    """Find and fix the production-readiness problems of a SEEN-style repository."""
+
+
+@cli.command()
+@common_options
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+def check(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name: str | None,
+          quick_wins: bool, config_file: str | None, fmt: str) -> None:
+    """Report problems in PATH (default: the current directory)."""
+    from seenfix import reporting
+    from seenfix.runner import run
+
+    reg, config, root = _load(path, config_file)
+    fixers = _select(reg, config, "quick-wins" if quick_wins else set_name, _split(select), _split(ignore))
+    result = run(root, fixers, config, fix=False, progress=_progress())
+    status = _report_problems(result, reg)
+    if fmt == "json":
+        click.echo(result.redact(reporting.as_json(str(root), result.findings, result.problems + result.failures)),
+                   nl=False)
+    elif fmt == "sarif":
+        click.echo(result.redact(reporting.as_sarif(str(root), result.findings, result.fixers)), nl=False)
+    else:
+        click.echo(result.redact(reporting.as_text(result.findings)), nl=False)
+        n = len(result.findings)
+        fixable = sum(f.fixable for f in result.findings)
+        if n:
+            click.echo(f"Found {n} problem{'s' if n != 1 else ''} ({fixable} fixable with `seenfix apply`).",
+                       err=True)
+    sys.exit(status or (EXIT_FINDINGS if result.findings else EXIT_OK))
+
+
+@cli.command()
+@common_options
+@click.option("--dry-run", "--diff", "dry_run", is_flag=True, help="Print a unified diff; write nothing.")
+@click.option("--color/--no-color", default=None, help="Colour the diff (default: on a terminal, unless NO_COLOR).")
+@click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply fixes marked unsafe.")
+@click.option("--force", is_flag=True, help="Overwrite files that have uncommitted changes.")
+@click.option("--branch", "to_branch", is_flag=True, help="Commit the fixes to a fix branch (seenfix/<set>).")
+@click.option("--pr", is_flag=True, help="Push the fix branch and open or update a pull request (implies --branch).")
+@click.option("--base", help="Base commit/branch of the fix branch (default: the remote default branch, else HEAD).")
+@click.option("--branch-name", help="Override the fix branch name.")
+@click.option("--author", help="Commit author, 'Name <email>' (default: git config or CI variables).")
+@click.option("--token-env", help="Environment variable holding the API token.")
+@click.option("--label", "labels", multiple=True, help="Pull request label (repeatable; default: seenfix, security).")
+@click.option("--remote", default="origin", show_default=True, help="Remote to push the fix branch to.")
+def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name: str | None, quick_wins: bool,
+          config_file: str | None, dry_run: bool, color: bool | None, unsafe_fixes: bool | None, force: bool,
+          to_branch: bool, pr: bool, base: str | None, branch_name: str | None, author: str | None,
+          token_env: str | None, labels: tuple[str, ...], remote: str) -> None:
+    """Fix problems in PATH: write in place, print a diff (--dry-run) or commit a branch (--branch/--pr)."""
+    from seenfix import diffing
+    from seenfix.runner import DirtyError, WriteError, run, write
+
+    chosen_set = "quick-wins" if quick_wins else set_name
+    reg, config, root = _load(path, config_file)
+    fixers = _select(reg, config, chosen_set, _split(select), _split(ignore))
+    unsafe = config.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
+    result = run(root, fixers, config, fix=True, unsafe=unsafe, progress=_progress())
+    status = _report_problems(result, reg)
+    changed = result.changes
+    if dry_run:
+        diff = diffing.render(result)
+        if _use_color(color):
+            click.echo(diffing.colorize(diff), nl=False, color=True)
+        else:
+            click.echo(diff, nl=False, color=False)
+    elif to_branch or pr:
+        try:
+            write(result, only_secret=True)
+        except WriteError as exc:
+            _fail(str(exc), EXIT_FAILURE)
+        try:
+            from seenfix.gitops.publish import publish
+        except ImportError:  # pragma: no cover - the fix-branch module is part of the package
+            _fail("--branch/--pr are not available in this installation", EXIT_USAGE)
+        code = publish(
+            result.steps, root, set_name=chosen_set or "all", pr=pr, base=base, branch=branch_name,
+            author=author, token_env=token_env, labels=labels, remote=remote,
+            echo=lambda line: click.echo(result.redact(line), err=True), redact=result.redact,
+        )
+        status = max(status, code)
+    elif changed:
+        try:
+            written = write(result, force=force)
+        except DirtyError as exc:
+            _fail("refusing to overwrite files with uncommitted changes: " + ", ".join(exc.paths)
+                  + " (commit or stash them, or pass --force)")
+        except WriteError as exc:
+            _fail(str(exc), EXIT_FAILURE)
+        for step in result.steps:
+            files = ", ".join(sorted(c.path for c in step.changes))
+            click.echo(f"fixed {step.info.code} {step.info.slug}: {files}", err=True)
+        click.echo(f"seenfix: {len(written)} file{'s' if len(written) != 1 else ''} written.", err=True)
+    if not changed and not dry_run:
+        click.echo("seenfix: nothing to change.", err=True)
+    sys.exit(status or (EXIT_FINDINGS if changed else EXIT_OK))
+
+
+@cli.command(name="list")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_(fmt: str) -> None:
+    """One line per fixer: code, slug, fix availability, sets, summary."""
+    import json
+
+    reg = _registry()
+    infos = [f.info() for f in reg.fixers]
+    if fmt == "json":
+        click.echo(json.dumps([_info_json(i) for i in infos], indent=2))
+    else:
+        for i in infos:
+            sets = ",".join(s for s in SETS if s in i.sets and s != "all")
+            click.echo(f"{i.code}  {i.slug:<34} fix:{i.fix_availability.value:<9} {sets:<15} {i.summary}")
+    sys.exit(EXIT_FAILURE if reg.failures else EXIT_OK)
+
+
+def _info_json(i: Any) -> dict[str, Any]:
+    return {
+        "code": i.code, "slug": i.slug, "summary": i.summary, "seed_issue": i.seed_issue,
+        "severity": i.severity.value, "fix_availability": i.fix_availability.value,
+        "applicability": i.applicability.value, "sets": sorted(i.sets),
+        "options": [{"name": o.name, "default": o.default, "help": o.help} for o in i.options],
+        "doc": i.doc,
+    }
+
+
+@cli.command()
+@click.argument("rule")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def explain(rule: str, fmt: str) -> None:
+    """Print a fixer's documentation (by code or slug)."""
+    import json
+
+    reg = _registry()
+    fx = reg.find(rule)
+    if fx is None:
+        _fail(f"unknown fixer {rule!r} (see `seenfix list`)")
+    i = fx.info()
+    if fmt == "json":
+        click.echo(json.dumps(_info_json(i), indent=2))
+        return
+    sets = ", ".join(s for s in SETS if s in i.sets)
+    click.echo(f"# {i.summary} ({i.code})\n")
+    click.echo(f"Slug: {i.slug} · seed issue {i.seed_issue} · severity {i.severity.value} · "
+               f"fix {i.fix_availability.value} ({i.applicability.value}) · sets: {sets}\n")
+    click.echo(i.doc)
+
+
+@cli.command()
+@click.option("--bytes", "nbytes", default=48, show_default=True, type=click.IntRange(min=32),
+              help="Random bytes (at least 32).")
+def secret(nbytes: int) -> None:
+    """Print a fresh URL-safe random secret (for a vault or CI secret store)."""
+    import secrets
+
+    click.echo(secrets.token_urlsafe(nbytes))
+
+
+def _add_subcommands() -> None:
+    from seenfix.commands import subcommands
+
+    for command in subcommands():
+        cli.add_command(command)
+
+
+_add_subcommands()
+
+
+def main() -> None:
+    cli(prog_name="seenfix")

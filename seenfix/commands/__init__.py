@@ -1,0 +1,9 @@
+"""Sub-command groups that live outside ``seenfix.cli`` (each module imports only click at top level)."""
+
+from __future__ import annotations
+
+import click
+
+
+def subcommands() -> list[click.Command]:
+    return []

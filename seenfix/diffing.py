@@ -1,0 +1,73 @@
+"""Unified diffs of a run's changes, for review (``apply --dry-run``) — with secrets masked."""
+
+from __future__ import annotations
+
+import difflib
+import re
+
+from seenfix.runner import MASK, RunResult
+
+_ASSIGN = re.compile(r"^(\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=\s*)(.*?)(\r?\n?)$")
+
+
+def _mask_secret_lines(lines: list[str]) -> list[str]:
+    out = []
+    for line in lines:
+        m = _ASSIGN.match(line)
+        if m and not line.lstrip().startswith("#") and m.group(2):
+            line = m.group(1) + MASK + m.group(3)
+        out.append(line)
+    return out
+
+
+def _lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def file_diff(path: str, before: str | None, after: str | None, secret: bool = False) -> str:
+    a = _lines(before or "")
+    b = _lines(after or "")
+    if secret:
+        a, b = _mask_secret_lines(a), _mask_secret_lines(b)
+    fromfile = f"a/{path}" if before is not None else "/dev/null"
+    tofile = f"b/{path}" if after is not None else "/dev/null"
+    out: list[str] = []
+    for line in difflib.unified_diff(a, b, fromfile, tofile, n=3):
+        if line.startswith(("---", "+++")):
+            out.append(line.rstrip("\n") + "\n")
+        elif line.endswith("\n"):
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def render(result: RunResult) -> str:
+    """The whole run as one unified diff (paths sorted), secret values masked."""
+    parts: list[str] = []
+    for path, ch in sorted(result.changes.items()):
+        before = result.original(path)
+        if ch.content is not None and ch.content != before:
+            parts.append(file_diff(path, before, ch.content, ch.secret))
+        if ch.untrack:
+            parts.append(f"# seenfix: {path} will be removed from the git index (git rm --cached) and ignored\n")
+    return result.redact("".join(parts))
+
+
+def colorize(diff: str) -> str:
+    import click
+
+    out = []
+    for line in diff.splitlines(keepends=True):
+        body, nl = (line[:-1], "\n") if line.endswith("\n") else (line, "")
+        if line.startswith(("+++", "---")):
+            out.append(click.style(body, bold=True) + nl)
+        elif line.startswith("@@"):
+            out.append(click.style(body, fg="cyan") + nl)
+        elif line.startswith("+"):
+            out.append(click.style(body, fg="green") + nl)
+        elif line.startswith("-"):
+            out.append(click.style(body, fg="red") + nl)
+        else:
+            out.append(line)
+    return "".join(out)

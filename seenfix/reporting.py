@@ -1,0 +1,88 @@
+"""Findings as text, JSON or SARIF.
+
+The JSON form is stable (``version`` is the format's version, bumped only on incompatible change)::
+
+    {"version": 1, "tool": {"name": "seenfix", "version": "0.1.0"}, "root": "/abs/path",
+     "findings": [{"code": "SF011", "slug": "missing-resource-limits", "path": "docker-compose.yml",
+                   "line": 7, "column": 1, "message": "...", "fix_title": "...",
+                   "severity": "medium", "fixable": true}],
+     "errors": ["path:line: CODE: message", ...]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from seenfix import __version__
+from seenfix.model import Finding, FixerInfo, Severity
+
+JSON_FORMAT_VERSION = 1
+_SARIF_LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",
+                Severity.LOW: "note"}
+
+
+def sort_findings(findings: Sequence[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.code, f.message))
+
+
+def as_text(findings: Sequence[Finding]) -> str:
+    lines = []
+    for f in sort_findings(findings):
+        fix = " [*]" if f.fixable else ""
+        lines.append(f"{f.path}:{f.line}:{f.column}: {f.code}{fix} {f.message}")
+    return "".join(line + "\n" for line in lines)
+
+
+def as_json(root: str, findings: Sequence[Finding], errors: Sequence[str]) -> str:
+    doc: dict[str, Any] = {
+        "version": JSON_FORMAT_VERSION,
+        "tool": {"name": "seenfix", "version": __version__},
+        "root": root,
+        "findings": [f.to_json() for f in sort_findings(findings)],
+        "errors": list(errors),
+    }
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def as_sarif(root: str, findings: Sequence[Finding], infos: Sequence[FixerInfo]) -> str:
+    rules = [
+        {
+            "id": i.code,
+            "name": i.slug,
+            "shortDescription": {"text": i.summary},
+            "fullDescription": {"text": i.doc.split("\n\n")[1] if "\n\n" in i.doc else i.summary},
+            "help": {"text": i.doc, "markdown": i.doc},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[i.severity]},
+            "properties": {"seed_issue": i.seed_issue, "sets": sorted(i.sets)},
+        }
+        for i in infos
+    ]
+    index = {i.code: n for n, i in enumerate(infos)}
+    results = [
+        {
+            "ruleId": f.code,
+            **({"ruleIndex": index[f.code]} if f.code in index else {}),
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": f.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": f.line, "startColumn": f.column},
+                }
+            }],
+            "properties": {"fixable": f.fixable, "fix_title": f.fix_title},
+        }
+        for f in sort_findings(findings)
+    ]
+    sarif = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "seenfix", "version": __version__, "rules": rules}},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": "file://" + root.rstrip("/") + "/"}},
+            "results": results,
+        }],
+    }
+    return json.dumps(sarif, indent=2) + "\n"

@@ -1,0 +1,292 @@
+"""The one place that runs fixers, verifies their output and writes files.
+
+Fixers run one after another on an in-memory overlay, so a later fixer sees an earlier one's output.
+Each fixer's change is verified before it is kept: every changed file must still parse in its format,
+the fixer's own ``verify()`` must accept it, and running the same fixer again on the result must change
+nothing.  A fixer that raises or fails verification has its change dropped and reported; the others go
+on.  Writing is atomic per file and all-or-nothing per run.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from seenfix.config import Config
+from seenfix.model import (
+    Applicability,
+    FileChange,
+    Finding,
+    FixAvailability,
+    Fixer,
+    FixerInfo,
+    InputError,
+    Step,
+)
+from seenfix.project import Project
+from seenfix.verify import parse_error
+from seenfix.workspace import Encoded, Workspace, encode
+
+MASK = "********"
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class RunResult:
+    root: Path
+    fixers: list[FixerInfo]
+    findings: list[Finding] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+    final: Project | None = None
+    failures: list[str] = field(default_factory=list)  # fixer crashed / output failed verification
+    problems: list[str] = field(default_factory=list)  # input files a fixer could not process
+    warnings: list[str] = field(default_factory=list)
+    secret_values: set[str] = field(default_factory=set)
+
+    @property
+    def changes(self) -> dict[str, FileChange]:
+        """The final state of every changed file."""
+        return dict(self.final.overlay) if self.final is not None else {}
+
+    def original(self, path: str) -> str | None:
+        assert self.final is not None
+        return self.final.original_text(path)
+
+    def encoding(self, path: str) -> Encoded | None:
+        assert self.final is not None
+        return self.final.encoding_of(path)
+
+    def redact(self, text: str) -> str:
+        """Mask every generated or moved secret value in ``text``."""
+        for value in sorted(self.secret_values, key=len, reverse=True):
+            if value:
+                text = text.replace(value, MASK)
+        return text
+
+
+def fix_enabled(info: FixerInfo, unsafe: bool) -> bool:
+    if info.fix_availability is FixAvailability.NONE:
+        return False
+    if info.applicability is Applicability.DISPLAY_ONLY:
+        return False
+    return info.applicability is Applicability.SAFE or unsafe
+
+
+def _real_changes(project: Project, changes: Iterable[FileChange]) -> list[FileChange]:
+    out = []
+    for ch in changes:
+        if ch.content is None and not ch.untrack:
+            continue
+        if not ch.untrack and ch.content == project.read_text(ch.path):
+            continue
+        out.append(ch)
+    return out
+
+
+def _take_problems(project: Project, code: str, sink: list[str]) -> None:
+    for p in project.problems:
+        sink.append(f"{p.path}:{p.line}: {code}: {p.message}")
+    project.problems.clear()
+
+
+def run(
+    root: Path,
+    fixers: Sequence[type[Fixer]],
+    config: Config,
+    *,
+    fix: bool,
+    unsafe: bool = False,
+    progress: Progress | None = None,
+) -> RunResult:
+    workspace = Workspace(root, config.exclude)
+    project = Project(workspace, config.paths)
+    result = RunResult(workspace.root, [f.info() for f in fixers])
+    for index, cls in enumerate(fixers, 1):
+        info = cls.info()
+        if progress is not None:
+            progress(index, len(fixers), f"{info.code} {info.slug}")
+        try:
+            fixer = cls(config.fixer_options.get(cls.code))
+            findings = list(fixer.check(project))
+        except InputError as exc:
+            result.problems.append(f"{exc.path}:{exc.line}: {info.code}: {exc.message}")
+            _take_problems(project, info.code, result.problems)
+            continue
+        except Exception as exc:  # noqa: BLE001 - one broken fixer must not stop the others
+            result.failures.append(f"{info.code} {info.slug}: check crashed: {type(exc).__name__}: {exc}")
+            project.problems.clear()
+            continue
+        _take_problems(project, info.code, result.problems)
+        result.findings.extend(findings)
+        if not fix or not fix_enabled(info, unsafe) or not any(f.fixable for f in findings):
+            continue
+        try:
+            changes = _real_changes(project, fixer.fix(project))
+        except InputError as exc:
+            result.problems.append(f"{exc.path}:{exc.line}: {info.code}: {exc.message}")
+            _take_problems(project, info.code, result.problems)
+            continue
+        except Exception as exc:  # noqa: BLE001
+            result.failures.append(f"{info.code} {info.slug}: fix crashed: {type(exc).__name__}: {exc}")
+            project.problems.clear()
+            continue
+        _take_problems(project, info.code, result.problems)
+        if not changes:
+            continue
+        failure = _verify(project, fixer, changes)
+        if failure is not None:
+            result.failures.append(f"{failure} ({info.code} {info.slug}; its changes were dropped)")
+            continue
+        project = project.with_changes(changes)
+        for ch in changes:
+            result.secret_values.update(ch.secret_values)
+        result.steps.append(Step(info, tuple(changes), tuple(findings)))
+    result.final = project
+    result.warnings.extend(dict.fromkeys(workspace.warnings))
+    return result
+
+
+def _verify(project: Project, fixer: Fixer, changes: list[FileChange]) -> str | None:
+    seen: set[str] = set()
+    for ch in changes:
+        if ch.path in seen:
+            return f"{ch.path}: changed twice in one fix"
+        seen.add(ch.path)
+        if ch.path.startswith("/") or ".." in ch.path.split("/") or not _inside(project, ch.path):
+            return f"{ch.path}: outside the project"
+        if ch.content is None:
+            continue
+        before = project.read_text(ch.path)
+        problem = parse_error(ch.path, before, ch.content)
+        if problem is not None:
+            return f"{ch.path}: output no longer parses: {problem}"
+        try:
+            problem = fixer.verify(ch.path, before, ch.content)
+        except Exception as exc:  # noqa: BLE001
+            problem = f"verification crashed: {type(exc).__name__}: {exc}"
+        if problem is not None:
+            return f"{ch.path}: output failed verification: {problem}"
+    # Idempotence: the same fixer on its own output must change nothing.
+    after = project.with_changes(changes)
+    view = after.restricted({c.path for c in changes}) if fixer.per_file else after
+    try:
+        again = _real_changes(after, fixer.fix(view))
+    except Exception as exc:  # noqa: BLE001
+        return f"second run crashed: {type(exc).__name__}: {exc}"
+    finally:
+        after.problems.clear()
+        view.problems.clear()
+    again = [c for c in again if not (c.untrack and c.content is None and after.overlay.get(c.path, c).untrack)]
+    if again:
+        return f"{again[0].path}: not idempotent, a second run changes it again"
+    return None
+
+
+def _inside(project: Project, rel: str) -> bool:
+    full = os.path.realpath(project.root / rel)
+    root = os.path.realpath(project.root)
+    return full.startswith(root + os.sep)
+
+
+# -- writing ----------------------------------------------------------------------------------
+class WriteError(Exception):
+    pass
+
+
+class DirtyError(Exception):
+    def __init__(self, paths: list[str]) -> None:
+        super().__init__(", ".join(paths))
+        self.paths = paths
+
+
+def _atomic_write(target: Path, data: bytes, mode: int) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".seenfix-tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write(result: RunResult, *, force: bool = False, only_secret: bool = False) -> list[str]:
+    """Write the final contents to disk, atomically per file and all-or-nothing per run.
+
+    Refuses (``DirtyError``) to overwrite files with uncommitted changes unless ``force``.  With
+    ``only_secret`` only the secret files (untracked ``.env``) are written (fix-branch mode: the
+    rest goes to the branch).  Returns the written paths.
+    """
+    assert result.final is not None
+    project = result.final
+    root = project.root
+    changes = [c for c in result.changes.values() if c.content is not None and (c.secret or not only_secret)]
+    if not force and not only_secret:
+        dirty = sorted(project.workspace.dirty_files() & {c.path for c in changes if not c.secret})
+        if dirty:
+            raise DirtyError(dirty)
+    backups: list[tuple[Path, bytes | None, int]] = []
+    created_dirs: list[Path] = []
+    try:
+        for ch in sorted(changes, key=lambda c: c.path):
+            assert ch.content is not None
+            target = root / ch.path
+            how = project.encoding_of(ch.path)
+            if target.exists():
+                old = target.read_bytes()
+                old_mode = stat.S_IMODE(target.stat().st_mode)
+            else:
+                old, old_mode = None, 0
+            if how is None:
+                how = Encoded("utf-8", b"", 0o600 if ch.secret else _default_mode())
+            mode = ch.mode if ch.mode is not None else (old_mode if old is not None else how.mode)
+            if ch.secret:
+                mode &= 0o600
+            missing = []
+            parent = target.parent
+            while not parent.exists():
+                missing.append(parent)
+                parent = parent.parent
+            for d in reversed(missing):
+                d.mkdir()
+                created_dirs.append(d)
+            backups.append((target, old, old_mode))
+            _atomic_write(target, encode(ch.content, how), mode)
+    except OSError as exc:
+        for target, old, old_mode in reversed(backups):
+            try:
+                if old is None:
+                    target.unlink(missing_ok=True)
+                else:
+                    _atomic_write(target, old, old_mode)
+            except OSError:
+                pass
+        for d in reversed(created_dirs):
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        raise WriteError(f"{exc.filename or ''}: {exc.strerror or exc}; no file was changed") from exc
+    written = [str(t.relative_to(root).as_posix()) for t, _, _ in backups]
+    if not only_secret:
+        untrack = sorted(c.path for c in result.changes.values() if c.untrack)
+        if untrack and project.is_git:
+            subprocess.run(["git", "-C", str(root), "rm", "--cached", "-q", "--", *untrack], check=False)
+    return written
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

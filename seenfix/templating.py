@@ -1,0 +1,39 @@
+"""Jinja2 templates shipped inside the package (``seenfix/templates`` in the wheel).
+
+In a source checkout the templates live in the top-level ``templates/`` folder; the built wheel
+carries them as ``seenfix/templates`` (hatchling ``force-include``).  jinja2 is imported on first use.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+
+def templates_dir() -> Path:
+    """The folder holding the templates: inside the installed package, else the source checkout's."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "templates"
+    if packaged.is_dir():
+        return packaged
+    return here.parent / "templates"
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render(name: str, **context: Any) -> str:
+    """Render ``templates/<name>`` with ``context``."""
+    return str(_environment().get_template(name).render(**context))

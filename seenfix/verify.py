@@ -1,0 +1,129 @@
+"""Does a changed file still parse in its format?  Used by the runner on every fixer's output.
+
+Each check returns ``None`` when the text parses, else a one-line reason with the line number.
+Parsers are imported on first use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from seenfix.project import ENV_NAME, NGINX_NAME, NGINX_SNIFF
+
+_ENV_LINE = re.compile(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=")
+
+
+def check_yaml(text: str) -> str | None:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        list(YAML(typ="rt").load_all(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        return f"line {line}: invalid YAML: {exc.problem or exc.context}"
+    except YAMLError as exc:
+        return f"invalid YAML: {exc}"
+    return None
+
+
+def check_python(text: str) -> str | None:
+    import ast
+
+    try:
+        ast.parse(text)
+    except SyntaxError as exc:
+        return f"line {exc.lineno or 1}: invalid Python: {exc.msg}"
+    return None
+
+
+def check_json(text: str) -> str | None:
+    import json
+
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return f"line {exc.lineno}: invalid JSON: {exc.msg}"
+    return None
+
+
+def check_toml(text: str) -> str | None:
+    import tomllib
+
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return f"invalid TOML: {exc}"
+    return None
+
+
+def check_env(text: str) -> str | None:
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and not _ENV_LINE.match(line):
+            return f"line {number}: not a KEY=value line"
+    return None
+
+
+def check_nginx(text: str) -> str | None:
+    """Balanced blocks and terminated directives, by nginx's own lexing rules (crossplane's lexer)."""
+    import io
+
+    from crossplane.errors import NgxParserSyntaxError
+    from crossplane.lexer import _balance_braces, _lex_file_object
+
+    try:
+        for _ in _balance_braces(_lex_file_object(io.StringIO(text))):
+            pass
+    except NgxParserSyntaxError as exc:
+        return f"line {exc.lineno or 1}: invalid nginx config: {exc.strerror}"
+    return None
+
+
+def check_typescript(text: str, tsx: bool) -> str | None:
+    import tree_sitter
+    import tree_sitter_typescript
+
+    lang = tree_sitter.Language(
+        tree_sitter_typescript.language_tsx() if tsx else tree_sitter_typescript.language_typescript()
+    )
+    tree = tree_sitter.Parser(lang).parse(text.encode("utf-8"))
+    if tree.root_node.has_error:
+        return "TypeScript parse error"
+    return None
+
+
+def checker_for(path: str, text: str) -> Callable[[str], str | None] | None:
+    lower = path.lower()
+    if lower.endswith((".yml", ".yaml")):
+        return check_yaml
+    if lower.endswith(".py"):
+        return check_python
+    if lower.endswith(".json"):
+        return check_json
+    if lower.endswith(".toml"):
+        return check_toml
+    if lower.endswith((".ts", ".mts", ".cts")) and not lower.endswith(".d.ts"):
+        return lambda t: check_typescript(t, tsx=False)
+    if lower.endswith(".tsx"):
+        return lambda t: check_typescript(t, tsx=True)
+    if ENV_NAME.search(path):
+        return check_env
+    if NGINX_NAME.search(path) and NGINX_SNIFF.search(text):
+        return check_nginx
+    return None
+
+
+def parse_error(path: str, before: str | None, after: str) -> str | None:
+    """Why ``after`` no longer parses, or ``None``.  A file that did not parse before is not held to it."""
+    checker = checker_for(path, after)
+    if checker is None:
+        return None
+    problem = checker(after)
+    if problem is None:
+        return None
+    if before is not None and checker(before) is not None:
+        return None  # it was already broken; the fixer did not make it so
+    return problem

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURE_SEEN = REPO / "fixtures" / "seen"
+SHARED = REPO.parent / "shared"
+PLUGINS = Path(__file__).resolve().parent / "plugins"
+BROKEN_PLUGINS = Path(__file__).resolve().parent / "plugins_broken"
+
+
+def git(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+           "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.invalid"}
+    proc = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, text=True, env=env, check=True)
+    return proc.stdout
+
+
+def init_repo(path: Path) -> Path:
+    git(path, "init", "-q", "-b", "main")
+    git(path, "config", "user.name", "Test")
+    git(path, "config", "user.email", "test@example.invalid")
+    git(path, "config", "core.autocrlf", "false")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "--allow-empty", "-m", "initial")
+    return path
+
+
+@pytest.fixture
+def seen_repo(tmp_path: Path) -> Path:
+    """A fresh copy of fixtures/seen as a git repository with one commit."""
+    dest = tmp_path / "seen"
+    shutil.copytree(FIXTURE_SEEN, dest)
+    return init_repo(dest)
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
+            plugins: bool = False, broken: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m seenfix`` as a user would (a separate process, real exit code)."""
+    full_env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    paths = []
+    if plugins:
+        paths.append(str(PLUGINS))
+    if broken:
+        paths.append(str(BROKEN_PLUGINS))
+    if paths:
+        full_env["PYTHONPATH"] = os.pathsep.join(paths + [full_env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "seenfix", *args], cwd=cwd, capture_output=True, text=True,
+                          env=full_env)
+
+
+@pytest.fixture
+def demo_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the test-only plugin visible to entry-point discovery in this process."""
+    monkeypatch.syspath_prepend(str(PLUGINS))

@@ -1,0 +1,258 @@
+"""The command line as a user runs it: real processes, real exit codes (README "Exit codes")."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE_SEEN, git, init_repo, run_cli
+
+
+def _md_repo(tmp_path: Path, text: str = "hello  \nworld\n", config: str | None = None) -> Path:
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "README.md").write_text(text)
+    if config is not None:
+        (root / ".seenfix.toml").write_text(config)
+    return init_repo(root)
+
+
+# -- exit code 0 / 1 ------------------------------------------------------------------------------
+def test_check_clean_directory_exits_0(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    proc = run_cli("check", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+
+
+def test_check_seen_fixture_finds_problems_exits_1() -> None:
+    proc = run_cli("check", str(FIXTURE_SEEN))
+    assert proc.returncode == 1, proc.stderr
+    assert "backend/app/services/downloads.py:17:5: SF010" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_check_json_is_stable(tmp_path: Path) -> None:
+    proc = run_cli("check", "--format", "json", "--select", "SF010", str(FIXTURE_SEEN))
+    assert proc.returncode == 1
+    doc = json.loads(proc.stdout)
+    assert doc["version"] == 1
+    assert doc["root"] == str(FIXTURE_SEEN.resolve())
+    assert doc["findings"], "the fixture has TODO comments"
+    first = doc["findings"][0]
+    assert set(first) >= {"code", "slug", "path", "line", "message", "fix_title", "severity", "fixable"}
+    assert first["code"] == "SF010" and first["slug"] == "todo-comments"
+    assert "/" in first["path"] and not first["path"].startswith("/")
+    assert isinstance(first["line"], int) and first["line"] >= 1
+    assert first["fixable"] is False
+
+
+def test_check_sarif(tmp_path: Path) -> None:
+    proc = run_cli("check", "--format", "sarif", "--select", "SF010", str(FIXTURE_SEEN))
+    doc = json.loads(proc.stdout)
+    assert doc["version"] == "2.1.0"
+    run = doc["runs"][0]
+    assert run["tool"]["driver"]["rules"][0]["id"] == "SF010"
+    loc = run["results"][0]["locations"][0]["physicalLocation"]
+    assert loc["region"]["startLine"] >= 1 and loc["artifactLocation"]["uri"]
+
+
+def test_apply_dry_run_prints_diff_writes_nothing_exits_1(tmp_path: Path) -> None:
+    root = _md_repo(tmp_path)
+    before = (root / "README.md").read_bytes()
+    proc = run_cli("apply", "--dry-run", "--select", "SF901", str(root), plugins=True)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.startswith("--- a/README.md\n+++ b/README.md\n")
+    assert "-hello  \n+hello\n" in proc.stdout
+    assert "\x1b[" not in proc.stdout  # not a terminal: no colour
+    assert (root / "README.md").read_bytes() == before
+
+
+def test_apply_writes_then_second_run_exits_0(tmp_path: Path) -> None:
+    root = _md_repo(tmp_path)
+    proc = run_cli("apply", "--select", "trailing-whitespace", str(root), plugins=True)
+    assert proc.returncode == 1, proc.stderr
+    assert (root / "README.md").read_text() == "hello\nworld\n"
+    git(root, "commit", "-qam", "fixed")
+    again = run_cli("apply", "--select", "SF901", str(root), plugins=True)
+    assert again.returncode == 0, again.stderr
+
+
+def test_color_forced_and_no_color_env(tmp_path: Path) -> None:
+    root = _md_repo(tmp_path)
+    colored = run_cli("apply", "--dry-run", "--color", "--select", "SF901", str(root), plugins=True)
+    assert "\x1b[32m+hello" in colored.stdout
+    plain = run_cli("apply", "--dry-run", "--no-color", "--select", "SF901", str(root), plugins=True)
+    assert "\x1b[" not in plain.stdout
+    env_plain = run_cli("apply", "--dry-run", "--select", "SF901", str(root), plugins=True, env={"NO_COLOR": "1"})
+    assert "\x1b[" not in env_plain.stdout
+
+
+# -- exit code 2 ------------------------------------------------------------------------------------
+def test_unknown_option_exits_2() -> None:
+    assert run_cli("check", "--no-such-flag").returncode == 2
+
+
+def test_unknown_fixer_exits_2(tmp_path: Path) -> None:
+    proc = run_cli("check", "--select", "SF777", str(tmp_path))
+    assert proc.returncode == 2
+    assert "unknown fixer 'SF777'" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("config", "key"),
+    [
+        ("colour = true\n", "colour"),
+        ("select = 3\n", "select"),
+        ("[paths]\ncompose = 1\n", "paths.compose"),
+        ("[paths]\nwhere = ['x']\n", "paths.where"),
+        ("[fixers.SF010]\ntags = 'TODO'\n", "fixers.SF010.tags"),
+        ("[fixers.SF010]\nnope = true\n", "fixers.SF010.nope"),
+        ("[fixers.SF555]\n", "fixers.SF555"),
+    ],
+)
+def test_config_errors_exit_2_naming_file_and_key(tmp_path: Path, config: str, key: str) -> None:
+    (tmp_path / ".seenfix.toml").write_text(config)
+    proc = run_cli("check", str(tmp_path))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    line = proc.stderr.strip().splitlines()[-1]
+    assert str(tmp_path / ".seenfix.toml") in line and f": {key}:" in line
+    assert "Traceback" not in proc.stderr
+
+
+def test_pyproject_tool_section_is_read(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname='x'\n\n[tool.seenfix]\nunknown = 1\n")
+    proc = run_cli("check", str(tmp_path))
+    assert proc.returncode == 2
+    assert "tool.seenfix.unknown: unknown key" in proc.stderr
+
+
+def test_config_select_and_options_apply(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("# FIXME: later\n# TODO: now\n")
+    (tmp_path / ".seenfix.toml").write_text('select = ["todo-comments"]\n[fixers.todo-comments]\ntags = ["FIXME"]\n')
+    proc = run_cli("check", str(tmp_path))
+    assert proc.returncode == 1
+    assert proc.stdout.count("SF010") == 1 and "FIXME" in proc.stdout
+
+
+def test_dirty_file_is_not_overwritten_without_force(tmp_path: Path) -> None:
+    root = _md_repo(tmp_path)
+    (root / "README.md").write_text("local edit  \n")  # uncommitted work
+    proc = run_cli("apply", "--select", "SF901", str(root), plugins=True)
+    assert proc.returncode == 2
+    assert "uncommitted changes: README.md" in proc.stderr
+    assert (root / "README.md").read_text() == "local edit  \n"
+    forced = run_cli("apply", "--force", "--select", "SF901", str(root), plugins=True)
+    assert forced.returncode == 1
+    assert (root / "README.md").read_text() == "local edit\n"
+
+
+# -- exit code 3 ------------------------------------------------------------------------------------
+def test_crashing_fixer_exits_3_and_others_still_run(tmp_path: Path) -> None:
+    root = _md_repo(tmp_path, "x  \n", config="[fixers.SF901]\ncrash = true\n")
+    (root / "app.py").write_text("# TODO: something\n")
+    proc = run_cli("apply", "--dry-run", "--select", "SF901,SF010", str(root), plugins=True)
+    assert proc.returncode == 3
+    assert "SF901 trailing-whitespace: fix crashed: RuntimeError: boom" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    check = run_cli("check", "--select", "SF901,SF010", str(root), plugins=True)
+    assert "SF010" in check.stdout and "SF901" in check.stdout
+
+
+def test_output_failing_verification_is_dropped_exits_3(tmp_path: Path) -> None:
+    root = _md_repo(tmp_path, "x  \n", config="[fixers.SF901]\nbreak_yaml = true\n")
+    (root / "compose.yml").write_text("services: {}\n")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "c")
+    proc = run_cli("apply", "--select", "SF901", str(root), plugins=True)
+    assert proc.returncode == 3
+    assert "compose.yml: output no longer parses" in proc.stderr
+    assert (root / "compose.yml").read_text() == "services: {}\n"
+    assert (root / "README.md").read_text() == "x  \n"  # the fixer's whole change was dropped
+
+
+def test_non_idempotent_fix_is_dropped_exits_3(tmp_path: Path) -> None:
+    root = _md_repo(tmp_path, "x  \n", config="[fixers.SF901]\nflip = true\n")
+    proc = run_cli("apply", "--select", "SF901", str(root), plugins=True)
+    assert proc.returncode == 3
+    assert "not idempotent" in proc.stderr
+    assert (root / "README.md").read_text() == "x  \n"
+
+
+def test_bad_input_is_one_line_naming_file_line_and_fixer(tmp_path: Path) -> None:
+    root = _md_repo(tmp_path, "fine  \n")
+    (root / "bad.md").write_text("ok\nSEENFIX-BROKEN here\n")
+    proc = run_cli("apply", "--dry-run", "--select", "SF901", str(root), plugins=True)
+    assert proc.returncode == 3
+    assert "error: bad.md:2: SF901: demo parse error" in proc.stderr.splitlines()
+    assert "Traceback" not in proc.stderr
+    assert "+fine\n" in proc.stdout  # the other file is still fixed
+
+
+def test_plugin_that_fails_to_load_is_named_and_others_run(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("# TODO: x\n")
+    proc = run_cli("check", str(tmp_path), broken=True)
+    assert proc.returncode == 3
+    assert "plugin 'SF999' from package 'seenfix-broken 0.1' failed to load" in proc.stderr
+    assert "a.py:1:1: SF010" in proc.stdout
+
+
+# -- list / explain / secret / workspace rules -------------------------------------------------------
+def test_list_and_explain() -> None:
+    proc = run_cli("list")
+    assert proc.returncode == 0
+    assert any(line.startswith("SF010  todo-comments") for line in proc.stdout.splitlines())
+    text = run_cli("explain", "todo-comments")
+    assert text.returncode == 0 and "## Why is this bad?" in text.stdout
+    doc = json.loads(run_cli("explain", "SF010", "--format", "json").stdout)
+    assert doc["code"] == "SF010" and doc["fix_availability"] == "none"
+    assert run_cli("explain", "SF404").returncode == 2
+
+
+def test_secret_is_fresh_and_long() -> None:
+    a, b = run_cli("secret").stdout.strip(), run_cli("secret").stdout.strip()
+    assert a != b and len(a) >= 43
+    assert run_cli("secret", "--bytes", "8").returncode == 2
+
+
+def test_symlink_out_of_root_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside.md"
+    outside.write_text("secret  \n")
+    root = tmp_path / "proj"
+    root.mkdir()
+    (root / "link.md").symlink_to(outside)
+    (root / "own.md").write_text("mine  \n")
+    proc = run_cli("apply", "--select", "SF901", str(root), plugins=True)
+    assert "link.md: skipped, a symlink pointing outside the project" in proc.stderr
+    assert outside.read_text() == "secret  \n"
+    assert (root / "own.md").read_text() == "mine\n"
+
+
+def test_binary_and_undecodable_files_are_skipped_with_warning(tmp_path: Path) -> None:
+    (tmp_path / "image.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00  \n")
+    (tmp_path / "latin.md").write_bytes("caf\xe9  \n".encode("latin-1"))
+    proc = run_cli("apply", "--select", "SF901", str(tmp_path), plugins=True)
+    assert proc.returncode == 0
+    assert "image.md: skipped, binary file" in proc.stderr
+    assert "latin.md: skipped, not valid UTF-8" in proc.stderr
+
+
+def test_bom_mode_and_line_endings_are_kept(tmp_path: Path) -> None:
+    target = tmp_path / "doc.md"
+    target.write_bytes(b"\xef\xbb\xbfline  \r\nnext\r\n")
+    os.chmod(target, 0o640)
+    proc = run_cli("apply", "--select", "SF901", str(tmp_path), plugins=True)
+    assert proc.returncode == 1
+    assert target.read_bytes() == b"\xef\xbb\xbfline\r\nnext\r\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+
+
+def test_non_git_directory_works(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE_SEEN, tmp_path / "seen")
+    proc = run_cli("check", "--format", "json", str(tmp_path / "seen"))
+    assert proc.returncode == 1
+    assert json.loads(proc.stdout)["findings"]

@@ -1,0 +1,106 @@
+"""The runner: overlay order, atomic all-or-nothing writes, secret files, untracking."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+import seenfix.runner as runner_mod
+from conftest import git, init_repo
+from seenfix.config import Config
+from seenfix.model import FileChange, Finding, Fixer
+from seenfix.project import Project
+from seenfix.runner import WriteError, run, write
+
+
+class _Appender(Fixer):
+    """Appends a line to every .txt file (test double)."""
+
+    code, slug, summary, area = "SF950", "append-line", "Append a line", "test"
+    line = "one\n"
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        return [self.finding(p, 1, "needs a line") for p in project.files()
+                if p.endswith(".txt") and not (project.read_text(p) or "").endswith(self.line)]
+
+    def fix(self, project: Project) -> Iterable[FileChange]:
+        out = []
+        for p in project.files():
+            text = project.read_text(p) or ""
+            if p.endswith(".txt") and not text.endswith(self.line):
+                out.append(FileChange(p, text + self.line))
+        return out
+
+
+class _Second(_Appender):
+    code, slug, line = "SF951", "append-two", "two\n"
+
+
+class _SecretWriter(Fixer):
+    code, slug, summary, area = "SF952", "write-secret", "Write a secret", "test"
+    value = "s3cr3t-value-that-must-not-leak-0123456789"
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        return [] if project.exists(".env") else [self.finding(".env", 1, "no .env")]
+
+    def fix(self, project: Project) -> Iterable[FileChange]:
+        return [FileChange(".env", f"JWT_SECRET={self.value}\n", secret=True, secret_values=(self.value,)),
+                FileChange("tracked.env", None, untrack=True)]
+
+
+def _repo(tmp_path: Path) -> Path:
+    root = tmp_path / "r"
+    root.mkdir()
+    (root / "a.txt").write_text("a\n")
+    (root / "b.txt").write_text("b\n")
+    (root / "tracked.env").write_text("X=1\n")
+    return init_repo(root)
+
+
+def test_later_fixer_sees_earlier_output(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    result = run(root, [_Appender, _Second], Config(), fix=True)
+    assert result.changes["a.txt"].content == "a\none\ntwo\n"
+    assert [s.info.code for s in result.steps] == ["SF950", "SF951"]
+    assert result.steps[0].changes[0].content == "a\none\n"  # the state right after that fixer
+
+
+def test_failed_write_restores_files_already_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _repo(tmp_path)
+    result = run(root, [_Appender], Config(), fix=True)
+    real = runner_mod._atomic_write
+    calls = []
+
+    def flaky(target: Path, data: bytes, mode: int) -> None:
+        calls.append(target.name)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device", str(target))
+        real(target, data, mode)
+
+    monkeypatch.setattr(runner_mod, "_atomic_write", flaky)
+    with pytest.raises(WriteError, match="no file was changed"):
+        write(result)
+    assert (root / "a.txt").read_text() == "a\n"  # written first, then restored
+    assert (root / "b.txt").read_text() == "b\n"
+    assert not [p for p in root.iterdir() if p.name.endswith(".seenfix-tmp")]
+
+
+def test_secret_file_is_0600_masked_and_untrack_runs(tmp_path: Path) -> None:
+    root = _repo(tmp_path)
+    (root / ".gitignore").write_text(".env\n")
+    git(root, "add", ".gitignore")
+    git(root, "commit", "-qm", "ignore")
+    result = run(root, [_SecretWriter], Config(), fix=True)
+    assert _SecretWriter.value in result.secret_values
+    assert result.redact(f"x {_SecretWriter.value} y") == "x ******** y"
+    from seenfix.diffing import render
+
+    diff = render(result)
+    assert _SecretWriter.value not in diff and "JWT_SECRET=********" in diff
+    write(result)
+    assert stat.S_IMODE((root / ".env").stat().st_mode) == 0o600
+    assert "tracked.env" not in git(root, "ls-files")
+    assert (root / "tracked.env").read_text() == "X=1\n"  # untracked, not deleted
