@@ -558,9 +558,11 @@ def _named_edits(src: bytes, decl: ImportDecl, gone: set[tuple[int, int]]) -> li
     # the removed specifiers after the last kept one
     tail = specs[last_kept + 1:]
     if tail:
-        lines = [_own_line(src, b.start, end_of(b)) for b in tail] if multiline else [None]
-        if all(lines):
-            edits.extend(x for x in lines if x)
+        firsts = [_blank(src, _line_start(src, b.start), b.start) for b in tail]
+        if multiline and all(firsts):  # each on its own line, maybe with a comment after it
+            for b in tail:
+                line = _own_line(src, b.start, end_of(b))
+                edits.append(line if line else (b.start, _skip_hspace(src, end_of(b))))
         else:
             edits.append((specs[last_kept].end, end_of(tail[-1])))
     return edits
