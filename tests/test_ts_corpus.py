@@ -1,0 +1,93 @@
+"""SF009 on the shared TypeScript corpus (60 SolidJS files of @kobalte/core with injected unused imports).
+
+The corpus is built by ``../shared/corpus/ts/build.py`` into a cache folder kept between runs
+(``$SEENFIX_CACHE/ts-corpus``, default ``.cache/ts-corpus`` in the repository, git-ignored), then
+``seenfix apply --select SF009`` runs on a copy of its ``mutated/`` files and the corpus's own
+``score.py`` grades the result.  Run with ``-s`` to see the figures.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / ".." / "shared" / "corpus" / "ts"
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("SEENFIX_CACHE")
+    return (Path(base) if base else REPO / ".cache") / "ts-corpus"
+
+
+def built_corpus() -> Path:
+    """Build (or reuse) the corpus; skip with a reason when it cannot be built here."""
+    if not (CORPUS / "build.py").is_file():
+        pytest.skip(f"the shared TypeScript corpus is absent ({CORPUS.resolve()})")
+    out = cache_dir()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if shutil.which("npm") is None and not (out / ".stamp.json").is_file():
+        pytest.skip("npm is not on PATH: it is needed once to build the TypeScript corpus")
+    proc = subprocess.run([sys.executable, str(CORPUS / "build.py"), str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, f"build.py failed:\n{proc.stderr[-3000:]}"
+    return out
+
+
+def score(out: Path, candidate: Path) -> dict[str, str]:
+    proc = subprocess.run(
+        [sys.executable, str(CORPUS / "score.py"), "--heldout", str(out), str(candidate)],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    print(proc.stdout)
+    return dict(re.findall(r"^(\w+)=(\S+)", proc.stdout, re.MULTILINE))
+
+
+@pytest.mark.slow
+def test_sf009_on_the_ts_corpus(tmp_path: Path) -> None:
+    out = built_corpus()
+    candidate = tmp_path / "cand"
+    shutil.copytree(out / "mutated", candidate)
+    proc = subprocess.run(
+        [sys.executable, "-m", "seenfix", "apply", "--select", "SF009", str(candidate)],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # 1: changes applied, no failure
+    assert "SF009" in proc.stdout + proc.stderr
+
+    figures = score(out, candidate)
+    nfiles = len(list((out / "mutated").rglob("*.ts*")))
+    assert float(figures["precision"]) == 1.0
+    assert float(figures["recall"]) >= 0.99
+    assert figures["parse_failures"] == "0"
+    assert figures["byte_identical_outside_removed_imports"] == f"{nfiles}/{nfiles}"
+    assert figures["files_with_empty_import_braces"] == "0"
+    assert figures["files_with_new_one_line_trailing_comma"] == "0"
+    assert figures["files_with_new_blank_lines"] == "0"
+
+    # a second run changes nothing
+    again = subprocess.run(
+        [sys.executable, "-m", "seenfix", "apply", "--select", "SF009", "--dry-run", str(candidate)],
+        capture_output=True, text=True,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+@pytest.mark.slow
+def test_sf009_leaves_the_reference_answers_alone() -> None:
+    """The corpus's reference output has only used imports: analysing it must change nothing."""
+    from seenfix.editors.typescript import analyse_many
+
+    out = built_corpus()
+    files = sorted((out / "reference").rglob("*.ts*"))
+    items = [(p.relative_to(out).as_posix(), p.read_bytes().decode("utf-8")) for p in files]
+    results = analyse_many(items)
+    print(f"{len(items)} reference files analysed")
+    assert [r.path for r in results if r.error] == []
+    assert [(r.path, [b.local for b in r.unused]) for r in results if r.unused] == []
