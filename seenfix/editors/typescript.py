@@ -25,7 +25,7 @@ import threading
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 #: Value, type and namespace meanings of a name (TypeScript keeps them apart).
 VALUE, TYPE, NAMESPACE = 1, 2, 4
@@ -63,8 +63,7 @@ _COMMENT_USES = (b"@link ", b"@linkcode ", b"@linkplain ", b"{@link ", b"@see ",
                  b"@jsxFrag ", b"@jsxImportSource ")
 
 
-@dataclass(frozen=True)
-class ImportBinding:
+class ImportBinding(NamedTuple):
     """One name an import declaration binds.  ``start``/``end``: the binding's bytes.
 
     ``kind`` is ``default``, ``namespace`` or ``named``; ``imported`` is ``default``, ``*`` or the
@@ -84,8 +83,7 @@ class ImportBinding:
     comma_end: int = -1
 
 
-@dataclass(frozen=True)
-class ImportDecl:
+class ImportDecl(NamedTuple):
     """A top-level ``import`` declaration; spans are byte offsets into the UTF-8 source."""
 
     start: int
@@ -180,45 +178,52 @@ def parse_imports(tree: Any) -> list[ImportDecl]:
 
 
 def _import_decl(stmt: Any) -> ImportDecl | None:
-    source_node = stmt.child_by_field_name("source")
-    if source_node is None:
-        return None  # import x = require("y"): not handled
-    source = _unquote(source_node)
+    source = ""
     type_only = False
     clause = None
     for child in stmt.children:
-        if child.type == "type":
-            type_only = True
-        elif child.type == "import_clause":
+        kind = child.type
+        if kind == "import_clause":
             clause = child
-        elif child.type == "import_require_clause":
-            return None
+        elif kind == "string":
+            source = _unquote(child)
+        elif kind == "type":
+            type_only = True
+        elif kind == "import_require_clause":
+            return None  # import x = require("y"): not handled
     if clause is None:
         return ImportDecl(stmt.start_byte, stmt.end_byte, source, False, ())
     default = namespace = None
     named: list[ImportBinding] = []
     braces = (-1, -1)
     for part in clause.children:
-        if part.type == "identifier":
+        kind = part.type
+        if kind == "identifier":
             default = _binding(part, part.text.decode(), "default", "default", source, type_only)
-        elif part.type == "namespace_import":
-            ident = next((c for c in part.children if c.type == "identifier"), None)
-            if ident is None:
+        elif kind == "namespace_import":
+            ident = part.named_children[-1] if part.named_child_count else None
+            if ident is None or ident.type != "identifier":
                 return None
             namespace = _binding(part, ident.text.decode(), "*", "namespace", source, type_only)
-        elif part.type == "named_imports":
+        elif kind == "named_imports":
             braces = (part.start_byte, part.end_byte)
             kids = part.children
+            last = len(kids) - 1
             for i, spec in enumerate(kids):
                 if spec.type != "import_specifier":
                     continue
-                name = spec.child_by_field_name("name")
-                alias = spec.child_by_field_name("alias")
-                if name is None:
+                inline_type = False
+                names = []
+                for c in spec.children:
+                    ck = c.type
+                    if ck == "identifier" or ck == "string":
+                        names.append(c)
+                    elif ck == "type":
+                        inline_type = True
+                if not names:
                     return None
-                inline_type = any(c.type == "type" for c in spec.children)
-                comma_end = kids[i + 1].end_byte if i + 1 < len(kids) and kids[i + 1].type == "," else -1
-                named.append(_binding(spec, (alias or name).text.decode(), _unquote(name), "named", source,
+                comma_end = kids[i + 1].end_byte if i < last and kids[i + 1].type == "," else -1
+                named.append(_binding(spec, names[-1].text.decode(), _unquote(names[0]), "named", source,
                                       type_only or inline_type, comma_end))
     bindings = tuple(b for b in (default, namespace) if b is not None) + tuple(named)
     return ImportDecl(stmt.start_byte, stmt.end_byte, source, type_only, bindings, default, namespace,

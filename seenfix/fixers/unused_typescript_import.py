@@ -96,7 +96,7 @@ class UnusedTypescriptImport(FileFixer):
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
-        self._memo: dict[str, tuple[str, FileResult]] = {}
+        self._memo: dict[tuple[str, str], FileResult] = {}
         self._reported: set[tuple[int, str]] = set()
 
     @classmethod
@@ -112,18 +112,21 @@ class UnusedTypescriptImport(FileFixer):
         return [p for p in project.layout.ts_files
                 if not SKIPPED_DIRS.search(p) and not DECLARATION_FILE.search(p)]
 
-    def _results(self, project: Project) -> list[tuple[str, FileResult]]:
-        """Analyse every target (in parallel when there are many), reusing earlier results."""
+    def _analyse(self, items: list[tuple[str, str]]) -> None:
         from seenfix.editors.typescript import analyse_many
 
-        items = list(self._each(project))
-        todo = [(p, t) for p, t in items if p not in self._memo or self._memo[p][0] != t]
+        todo = [(p, t) for p, t in items if (p, t) not in self._memo]
         if todo:
             for (path, text), res in zip(todo, analyse_many(todo, tuple(self.config["keep"]))):
-                self._memo[path] = (text, res)
+                self._memo[(path, text)] = res
+
+    def _results(self, project: Project) -> list[tuple[str, FileResult]]:
+        """Analyse every target (in parallel when there are many), reusing earlier results."""
+        items = list(self._each(project))
+        self._analyse(items)
         out = []
         for path, text in items:
-            res = self._memo[path][1]
+            res = self._memo[(path, text)]
             if res.error is not None and (id(project), path) not in self._reported:
                 self._reported.add((id(project), path))
                 project.report(InputError(path, res.error[0], res.error[1]).problem())
@@ -142,8 +145,12 @@ class UnusedTypescriptImport(FileFixer):
         return [f for _, res in self._results(project) for f in self._findings(res)]
 
     def fix(self, project: Project) -> Iterable[FileChange]:
-        return [FileChange(res.path, res.new_text) for text, res in self._results(project)
-                if res.new_text is not None and res.new_text != text]
+        changes = [FileChange(res.path, res.new_text) for text, res in self._results(project)
+                   if res.new_text is not None and res.new_text != text]
+        # The runner checks that a second run changes nothing: analyse the new texts now, in
+        # parallel, so that the second run finds their results ready.
+        self._analyse([(ch.path, ch.content) for ch in changes if ch.content is not None])
+        return changes
 
     def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
         return self._findings(self._one(path, text))
