@@ -91,3 +91,27 @@ def test_sf009_leaves_the_reference_answers_alone() -> None:
     print(f"{len(items)} reference files analysed")
     assert [r.path for r in results if r.error] == []
     assert [(r.path, [b.local for b in r.unused]) for r in results if r.unused] == []
+
+
+@pytest.mark.slow
+def test_incremental_reparse_matches_a_fresh_parse_on_the_corpus() -> None:
+    """The recheck re-parses a fixed file incrementally; it must give the tree a fresh parse gives."""
+    from seenfix.editors.typescript import (
+        _reparse, apply_deletions, parse, parse_imports, removal_edits, unused_bindings,
+    )
+
+    out = built_corpus()
+    checked = 0
+    for path in sorted((out / "mutated").rglob("*.ts*")):
+        src = path.read_bytes()
+        tree = parse(src, path.name)
+        decls = parse_imports(tree)
+        unused = unused_bindings(src, tree, decls)
+        spans = [e for d in decls for e in removal_edits(src, d, [b for b in unused if d.start <= b.start < d.end])]
+        if not spans:
+            continue
+        new = apply_deletions(src, spans)
+        assert str(_reparse(path.name, src, tree, spans, new).root_node) == str(parse(new, path.name).root_node)
+        checked += 1
+    print(f"{checked} incremental re-parses equal fresh parses")
+    assert checked >= 50

@@ -209,3 +209,21 @@ def test_parallel_matches_serial() -> None:
     assert [r.path for r in parallel] == [p for p, _ in items]
     assert parallel[0].new_text == "import { b } from 'm';\nexport const x = b + 0;\n"
     assert parallel[-1].error is not None
+
+
+@pytest.mark.parametrize(("before", "after"), [(b, a) for _, b, a in EDITS], ids=[n for n, _, _ in EDITS])
+def test_recheck_after_incremental_reparse(before: str, after: str) -> None:
+    res = analyse("a.ts", before)
+    assert res.new_text == after
+    assert res.recheck is not None and res.recheck.unused == () and res.recheck.new_text is None
+
+
+def test_incremental_reparse_equals_a_fresh_parse() -> None:
+    from seenfix.editors.typescript import _reparse, apply_deletions
+
+    src = b"import {\n  a, // x\n  b,\n} from 'm';\nimport c from 'c';\nconst v = <div>{b}</div>;\n"
+    tree = parse(src, "a.tsx")
+    decls = parse_imports(tree)
+    spans = removal_edits(src, decls[0], [decls[0].bindings[0]]) + removal_edits(src, decls[1], decls[1].bindings)
+    new = apply_deletions(src, spans)
+    assert str(_reparse("a.tsx", src, tree, spans, new).root_node) == str(parse(new, "a.tsx").root_node)
