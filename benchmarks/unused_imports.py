@@ -10,6 +10,9 @@ under distinct paths (``copyNNN/...``; the corpus is built with ``../shared/corp
 DIR.  Every tool then runs, as a whole process, on its own fresh copy:
 
 - ``seenfix``: ``python -m seenfix apply --select SF009 COPY``;
+- ``sf009``: SF009 alone, through a small ``python -c`` entry: discovery, ``check()``, ``fix()`` and
+  plain writes, without the runner's verification (a serial re-parse of every changed file) and its
+  durable writes (a temporary file, ``fsync`` and rename per file): what the fixer itself costs;
 - ``floor``: a Python process reading and tree-sitter-parsing every file, with the same number of
   processes as seenfix uses (``SEENFIX_JOBS`` or the CPUs this process may run on);
 - ``biome``: ``biome lint --write --unsafe`` with only ``noUnusedImports`` enabled;
@@ -87,6 +90,20 @@ else:
         futs = [pool.submit(parse, c) for c in chunks[1:]]
         parse(chunks[0])
         [f.result() for f in futs]
+"""
+
+CORE = """\
+import sys
+from pathlib import Path
+from seenfix.fixers.unused_typescript_import import UnusedTypescriptImport
+from seenfix.project import Project
+from seenfix.workspace import Workspace
+root = Path(sys.argv[1])
+project = Project(Workspace(root))
+fixer = UnusedTypescriptImport()
+list(fixer.check(project))
+for change in fixer.fix(project):
+    (root / change.path).write_bytes(change.content.encode("utf-8"))
 """
 
 
@@ -220,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--files", type=int, default=2000, help="number of files to replicate (default 2000)")
     ap.add_argument("--dir", type=Path, help="benchmark on this directory's .ts/.tsx files instead")
     ap.add_argument("--jobs", type=int, help="processes for seenfix and the floor (SEENFIX_JOBS)")
-    ap.add_argument("--tools", default="seenfix,floor,biome,eslint")
+    ap.add_argument("--tools", default="seenfix,sf009,floor,biome,eslint")
     ap.add_argument("--npm-dir", type=Path, default=None)
     ap.add_argument("--repeat", type=int, default=3, help="runs per tool; the best is kept (default 3)")
     ap.add_argument("--keep-work", action="store_true", help="keep the temporary copies")
@@ -235,9 +252,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         master = work / "master"
         n = make_master(directory, files, None if args.dir else args.files, master)
         original = snapshot(master)
-        env = {**os.environ, "SEENFIX_JOBS": str(jobs), "NO_COLOR": "1"}
+        env = {**os.environ, "SEENFIX_JOBS": str(jobs), "NO_COLOR": "1",
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
         commands = {
             "seenfix": lambda d: [sys.executable, "-m", "seenfix", "apply", "--select", "SF009", str(d)],
+            "sf009": lambda d: [sys.executable, "-c", CORE, str(d)],
             "floor": lambda d: [sys.executable, "-c", FLOOR, str(d), str(jobs)],
         }
         if npm_bin is not None:

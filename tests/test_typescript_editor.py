@@ -227,3 +227,17 @@ def test_incremental_reparse_equals_a_fresh_parse() -> None:
     spans = removal_edits(src, decls[0], [decls[0].bindings[0]]) + removal_edits(src, decls[1], decls[1].bindings)
     new = apply_deletions(src, spans)
     assert str(_reparse("a.tsx", src, tree, spans, new).root_node) == str(parse(new, "a.tsx").root_node)
+
+
+def test_recheck_falls_back_to_a_full_analysis_when_imports_differ() -> None:
+    from seenfix.editors.typescript import _recheck
+
+    src = b"import { a, b } from 'm';\nb;\n"
+    tree = parse(src, "a.ts")
+    decls = parse_imports(tree)
+    # claims `a` was removed, but nothing was cut: the re-check must notice and analyse fully
+    res = _recheck("a.ts", src, tree, tree, decls, [decls[0].bindings[0]], [], frozenset())
+    assert [b.local for b in res.unused] == ["a"]
+    # a faithful fix re-checks clean
+    fixed = analyse("a.ts", src.decode())
+    assert fixed.recheck is not None and fixed.recheck.unused == ()

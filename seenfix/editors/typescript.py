@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import threading
-from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -253,40 +252,43 @@ class _Occurrences:
 def unused_bindings(src: bytes, tree: Any, decls: Sequence[ImportDecl]) -> list[ImportBinding]:
     """The bindings of ``decls`` that nothing outside import declarations refers to."""
     root = tree.root_node
-    spans = sorted((d.start, d.end) for d in decls)
-    starts = [s for s, _ in spans]
-    # every top-level import statement is skipped, even one parse_imports leaves out
+    # the stretches between top-level import statements (even those parse_imports leaves out)
+    gaps: list[tuple[int, int]] = []
+    pos = 0
     for stmt in root.children:
-        if stmt.type == "import_statement" and stmt.start_byte not in starts:
-            spans.append((stmt.start_byte, stmt.end_byte))
-    spans.sort()
-    starts = [s for s, _ in spans]
+        if stmt.type == "import_statement":
+            if stmt.start_byte > pos:
+                gaps.append((pos, stmt.start_byte))
+            pos = stmt.end_byte
+    gaps.append((pos, len(src)))
     verdict: dict[str, bool] = {}
     out: list[ImportBinding] = []
     for decl in decls:
         for b in decl.bindings:
             used = verdict.get(b.local)
             if used is None:
-                used = verdict[b.local] = _is_used(src, root, b.local.encode("utf-8"), spans, starts)
+                used = verdict[b.local] = _is_used(src, root, b.local.encode("utf-8"), gaps)
             if not used:
                 out.append(b)
     return out
 
 
-def _is_used(src: bytes, root: Any, name: bytes, spans: list[tuple[int, int]], starts: list[int]) -> bool:
+def _is_used(src: bytes, root: Any, name: bytes, gaps: list[tuple[int, int]]) -> bool:
     occ = _Occurrences([], [])
     n = len(name)
-    pos = src.find(name)
     size = len(src)
-    while pos != -1:
-        end = pos + n
-        if (pos == 0 or src[pos - 1] not in _IDENT_BYTES) and (end >= size or src[end] not in _IDENT_BYTES):
-            i = bisect_right(starts, pos) - 1
-            if i < 0 or pos >= spans[i][1]:
+    find = src.find
+    for lo, hi in gaps:
+        pos = find(name, lo, hi)
+        while pos != -1:
+            end = pos + n
+            if (pos == 0 or src[pos - 1] not in _IDENT_BYTES) and (end >= size or src[end] not in _IDENT_BYTES):
                 _classify(src, root, pos, end, occ)
                 if occ.uncertain:
                     return True
-        pos = src.find(name, end)
+            pos = find(name, end, hi)
+    if not occ.decls:
+        return bool(occ.refs)
     for at, meaning in occ.refs:
         if not any(s <= at < e and meaning & dm == meaning for s, e, dm in occ.decls):
             return True
@@ -625,8 +627,51 @@ def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: boo
         if new_tree.root_node.has_error:  # a bug in removal_edits: never hand out such a text
             line, message = _first_error(new_tree.root_node)
             return FileResult(path, error=(line, f"removing unused imports would break the syntax ({message})"))
-        again = _result(path, new_src, new_tree, keep, False)
+        again = _recheck(path, new_src, new_tree, tree, decls, unused, spans, keep)
     return FileResult(path, tuple(unused), new_src.decode("utf-8"), recheck=again)
+
+
+def _recheck(path: str, src: bytes, tree: Any, old_tree: Any, old: list[ImportDecl],
+             removed: list[ImportBinding], spans: list[tuple[int, int]], keep: frozenset[str]) -> FileResult:
+    """Analyse a fixed text: when exactly the removed bindings are gone, the others are still used.
+
+    Whether a binding is used depends only on the bytes outside import declarations, which the fix
+    leaves as they were; so when every import declaration of the fixed file is the old one less
+    the removed bindings (the edited ones are read again, the others must sit where they moved to),
+    nothing is left to remove.  Anything else gets a full analysis.
+    """
+    def keys(decl: ImportDecl, gone: set[tuple[int, int]]) -> list[tuple[str, str, str, bool]]:
+        return sorted((b.local, b.imported, b.kind, b.type_only) for b in decl.bindings
+                      if (b.start, b.end) not in gone) + [("", decl.source, "", decl.type_only)]
+
+    cuts = sorted(spans)
+
+    def moved(offset: int) -> int:
+        return offset - sum(e - s for s, e in cuts if e <= offset)
+
+    gone = {(b.start, b.end) for b in removed}
+    now = {st.start_byte: st for st in tree.root_node.children if st.type == "import_statement"}
+    before = sum(1 for st in old_tree.root_node.children if st.type == "import_statement")
+    kept = 0
+    for decl in old:
+        mine = sum(1 for b in decl.bindings if (b.start, b.end) in gone)
+        if mine and mine == len(decl.bindings):
+            continue  # the whole declaration went
+        kept += 1
+        stmt = now.get(moved(decl.start))
+        if stmt is None:
+            break
+        if not mine:
+            if stmt.end_byte != moved(decl.end):
+                break
+            continue
+        new = _import_decl(stmt)
+        if new is None or keys(new, set()) != keys(decl, gone):
+            break
+    else:
+        if len(now) == before - len(old) + kept:
+            return FileResult(path)
+    return _result(path, src, tree, keep, False)
 
 
 def _point(src: bytes, offset: int) -> tuple[int, int]:
