@@ -257,8 +257,9 @@ def unused_bindings(src: bytes, tree: Any, decls: Sequence[ImportDecl]) -> list[
     pos = 0
     for stmt in root.children:
         if stmt.type == "import_statement":
-            if stmt.start_byte > pos:
-                gaps.append((pos, stmt.start_byte))
+            start = stmt.start_byte
+            if start - pos > 2 or src[pos:start].strip():  # a line break between imports holds no name
+                gaps.append((pos, start))
             pos = stmt.end_byte
     gaps.append((pos, len(src)))
     verdict: dict[str, bool] = {}
