@@ -185,8 +185,14 @@ def test_edits_only_touch_the_declaration() -> None:
 
 def test_keep_by_module_or_name() -> None:
     src = "import { a } from 'm';\nimport React from 'react';\n"
-    assert analyse("a.tsx", src, keep=("m", "React")).new_text is None
-    assert analyse("a.tsx", src, keep=("React",)).new_text == "import React from 'react';\n"
+    assert analyse("a.ts", src, keep=("m", "React")).new_text is None
+    assert analyse("a.ts", src, keep=("React",)).new_text == "import React from 'react';\n"
+    assert analyse("a.ts", src, keep=("m",)).new_text == "import { a } from 'm';\n"
+
+
+def test_react_is_kept_in_tsx() -> None:
+    src = "import React from 'react';\nexport const v = <div />;\n"
+    assert analyse("a.tsx", src).new_text is None
 
 
 def test_parse_error_is_reported_with_its_line() -> None:

@@ -57,6 +57,8 @@ _NOT_REFERENCES = frozenset({
     "jsx_text", "regex_pattern", "regex_flags", "escape_sequence", "html_character_reference",
     "predefined_type", "number", "string", "template_string", "hash_bang_line", "jsx_identifier",
 })
+#: Names the classic JSX runtime uses without a visible reference (kept in .tsx files).
+_CLASSIC_JSX = frozenset({"React"})
 #: Comment pragmas after which a name counts as used (``{@link X}``, ``@jsx h``).
 _COMMENT_USES = (b"@link ", b"@linkcode ", b"@linkplain ", b"{@link ", b"@see ", b"@jsx ",
                  b"@jsxFrag ", b"@jsxImportSource ")
@@ -606,7 +608,8 @@ def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True
         tree = parse(src, path)
     except TsParseError as exc:
         return FileResult(path, error=(exc.line, exc.message))
-    return _result(path, src, tree, frozenset(keep), recheck)
+    kept = frozenset(keep) | (_CLASSIC_JSX if is_tsx(path) else frozenset())
+    return _result(path, src, tree, kept, recheck)
 
 
 def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: bool) -> FileResult:

@@ -65,7 +65,8 @@ class UnusedTypescriptImport(FileFixer):
     Safe.  Only import declarations change, and every other byte stays as it was (comments,
     line endings, a missing final newline).  Side-effect imports (`import "./app.css"`) are never
     touched, nor declaration files (`.d.ts`), build output, `node_modules`, or files with syntax
-    errors (reported and skipped).  Where scope analysis is unsure, for example when a top-level
+    errors (reported and skipped).  `React` is kept in `.tsx` files, where the classic JSX runtime
+    uses it without a visible reference.  Where scope analysis is unsure, for example when a top-level
     declaration reuses the imported name, the import is kept.  Removing a whole declaration also
     drops the module's evaluation in that file, as `tsc`, ESLint and Biome do.
 
