@@ -1,6 +1,19 @@
+"""``seenfix`` and ``python -m seenfix``: answer from the fast path when possible, else run click."""
+
 from __future__ import annotations
 
-from seenfix.cli import main
+import sys
 
-if __name__ == "__main__":  # pragma: no cover - exercised through subprocess tests
+
+def main() -> None:
+    from seenfix import fastpath
+
+    if fastpath.handled(sys.argv[1:]):
+        sys.exit(0)
+    from seenfix.cli import main as cli_main
+
+    cli_main()
+
+
+if __name__ == "__main__":
     main()

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -23,6 +22,8 @@ import click
 from seenfix import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
+    from pathlib import Path
+
     from seenfix.config import Config
     from seenfix.model import Fixer
     from seenfix.registry import Registry
@@ -86,6 +87,8 @@ def _select(
 
 
 def _load(path: str, config_file: str | None) -> tuple[Registry, Config, Path]:
+    from pathlib import Path
+
     from seenfix.config import ConfigError, load_config
 
     root = Path(path).resolve()
@@ -246,9 +249,16 @@ def list_(fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps([_info_json(i) for i in infos], indent=2))
     else:
+        lines = []
         for i in infos:
             sets = ",".join(s for s in SETS if s in i.sets and s != "all")
-            click.echo(f"{i.code}  {i.slug:<34} fix:{i.fix_availability.value:<9} {sets:<15} {i.summary}")
+            lines.append(f"{i.code}  {i.slug:<34} fix:{i.fix_availability.value:<9} {sets:<15} {i.summary}\n")
+        text = "".join(lines)
+        click.echo(text, nl=False)
+        if not reg.failures:
+            from seenfix.fastpath import store_list
+
+            store_list(text)
     sys.exit(EXIT_FAILURE if reg.failures else EXIT_OK)
 
 
@@ -305,4 +315,4 @@ _add_subcommands()
 
 
 def main() -> None:
-    cli(prog_name="seenfix")
+    cli(prog_name="seenfix")  # `seenfix` itself starts in seenfix.__main__, which tries the fast path

@@ -148,6 +148,7 @@ def run(
         result.steps.append(Step(info, tuple(changes), tuple(findings)))
     result.final = project
     result.warnings.extend(dict.fromkeys(workspace.warnings))
+    result.problems[:] = dict.fromkeys(result.problems)  # check() and fix() may report the same one
     return result
 
 

@@ -34,6 +34,6 @@ def _environment() -> Any:
     )
 
 
-def render(name: str, **context: Any) -> str:
-    """Render ``templates/<name>`` with ``context``."""
-    return str(_environment().get_template(name).render(**context))
+def render(template: str, /, **context: Any) -> str:
+    """Render ``templates/<template>`` with ``context``."""
+    return str(_environment().get_template(template).render(**context))

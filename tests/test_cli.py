@@ -256,3 +256,21 @@ def test_non_git_directory_works(tmp_path: Path) -> None:
     proc = run_cli("check", "--format", "json", str(tmp_path / "seen"))
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["findings"]
+
+
+def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
+    import pty
+    import subprocess
+    import sys
+
+    (tmp_path / "a.py").write_text("# TODO: x\n")
+    quiet = run_cli("check", "--select", "SF010", str(tmp_path))
+    assert "[1/" not in quiet.stderr
+    master, slave = pty.openpty()
+    proc = subprocess.run([sys.executable, "-m", "seenfix", "check", "--select", "SF010", str(tmp_path)],
+                          stdout=subprocess.PIPE, stderr=slave, text=True)
+    os.close(slave)
+    shown = os.read(master, 65536).decode()
+    os.close(master)
+    assert proc.returncode == 1
+    assert "[1/1] SF010 todo-comments" in shown

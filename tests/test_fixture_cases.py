@@ -82,9 +82,9 @@ def test_fixture_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     diff = diffing.render(result)
     snapshot = case / "expected.diff"
     if os.environ.get("SEENFIX_UPDATE_SNAPSHOTS") and result.changes:
-        snapshot.write_text(diff, newline="")
+        snapshot.write_bytes(diff.encode())
     if snapshot.is_file():
-        assert diff == snapshot.read_text(newline="")
+        assert diff == snapshot.read_bytes().decode()
 
     write(result)
     expected_dir = case / "after" if (case / "after").is_dir() else case / "before"

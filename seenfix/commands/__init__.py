@@ -6,4 +6,6 @@ import click
 
 
 def subcommands() -> list[click.Command]:
-    return []
+    from seenfix.commands.env import env
+
+    return [env]

@@ -1,0 +1,65 @@
+"""Start-up speed: ``seenfix --help``, ``list`` and ``check fixtures/seen`` next to a bare interpreter.
+
+Run: ``python benchmarks/startup.py [--runs N]``.  Every command is timed in this one run (median of
+N wall-clock runs), and the ratios are against ``python -c pass`` measured in the same run.
+Target: ``--help`` and ``list`` within 4x of the bare interpreter.  Exit status 1 if missed.
+``list`` is answered from its cache while the installed fixers are unchanged (seenfix/fastpath.py);
+the row "cache disabled" shows the cost of loading every plugin, for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET = 4.0
+
+
+def wall(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> float:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+                       env={**os.environ, **(env or {})})
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    exe = shutil.which("seenfix", path=str(Path(sys.executable).parent)) or "seenfix"
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="seenfix-bench-")  # a cold cache of our own
+    wall([sys.executable, "-c", "pass"], 3)  # warm the page cache
+    wall([exe, "--help"], 3)
+    wall([exe, "list"], 1)  # fills the list cache, as the first run on a machine does
+    base = wall([sys.executable, "-c", "pass"], args.runs)
+    rows = [
+        ("python -c pass", base, None),
+        ("seenfix --help", wall([exe, "--help"], args.runs), TARGET),
+        ("seenfix list", wall([exe, "list"], args.runs), TARGET),
+        ("seenfix list (cache disabled)", wall([exe, "list"], args.runs, {"SEENFIX_NO_CACHE": "1"}), None),
+        ("seenfix check fixtures/seen", wall([exe, "check", str(REPO / "fixtures" / "seen")], max(3, args.runs // 3)),
+         None),
+    ]
+    ok = True
+    print(f"{'command':<32} {'median s':>9} {'x python':>9}  target")
+    for name, seconds, target in rows:
+        ratio = seconds / base
+        verdict = "" if target is None else (f"<= {target:.0f}x  {'ok' if ratio <= target else 'MISSED'}")
+        ok &= target is None or ratio <= target
+        print(f"{name:<32} {seconds:>9.3f} {ratio:>9.2f}  {verdict}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

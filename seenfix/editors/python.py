@@ -1,0 +1,281 @@
+"""Python sources: find committed signing-secret literals and turn them into required reads (libcst).
+
+Forms understood (P2, P5, P6 of the secrets policy):
+
+* settings fields: ``jwt_secret: str = "..."``, ``SecretStr("...")``, ``Field("...")`` and
+  ``Field(default="...")`` -> the field has no default (or ``Field(...)``), so pydantic refuses to
+  start without the variable;
+* ``os.getenv("X", "...")`` / ``os.environ.get("X", "...")`` -> ``os.environ["X"]``; a nested
+  fallback ``os.environ.get("A", os.environ.get("B", "..."))`` -> ``os.environ.get("A") or
+  os.environ["B"]``;
+* ``os.getenv("X") or "..."`` -> ``os.environ["X"]``;
+* ``env("X", default="...")`` / ``config("X", default="...")`` (django-environ, decouple) -> the
+  default is dropped, so those libraries raise their own "not set" error;
+* ``SECRET_KEY = "..."`` at module or class level (Django settings) -> ``os.environ["SECRET_KEY"]``
+  when ``os`` is imported.
+
+Runtime-random defaults (``secrets.token_urlsafe()``), ``None`` and empty defaults are not literals.
+libcst is imported lazily; formatting and comments outside the edited expressions are kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from seenfix.model import InputError
+from seenfix.secrets_policy import is_literal_value, is_signing_secret_name, name_tokens
+
+if TYPE_CHECKING:  # pragma: no cover
+    import libcst as cst
+
+_ENV_GET = {"os.getenv", "getenv", "os.environ.get", "environ.get"}
+_ENV_DEFAULT_KW = {"env", "env.str", "config", "environ.Env.str"}
+
+
+@dataclass(frozen=True)
+class PySecret:
+    """One committed literal on a signing secret."""
+
+    name: str  # the name that makes it a secret (env var or field)
+    env_var: str  # the environment variable the fixed code requires
+    value: str
+    line: int
+    kind: str  # field | getenv | or-fallback | env-default | assign
+    fixable: bool
+
+
+def env_name(name: str) -> str:
+    """``jwtSecret`` / ``jwt_secret`` -> ``JWT_SECRET``."""
+    return "_".join(name_tokens(name)).upper()
+
+
+def _dotted(node: Any) -> str:
+    import libcst as cst
+
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        left = _dotted(node.value)
+        return f"{left}.{node.attr.value}" if left else ""
+    return ""
+
+
+def _string(node: Any) -> str | None:
+    """The value of a plain (non-f, non-bytes) string literal, else ``None``."""
+    import libcst as cst
+
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        return value if isinstance(value, str) else None
+    return None
+
+
+def _literal(node: Any) -> str | None:
+    value = _string(node)
+    return value if value is not None and is_literal_value(value) else None
+
+
+def _env_call(node: Any) -> tuple[str, Any | None] | None:
+    """``(variable, default node or None)`` for an ``os.getenv``-like call, else ``None``."""
+    import libcst as cst
+
+    if not isinstance(node, cst.Call) or _dotted(node.func) not in _ENV_GET or not node.args:
+        return None
+    name = _string(node.args[0].value)
+    if name is None or node.args[0].keyword is not None:
+        return None
+    default = None
+    for i, arg in enumerate(node.args[1:], 1):
+        if (arg.keyword is None and i == 1) or (arg.keyword is not None and arg.keyword.value == "default"):
+            default = arg.value
+    return name, default
+
+
+def _required(var: str, quote: str = '"') -> Any:
+    import libcst as cst
+
+    return cst.parse_expression(f"os.environ[{quote}{var}{quote}]")
+
+
+def _quote_of(node: Any) -> str:
+    import libcst as cst
+
+    if isinstance(node, cst.SimpleString):
+        q = node.quote
+        return q if q in ("'", '"') else '"'
+    return '"'
+
+
+def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise InputError(path, exc.raw_line, f"cannot parse Python: {exc.message}") from None
+    has_os = any(
+        isinstance(stmt, cst.SimpleStatementLine)
+        and any(isinstance(s, cst.Import) and any(_dotted(a.name) == "os" and a.asname is None for a in s.names)
+                for s in stmt.body)
+        for stmt in module.body
+    )
+    found: list[PySecret] = []
+
+    class Visitor(cst.CSTTransformer):
+        METADATA_DEPENDENCIES = (PositionProvider,)
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.targets: list[str] = []
+
+        def _line(self, node: Any) -> int:
+            return int(self.get_metadata(PositionProvider, node).start.line)
+
+        def _add(self, name: str, env: str, value: str, node: Any, kind: str, fixable: bool) -> None:
+            found.append(PySecret(name, env, value, self._line(node), kind, fixable))
+
+        # settings fields ---------------------------------------------------------------------
+        def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> Any:
+            if not isinstance(original.target, cst.Name) or original.value is None:
+                return updated
+            name = original.target.value
+            if not is_signing_secret_name(name):
+                return updated
+            value = original.value
+            lit = _literal(value)
+            if lit is None and isinstance(value, cst.Call) and _dotted(value.func) in ("SecretStr", "pydantic.SecretStr") \
+                    and len(value.args) == 1:
+                lit = _literal(value.args[0].value)
+            if lit is not None:
+                self._add(name, env_name(name), lit, value, "field", True)
+                return updated.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT) if fix else updated
+            if isinstance(value, cst.Call) and _dotted(value.func) in ("Field", "pydantic.Field"):
+                for i, arg in enumerate(value.args):
+                    positional = arg.keyword is None and i == 0
+                    if positional or (arg.keyword is not None and arg.keyword.value == "default"):
+                        lit = _literal(arg.value)
+                        if lit is None:
+                            return updated
+                        self._add(name, env_name(name), lit, arg.value, "field", True)
+                        if not fix or not isinstance(updated.value, cst.Call):
+                            return updated
+                        args = list(updated.value.args)
+                        args[i] = args[i].with_changes(value=cst.Ellipsis())
+                        return updated.with_changes(value=updated.value.with_changes(args=args))
+            return updated
+
+        # NAME = "literal" -----------------------------------------------------------------------
+        def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> Any:
+            if len(original.targets) != 1 or not isinstance(original.targets[0].target, cst.Name):
+                return updated
+            name = original.targets[0].target.value
+            lit = _literal(original.value)
+            if lit is None or not is_signing_secret_name(name) or lit == name:
+                return updated
+            self._add(name, name.upper(), lit, original.value, "assign", has_os)
+            if fix and has_os:
+                return updated.with_changes(value=_required(name.upper(), _quote_of(original.value)))
+            return updated
+
+        # X or "literal" -------------------------------------------------------------------------
+        def leave_BooleanOperation(self, original: cst.BooleanOperation, updated: cst.BooleanOperation) -> Any:
+            if not isinstance(original.operator, cst.Or):
+                return updated
+            lit = _literal(original.right)
+            got = _env_call(original.left)
+            if lit is None or got is None or got[1] is not None:
+                return updated
+            var = got[0]
+            if not is_signing_secret_name(var):
+                return updated
+            self._add(var, var, lit, original.right, "or-fallback", has_os)
+            if fix and has_os:
+                return _required(var, _quote_of(original.left.args[0].value)).with_changes(  # type: ignore[attr-defined]
+                    lpar=updated.lpar, rpar=updated.rpar)
+            return updated
+
+        def _either(self, original: cst.Call, outer: str, inner: str, default: Any) -> Any:
+            """``os.environ.get("A", os.environ.get("B", "lit"))`` -> ``(get("A") or environ["B"])``.
+
+            A multi-line call keeps its line count and its comments, so only its own lines change.
+            """
+            import re as _re
+
+            code = module.code_for_node(original)
+            func = module.code_for_node(original.func)
+            qa = _quote_of(original.args[0].value)
+            qb = _quote_of(default.args[0].value)
+            first = f"{func}({qa}{outer}{qa})"
+            second = f"or os.environ[{qb}{inner}{qb}]"
+            if "\n" not in code:
+                return cst.parse_expression(f"({first} {second})")
+            pos = self.get_metadata(PositionProvider, original)
+            base = text.splitlines()[pos.start.line - 1]
+            base = base[: len(base) - len(base.lstrip())]
+            comments = _re.findall(r"#[^\r\n]*", code)
+            nl = "\r\n" if "\r\n" in code else "\n"
+            body = [first, second, *comments]
+            lines = [f"{base}    {b}" for b in body]
+            return cst.parse_expression("(" + nl + nl.join(lines) + nl + base + ")")
+
+        # os.getenv("X", "lit"), env("X", default="lit") ------------------------------------------
+        def leave_Call(self, original: cst.Call, updated: cst.Call) -> Any:
+            got = _env_call(original)
+            if got is not None:
+                var, default = got
+                if default is None:
+                    return updated
+                lit = _literal(default)
+                inner = _env_call(default)
+                if lit is not None and is_signing_secret_name(var):
+                    self._add(var, var, lit, default, "getenv", has_os)
+                    if fix and has_os:
+                        return _required(var, _quote_of(original.args[0].value)).with_changes(
+                            lpar=updated.lpar, rpar=updated.rpar)
+                    return updated
+                if inner is not None and inner[1] is not None and _literal(inner[1]) is not None \
+                        and (is_signing_secret_name(inner[0]) or is_signing_secret_name(var)):
+                    # the inner call reported itself; the outer variable is the one to set
+                    if found and found[-1].env_var == inner[0]:
+                        last = found[-1]
+                        found[-1] = PySecret(last.name, var, last.value, last.line, last.kind, has_os)
+                    if fix and has_os:
+                        return self._either(original, var, inner[0], default)
+                return updated
+            func = _dotted(original.func)
+            if func not in _ENV_DEFAULT_KW or not original.args:
+                return updated
+            kw_var = _string(original.args[0].value)
+            if kw_var is None or not is_signing_secret_name(kw_var):
+                return updated
+            for i, arg in enumerate(original.args):
+                if arg.keyword is not None and arg.keyword.value == "default":
+                    lit = _literal(arg.value)
+                    if lit is None:
+                        return updated
+                    self._add(kw_var, kw_var, lit, arg.value, "env-default", True)
+                    if not fix:
+                        return updated
+                    args = [a for j, a in enumerate(updated.args) if j != i]
+                    if args:
+                        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+                    return updated.with_changes(args=args)
+            return updated
+
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    new = wrapper.visit(Visitor())
+    out = new.code if fix else text
+    return found, out
+
+
+def find_secrets(text: str, path: str) -> list[PySecret]:
+    """Every committed literal on a signing secret in ``text`` (raises :class:`InputError`)."""
+    return _scan(text, path, fix=False)[0]
+
+
+def fix_secrets(text: str, path: str) -> str:
+    """``text`` with every fixable literal turned into a required read."""
+    found, out = _scan(text, path, fix=True)
+    return out if any(f.fixable for f in found) else text

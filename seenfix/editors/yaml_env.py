@@ -1,0 +1,207 @@
+"""Compose ``environment`` entries and ``${VAR:-default}`` interpolations, located to the character.
+
+Reads the YAML node tree (ruamel's composer, lazily imported) for exact scalar offsets, so edits
+replace only the characters of one value and every comment, anchor, quote style and indentation
+stays as it is.  Handles ``environment`` as a map (``KEY: value``) or a list (``- KEY=value``),
+extension fields (``x-shared-env: &env``) merged with ``<<: *env``, and quoted scalars.  Commented
+lines are not YAML, so they are never seen (P7).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from seenfix.model import InputError
+
+_ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+#: ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``, ``${VAR:?msg}``, ``${VAR?msg}`` (not ``$${``).
+INTERPOLATION = re.compile(r"(?<!\$)\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^{}]*))?\}")
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A string scalar: its value, style and the offsets of its characters in the file text."""
+
+    value: str
+    style: str  # "", "'", '"', "|" or ">"
+    start: int
+    end: int
+    line: int
+
+    @property
+    def editable(self) -> bool:
+        """True for a one-line plain or quoted scalar whose raw text decodes to ``value`` simply."""
+        return self.style in ("", "'", '"') and "\n" not in self.value and "\\" not in self.value \
+            and ("'" not in self.value or self.style != "'")
+
+    @property
+    def inner(self) -> tuple[int, int]:
+        """Offsets of the characters inside the quotes."""
+        return (self.start + 1, self.end - 1) if self.style in ("'", '"') else (self.start, self.end)
+
+
+@dataclass(frozen=True)
+class EnvEntry:
+    """``KEY: value`` or ``- KEY=value`` in an environment block (or an ``x-`` env map)."""
+
+    owner: str  # "backend", or the extension key "x-shared-env"
+    key: str
+    value: str
+    line: int
+    start: int  # offsets of the value's characters (inside quotes, after "=")
+    end: int
+    editable: bool
+    form: str  # "map" or "list"
+    style: str
+
+
+@dataclass(frozen=True)
+class Interpolation:
+    var: str
+    op: str  # "", ":-", "-", ":?", "?", ":+", "+"
+    arg: str
+    line: int
+    start: int  # offsets of the whole ``${...}``
+    end: int
+    key: str | None  # the environment key holding it, if any
+    editable: bool
+
+
+def compose_nodes(text: str, path: str) -> Any:
+    """The root node of a YAML file (first document), or ``None`` for an empty one."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="rt")
+    try:
+        return yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise InputError(path, (mark.line + 1) if mark else 1, f"invalid YAML: {exc.problem}") from None
+    except YAMLError as exc:
+        raise InputError(path, 1, f"invalid YAML: {exc}") from None
+
+
+def scalar(node: Any) -> Scalar | None:
+    from ruamel.yaml.nodes import ScalarNode
+
+    if not isinstance(node, ScalarNode) or not str(node.tag).endswith(":str"):
+        return None
+    return Scalar(str(node.value), node.style or "", node.start_mark.index, node.end_mark.index,
+                  node.start_mark.line + 1)
+
+
+def _pairs(node: Any) -> Iterator[tuple[Any, Any]]:
+    from ruamel.yaml.nodes import MappingNode
+
+    if isinstance(node, MappingNode):
+        for k, v in node.value:
+            yield k, v
+
+
+def _key(node: Any) -> str | None:
+    from ruamel.yaml.nodes import ScalarNode
+
+    return str(node.value) if isinstance(node, ScalarNode) and not str(node.tag).endswith("merge") else None
+
+
+def env_blocks(root: Any) -> Iterator[tuple[str, Any]]:
+    """``(owner, node)`` of every environment block: ``services.*.environment`` and ``x-`` env maps."""
+    seen: set[int] = set()
+    for k, v in _pairs(root):
+        name = _key(k)
+        if name == "services":
+            for sk, sv in _pairs(v):
+                for ek, ev in _pairs(sv):
+                    if _key(ek) == "environment" and id(ev) not in seen:
+                        seen.add(id(ev))
+                        yield _key(sk) or "?", ev
+        elif name and name.startswith("x-"):
+            for owner, block in _x_env(name, v):
+                if id(block) not in seen:
+                    seen.add(id(block))
+                    yield owner, block
+
+
+def _x_env(owner: str, node: Any) -> Iterator[tuple[str, Any]]:
+    pairs = list(_pairs(node))
+    if pairs and all(_key(k) is None or (_ENV_KEY.match(_key(k) or "") and (_key(k) or "").isupper())
+                     for k, _ in pairs):
+        yield owner, node
+        return
+    for k, v in pairs:
+        if _key(k) == "environment":
+            yield owner, v
+
+
+def env_entries(text: str, path: str, root: Any | None = None) -> list[EnvEntry]:
+    from ruamel.yaml.nodes import SequenceNode
+
+    root = compose_nodes(text, path) if root is None else root
+    out: list[EnvEntry] = []
+    for owner, block in env_blocks(root):
+        if isinstance(block, SequenceNode):
+            for item in block.value:
+                sc = scalar(item)
+                if sc is None or "=" not in sc.value:
+                    continue
+                key, _, value = sc.value.partition("=")
+                a, _b = sc.inner
+                eq = text.find("=", a)
+                out.append(EnvEntry(owner, key.strip(), value, sc.line, eq + 1, _b, sc.editable, "list",
+                                    sc.style))
+            continue
+        for k, v in _pairs(block):
+            name = _key(k)
+            sc = scalar(v)
+            if name is None or sc is None:
+                continue
+            a, b = sc.inner
+            out.append(EnvEntry(owner, name, sc.value, sc.line, a, b, sc.editable, "map", sc.style))
+    return out
+
+
+def all_scalars(root: Any) -> Iterator[tuple[str | None, Scalar]]:
+    """Every string value scalar (not keys) with the key that holds it, each node once."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    seen: set[int] = set()
+    stack: list[tuple[str | None, Any]] = [(None, root)]
+    while stack:
+        key, node = stack.pop()
+        if node is None or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            stack.extend((_key(k), v) for k, v in reversed(node.value))
+        elif isinstance(node, SequenceNode):
+            stack.extend((key, v) for v in reversed(node.value))
+        else:
+            sc = scalar(node)
+            if sc is not None:
+                if key is None and "=" in sc.value:
+                    key = sc.value.partition("=")[0]
+                yield key, sc
+
+
+def interpolations(text: str, path: str, root: Any | None = None) -> list[Interpolation]:
+    root = compose_nodes(text, path) if root is None else root
+    out: list[Interpolation] = []
+    for holder, sc in all_scalars(root):
+        if "${" not in sc.value:
+            continue
+        a, b = sc.inner
+        raw = text[a:b]
+        for m in INTERPOLATION.finditer(raw):
+            out.append(Interpolation(m.group("var"), m.group("op") or "", m.group("arg") or "",
+                                     sc.line + raw.count("\n", 0, m.start()), a + m.start(), a + m.end(), holder,
+                                     sc.editable))
+    return sorted(out, key=lambda i: i.start)
+
+
+def required_ref(var: str, where: str = ".env") -> str:
+    """``${VAR:?...}``: compose refuses to start, naming the variable and where to set it."""
+    return "${" + var + ":?set " + var + " in " + where + "}"

@@ -1,0 +1,170 @@
+"""SF004: database credentials are committed in the compose file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from seenfix.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
+from seenfix.project import Project
+from seenfix.secret_sites import Site, candidate_files, env_changes, env_dir_for, env_path, file_changes
+from seenfix.secrets_policy import is_literal_value, is_password_name, mask, name_tokens
+
+_DB_TOKENS = frozenset({"postgres", "postgresql", "pg", "db", "database", "mysql", "mariadb", "mongo", "mongodb",
+                        "sql", "redis", "couchdb", "initdb"})
+_USER_KEYS = frozenset({"POSTGRES_USER", "MYSQL_USER", "MARIADB_USER", "MONGO_INITDB_ROOT_USERNAME"})
+_URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^:@/\s${}]*):(?P<pw>[^@/\s${}]+)@")
+
+
+def is_db_password(name: str) -> bool:
+    return name.upper() == "PGPASSWORD" or is_password_name(name) and bool(_DB_TOKENS & set(name_tokens(name)))
+
+
+class ExposedDatabaseCredentials(Fixer):
+    """
+    ## What it does
+    Finds database credentials committed in compose files: `POSTGRES_PASSWORD`, `MYSQL_PASSWORD`,
+    `DB_PASSWORD`-style literals in `environment` maps and lists, `${DB_PASSWORD:-literal}` defaults,
+    passwords inside connection URLs (`DATABASE_URL: postgresql://seen:seen@postgres/seen`), and
+    (with `move_usernames`) `POSTGRES_USER`-style user names.
+
+    ## Why is this bad?
+    Everyone who can read the repository, its forks and its CI logs knows the database password;
+    with the port published (`5432:5432`) that is a direct way into every record (seed issue 4, P0
+    item 3, "Implement secrets management").
+
+    ## Example
+    ```yaml
+    services:
+      postgres:
+        environment:
+          POSTGRES_PASSWORD: seen
+      backend:
+        environment:
+          DATABASE_URL: postgresql://seen:seen@postgres:5432/seen
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      postgres:
+        environment:
+          POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}
+      backend:
+        environment:
+          DATABASE_URL: postgresql://seen:${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD in .env}@postgres:5432/seen
+    ```
+    with `POSTGRES_PASSWORD=...` in an untracked, git-ignored `.env` (mode 0600).
+
+    ## Fix safety
+    The fix moves each literal into the `.env` beside the compose file **keeping its value**: the
+    postgres image reads `POSTGRES_PASSWORD` only when it initialises an empty data volume, so a new
+    value would lock the application out of an existing database. A password repeated in a
+    connection URL becomes the same variable. The value is still the one in git history, so rotate
+    it afterwards: `docker compose exec postgres psql -U <user> -c "ALTER USER <user> PASSWORD
+    '<new>'"` (for example with a value from `seenfix secret`), then put the new value in `.env`
+    and run `docker compose up -d`. Use URL-safe characters, since the password is also substituted
+    into URLs. A value already in `.env` is kept.
+
+    ## Options
+    - `move_usernames` (boolean, default `true`): also move `POSTGRES_USER`-style user names (and the
+      same user inside connection URLs) into `.env`.
+
+    ## References
+    - The seed assessment, issue 4 and P0 item 3.
+    - postgres image, environment variables: https://hub.docker.com/_/postgres
+    - Docker docs, set environment variables: https://docs.docker.com/compose/how-tos/environment-variables/set-environment-variables/
+    - OWASP Secrets Management Cheat Sheet: https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html
+    """
+
+    code = "SF004"
+    slug = "exposed-database-credentials"
+    summary = "Database credentials are committed in the compose file"
+    seed_issue = 4
+    area = "compose"
+    severity = Severity.HIGH
+    fix_availability = FixAvailability.ALWAYS
+    applicability = Applicability.SAFE
+    sets = frozenset({"p0"})
+    fix_title = "Move the credential into the untracked .env and reference it with ${VAR:?...}"
+    options = (Option("move_usernames", bool, True, "Also move POSTGRES_USER-style user names."),)
+
+    def sites(self, project: Project) -> list[Site]:
+        from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
+
+        out: list[Site] = []
+        for path in candidate_files(project, ("compose",)):
+            text = project.read_text(path)
+            if text is None:
+                continue
+            try:
+                root = compose_nodes(text, path)
+                entries = env_entries(text, path, root)
+                found = interpolations(text, path, root)
+            except InputError as exc:
+                project.report(exc.problem())
+                continue
+            d = env_dir_for(project, path)
+            moved: dict[str, str] = {}  # variable -> value, to share it with URLs and spot clashes
+
+            def var_for(key: str, owner: str, value: str) -> str:
+                var = key if moved.get(key, value) == value else re.sub(r"\W", "_", f"{owner}_{key}").upper()
+                moved.setdefault(var, value)
+                return var
+
+            for e in entries:
+                plain = is_literal_value(e.value) and "${" not in e.value
+                if plain and (is_db_password(e.key) or self.config["move_usernames"] and e.key in _USER_KEYS):
+                    var = var_for(e.key, e.owner, e.value)
+                    edit = (e.start, e.end, required_ref(var)) if e.editable else None
+                    out.append(Site(path, e.line, e.key, var, e.value, "compose", edit, d, keep_value=True))
+            for e in entries:
+                m = _URL.search(e.value)
+                if m is None or not e.editable:
+                    continue
+                pw_var = next((k for k, v in moved.items() if v == m["pw"] and is_db_password(k)), None) \
+                    or var_for(re.sub(r"_(URL|URI|DSN)$", "", e.key.upper()) + "_PASSWORD", e.owner, m["pw"])
+                out.append(Site(path, e.line, e.key, pw_var, m["pw"], "url",
+                                (e.start + m.start("pw"), e.start + m.end("pw"), required_ref(pw_var)), d,
+                                keep_value=True))
+                user_var = next((k for k, v in moved.items() if v == m["user"] and k in _USER_KEYS), None)
+                if user_var and self.config["move_usernames"]:
+                    out.append(Site(path, e.line, e.key, user_var, m["user"], "url",
+                                    (e.start + m.start("user"), e.start + m.end("user"), required_ref(user_var)),
+                                    d, keep_value=True))
+            for i in found:
+                if i.op in (":-", "-") and is_literal_value(i.arg) and is_db_password(i.var):
+                    edit = (i.start, i.end, required_ref(i.var)) if i.editable else None
+                    out.append(Site(path, i.line, i.var, i.var, i.arg, "compose-default", edit, d, keep_value=True))
+        return [s if not self._clashes(project, s) else replace(s, edit=None) for s in out]
+
+    @staticmethod
+    def _clashes(project: Project, site: Site) -> bool:
+        """The .env already sets the variable to another value: moving would change the password."""
+        from seenfix.editors import dotenv
+
+        text = project.read_text(env_path(site.env_dir or ""))
+        current = dotenv.parse(text).get(site.env_var) if text else None
+        return current is not None and current.value not in ("", site.value)
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        for s in self.sites(project):
+            user = s.env_var in _USER_KEYS
+            if s.kind == "url" and user:
+                continue  # the URL's password finding covers the line
+            what = f"the password in {s.name}" if s.kind == "url" else s.name
+            where = env_path(s.env_dir or "")
+            if not s.fixable:
+                todo = f"{where} already sets {s.env_var} to another value; reconcile them by hand"
+            elif user:
+                todo = f"move it to {where} as {s.env_var} (value kept)"
+            else:
+                todo = (f"move it to {where} as {s.env_var}, keeping the value (postgres reads it only on "
+                        f"first start), then rotate it: ALTER USER ... PASSWORD, update {where}")
+            yield self.finding(s.path, s.line, f"{what} is committed ({mask(s.value)}); {todo}",
+                               fixable=s.fixable)
+
+    def fix(self, project: Project) -> Iterable[FileChange]:
+        sites = [s for s in self.sites(project) if s.fixable]
+        return file_changes(project, sites) + env_changes(project, sites, 48)

@@ -1,0 +1,302 @@
+"""SF003: nginx serves the app without security headers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar
+
+from seenfix.editors import nginx
+from seenfix.editors.text import apply_edits
+from seenfix.model import FileFixer, Finding, Option, Severity
+from seenfix.project import Project, is_test_path
+
+HSTS = "Strict-Transport-Security"
+CSP = "Content-Security-Policy"
+CSP_RO = "Content-Security-Policy-Report-Only"
+DEFAULTS: dict[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    CSP: "",  # built for the app, see csp()
+    HSTS: "max-age=63072000; includeSubDomains",
+}
+SECURITY = {name.lower() for name in DEFAULTS} | {CSP_RO.lower()}
+URL = re.compile(r"""["'`(=]\s*(https|wss)://([A-Za-z0-9.-]+(?::\d+)?)([^\s"'`<>)]*)""")
+#: `VITE_X=https://...` (env files), `VITE_X: https://...` or `VITE_X: ${VITE_X:-https://...}` (compose)
+ENV_URL = re.compile(r"""^\s*(?:-\s*)?(?:export\s+)?(VITE_\w+)\s*[=:]\s*["']?(?:\$\{VITE_\w+:?-)?"""
+                     r"""(https|wss)://([A-Za-z0-9.-]+(?::\d+)?)([^\s"'}]*)""", re.MULTILINE)
+NOT_ORIGINS = re.compile(r"(^|\.)(localhost|example\.(com|org|net)|w3\.org|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?$")
+CSP_NAMES = {CSP.lower(), CSP_RO.lower()}
+#: The CSP before the app's own origins are added (Mozilla's "locked down" policy, with inline styles
+#: allowed because SolidJS templates carry `style` attributes).
+CSP_BASE: dict[str, tuple[str, ...]] = {
+    "default-src": ("'self'",), "script-src": ("'self'",), "style-src": ("'self'", "'unsafe-inline'"),
+    "img-src": ("'self'", "data:"), "font-src": ("'self'", "data:"), "connect-src": ("'self'",),
+    "object-src": ("'none'",), "base-uri": ("'self'",), "form-action": ("'self'",),
+    "frame-ancestors": ("'none'",),
+}
+
+
+class MissingSecurityHeaders(FileFixer):
+    """Add security headers and `server_tokens off` to every nginx HTTP server.
+
+    ## What it does
+    Checks that every HTTP `server` block sends X-Content-Type-Options, X-Frame-Options,
+    Referrer-Policy, Permissions-Policy, Cross-Origin-Opener-Policy, Content-Security-Policy and,
+    on servers that listen with TLS, Strict-Transport-Security — with `always`, so that 4xx and 5xx
+    responses carry them too — and that `server_tokens` is off. nginx inherits `add_header` from the
+    enclosing level only when a level has none of its own, so every `location` (or `if` in a
+    location) that sets its own header, like SEEN's `location /assets/` with its `Cache-Control`,
+    gets the set as well.
+
+    ## Why is this bad?
+    Without a Content-Security-Policy an injected script runs with the page's full rights (XSS);
+    without X-Frame-Options / `frame-ancestors` the app can be framed for clickjacking; without
+    nosniff, Referrer-Policy and HSTS, browsers guess content types, leak URLs and can be downgraded
+    to plain HTTP. `server_tokens on` advertises the exact nginx version to attackers.
+
+    ## Example
+    ```nginx
+    server {
+        listen 80;
+        location /assets/ {
+            add_header Cache-Control "public, immutable";
+        }
+    }
+    ```
+
+    ## Use instead
+    ```nginx
+    server {
+        listen 80;
+        server_tokens off;
+        add_header X-Content-Type-Options "nosniff" always;
+        add_header X-Frame-Options "DENY" always;
+        add_header Content-Security-Policy "default-src 'self'; ..." always;
+        location /assets/ {
+            add_header Cache-Control "public, immutable";
+            add_header X-Content-Type-Options "nosniff" always;
+            add_header X-Frame-Options "DENY" always;
+            add_header Content-Security-Policy "default-src 'self'; ..." always;
+        }
+    }
+    ```
+
+    ## Fix safety
+    The fix only inserts directives, in the file's indentation and line endings, and appends
+    `always` to existing security headers that lack it (a declared in-place edit). Header values the
+    user already set are kept and copied into the locations that need them. Where a server starts
+    sending its own headers, the `http`-level headers it used to inherit are carried along. The CSP
+    is built from the origins the frontend really uses (absolute `https://` URLs in its TS/TSX
+    sources and `index.html`, and `VITE_*` URLs in env and compose files, e.g. image.tmdb.org, images.igdb.com,
+    Google Fonts); API calls proxied by nginx (`location /api/ { proxy_pass ...; }`) are
+    same-origin and covered by `'self'`. Snippets pulled in with `include` are followed when they
+    are part of the project, so headers or `server_tokens` they set are not added twice. In a
+    one-line block (`location /x { ... }`) the directives are added on that same line.
+    Origins built at run time from variables cannot be discovered: roll the CSP out with
+    `csp_report_only = true` first if the app loads such resources. HSTS is only added to servers
+    that listen with TLS; a plain-HTTP server gets it once TLS is set up (SF002).
+
+    ## Options
+    - `headers` (table): header name -> value, overriding any default (an empty string leaves that
+      header out), e.g. `"X-Frame-Options" = "SAMEORIGIN"`.
+    - `csp_report_only` (bool, default false): send the CSP as `Content-Security-Policy-Report-Only`.
+    - `csp_sources` (table): CSP directive -> list of extra sources, e.g.
+      `"img-src" = ["https://cdn.example.com"]`.
+    - `discover_origins` (bool, default true): scan the frontend sources for origins.
+    - `server_tokens` (bool, default true): add `server_tokens off`.
+
+    ## References
+    - OWASP Secure Headers Project: https://owasp.org/www-project-secure-headers/
+    - Mozilla web security guidelines: https://infosec.mozilla.org/guidelines/web_security
+    - MDN, Content-Security-Policy: https://developer.mozilla.org/en-US/docs/Web/HTTP/CSP
+    - nginx `add_header` (inheritance, `always`): https://nginx.org/en/docs/http/ngx_http_headers_module.html
+    """
+
+    code: ClassVar[str] = "SF003"
+    slug: ClassVar[str] = "missing-security-headers"
+    summary: ClassVar[str] = "Missing security headers in nginx"
+    seed_issue: ClassVar[int] = 3
+    area: ClassVar[str] = "nginx"
+    severity: ClassVar[Severity] = Severity.HIGH
+    sets: ClassVar[frozenset[str]] = frozenset({"quick-wins", "p0"})
+    fix_title: ClassVar[str] = "Add security headers with `always` and `server_tokens off`"
+    _csp: tuple[Project, str] | None = None
+    #: Not per file: included snippets and the frontend's sources (for the CSP) are read too.
+    per_file: ClassVar[bool] = False
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("headers", dict, {}, "header name -> value overriding the defaults"),
+        Option("csp_report_only", bool, False, "send Content-Security-Policy-Report-Only"),
+        Option("csp_sources", dict, {}, "CSP directive -> list of extra sources"),
+        Option("discover_origins", bool, True, "scan the frontend for the origins it uses"),
+        Option("server_tokens", bool, True, "add server_tokens off"),
+    )
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems = super().validate_options(options)
+        for key, value in dict(options.get("headers") or {}).items():
+            if not isinstance(value, str):
+                problems.append((f"headers.{key}", "expected a string"))
+        for key, value in dict(options.get("csp_sources") or {}).items():
+            if key not in CSP_BASE:
+                problems.append((f"csp_sources.{key}", "unknown CSP directive"))
+            elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                problems.append((f"csp_sources.{key}", "expected a list of strings"))
+        return problems
+
+    # -- find -------------------------------------------------------------------------------------
+    def targets(self, project: Project) -> Iterable[str]:
+        return project.layout.nginx_files
+
+    def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
+        return self._plan(path, text, project)[0]
+
+    def fix_file(self, path: str, text: str, project: Project) -> str | None:
+        edits = self._plan(path, text, project)[1]
+        return apply_edits(text, edits) if edits else None
+
+    def verify(self, path: str, before: str | None, after: str) -> str | None:
+        """The fix may only add directives and `always` words: nothing of the user's may go."""
+        return None if before is None else nginx.only_insertions(before, after, path)
+
+    # -- the header set ---------------------------------------------------------------------------
+    def wanted(self, project: Project, tls: bool) -> dict[str, str]:
+        """Header name -> value for a server (HSTS only with TLS); configured values win."""
+        values = dict(DEFAULTS, **{CSP: self.csp(project)})
+        values.update({k: v for k, v in self.config["headers"].items()})
+        if not tls:
+            values.pop(HSTS, None)
+        if self.config["csp_report_only"] and CSP in values:
+            values[CSP_RO] = values.pop(CSP)
+        return {k: v for k, v in values.items() if v}
+
+    def csp(self, project: Project) -> str:
+        """The Content-Security-Policy for the app (computed once per project)."""
+        if self._csp is not None and self._csp[0] is project:
+            return self._csp[1]
+        value = self._build_csp(project)
+        self._csp = (project, value)
+        return value
+
+    def _build_csp(self, project: Project) -> str:
+        sources = {directive: list(base) for directive, base in CSP_BASE.items()}
+        if self.config["discover_origins"]:
+            for directive, origin in discover_origins(project):
+                sources[directive].append(origin)
+        for directive, extra in self.config["csp_sources"].items():
+            sources[directive].extend(extra)
+        return "; ".join(f"{d} {' '.join(dict.fromkeys(values))}" for d, values in sources.items())
+
+    # -- plan: findings and edits together, so check and fix always agree ---------------------------
+    def _plan(self, path: str, text: str, project: Project) -> tuple[list[Finding], list[nginx.Edit]]:
+        cfg = nginx.parse(text, path)
+        resolve = nginx.include_resolver(project.files(), project.read_text, path)
+        findings: list[Finding] = []
+        edits: list[nginx.Edit] = []
+        for node in cfg.walk():
+            if node.name == "add_header" and nginx.header_name(node) in SECURITY and not nginx.has_always(node):
+                edits.append(cfg.append_arg(node, "always"))
+                findings.append(self.finding(path, node.line, f"`add_header {node.args[0].value}` is not sent "
+                                             "on error responses (no `always`)"))
+        http = next((n for n in cfg.walk() if n.name == "http" and n.parent is cfg.root), None)
+        # what servers inherit: the http block, or the top level of a file included in one
+        level = http or (cfg.root if nginx.file_context(cfg) == "http" else None)
+        tokens_at_http = level is not None and bool(nginx.directives(level, "server_tokens", resolve))
+        if http is not None and self.config["server_tokens"] and not tokens_at_http:
+            edits.append(cfg.insert_lines(http, nginx.last_before_blocks(http), ["server_tokens off;"]))
+            findings.append(self.finding(path, http.line, "`server_tokens` is on: nginx discloses its version"))
+            tokens_at_http = True
+        inherited = _lines(nginx.header_directives(level, resolve)) if level is not None else {}
+        wanted = {tls: self.wanted(project, tls) for tls in (False, True)}
+        for server in nginx.http_servers(cfg):
+            tls = nginx.listens_tls(server)
+            has_tokens = tokens_at_http or bool(nginx.directives(server, "server_tokens", resolve))
+            head = [] if has_tokens or not self.config["server_tokens"] else ["server_tokens off;"]
+            self._level(cfg, server, inherited, wanted[tls], tls, head, resolve, findings, edits)
+        return findings, edits
+
+    def _level(self, cfg: nginx.Config, block: nginx.Node, inherited: dict[str, str], wanted: dict[str, str],
+               tls: bool, head: list[str], resolve: nginx.Resolver, findings: list[Finding],
+               edits: list[nginx.Edit]) -> None:
+        own = nginx.header_directives(block, resolve)
+        have = _lines(own) if own else dict(inherited)
+        add: list[str] = list(head)
+        if own or block.name == "server":  # a block without add_header of its own inherits: leave it
+            present = set(have) | (CSP_NAMES if CSP_NAMES & set(have) else set())  # either CSP will do
+            missing = [h for h in wanted if h.lower() not in present]
+            if missing:
+                if not own:  # the block starts having headers of its own: carry the inherited ones along
+                    add += list(inherited.values())
+                for h in missing:
+                    default = f"add_header {h} {nginx.quote(wanted[h], force=True)} always;"
+                    have[h.lower()] = inherited.get(h.lower()) or default
+                    add.append(have[h.lower()])
+                where = "server" if block.name == "server" else f"{block.name} {' '.join(block.arg_values())}"
+                why = "" if block.name == "server" else " (it sets its own add_header, so it inherits none)"
+                hsts = "" if tls or self.config["headers"].get(HSTS) == "" else \
+                    "; Strict-Transport-Security waits for TLS (SF002)"
+                findings.append(self.finding(cfg.path, block.line,
+                                             f"{where} does not send {', '.join(missing)}{why}{hsts}"))
+            elif head:
+                findings.append(self.finding(cfg.path, block.line,
+                                             "`server_tokens` is on: nginx discloses its version"))
+        if add:
+            direct = [n for n in block.children or () if n.name == "add_header"]
+            anchor = direct[-1] if direct else nginx.last_before_blocks(block)
+            edits.append(cfg.insert_lines(block, anchor, add))
+        for child in block.children or ():
+            if child.name == "location" or child.name == "if" and block.name == "location":
+                self._level(cfg, child, have, wanted, tls, [], resolve, findings, edits)
+
+
+def _lines(nodes: list[nginx.Node]) -> dict[str, str]:
+    """Header name (lower case) -> the directive's text, with `always` for security headers."""
+    out: dict[str, str] = {}
+    for node in nodes:
+        words = [node.name] + [a.raw for a in node.args]
+        if nginx.header_name(node) in SECURITY and not nginx.has_always(node):
+            words.append("always")
+        out.setdefault(nginx.header_name(node), " ".join(words) + ";")
+    return out
+
+
+def discover_origins(project: Project) -> list[tuple[str, str]]:
+    """(CSP directive, origin) pairs for the absolute URLs the frontend's sources use."""
+    roots = project.layout.frontend_roots
+    files = [p for p in project.layout.ts_files if not is_test_path(p)]
+    files += [p for p in project.files() if p.endswith(".html") and not is_test_path(p)
+              and any(p.startswith(r + "/") or r in ("", ".") for r in roots)]
+    found: dict[tuple[str, str], None] = {}
+    for path in files:
+        for scheme, host, rest in URL.findall(project.read_text(path) or ""):
+            if NOT_ORIGINS.search(host.lower()):
+                continue
+            found[(_directive(scheme, host.lower(), rest.lower()), f"{scheme}://{host.lower()}")] = None
+            if host.lower() == "fonts.googleapis.com":
+                found[("font-src", "https://fonts.gstatic.com")] = None
+    for path in project.layout.env_files + project.layout.compose_files:  # VITE_* values are bundled, public
+        for var, scheme, host, rest in ENV_URL.findall(project.read_text(path) or ""):
+            if not NOT_ORIGINS.search(host.lower()):
+                kind = "img-src" if re.search("IMAGE|IMG", var) else _directive(scheme, host.lower(), rest.lower())
+                found[(kind, f"{scheme}://{host.lower()}")] = None
+    return sorted(found)
+
+
+def _directive(scheme: str, host: str, rest: str) -> str:
+    path = rest.split("?")[0]
+    if scheme == "wss":
+        return "connect-src"
+    if host == "fonts.googleapis.com" or path.endswith(".css"):
+        return "style-src"
+    if host == "fonts.gstatic.com" or re.search(r"\.(woff2?|ttf|otf|eot)$", path):
+        return "font-src"
+    if path.endswith((".js", ".mjs")):
+        return "script-src"
+    if re.search(r"(^|[.-])(img|image|images|media|static|cdn)\d*[.-]", host) or "/image" in path \
+            or re.search(r"\.(png|jpe?g|gif|webp|avif|svg|ico)$", path):
+        return "img-src"
+    return "connect-src"

@@ -1,0 +1,152 @@
+"""SF001: a weak or placeholder JWT / session signing secret is committed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from seenfix.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
+from seenfix.project import Project
+from seenfix.secret_sites import (
+    Site,
+    app_yaml_sites,
+    candidate_files,
+    dotenv_sites,
+    env_changes,
+    env_dir_for,
+    env_path,
+    file_changes,
+)
+from seenfix.secrets_policy import committed_severity, is_literal_value, is_signing_secret_name, mask
+
+
+class WeakJwtSecret(Fixer):
+    """
+    ## What it does
+    Finds a literal committed as a JWT, session or application signing secret, in every form real
+    projects use: compose `environment` maps and lists, compose `${VAR:-default}` defaults, tracked
+    `.env` and other env files, pydantic settings fields (`jwt_secret: str = "..."`, `Field("...")`,
+    `SecretStr("...")`), `os.getenv` / `os.environ.get` defaults and `or` fallbacks, django-environ
+    `env("X", default="...")`, JS/TS `process.env.X || '...'` / `?? '...'` and `const sessionSecret =
+    '...'`, and application YAML (`jwt: secret: ...`). Detection is structural: a name that denotes a
+    signing secret's value, an assignment or default form, and a non-empty literal. Templates
+    (`.env.example`), test fixtures (`tests/`, `conftest.py`, `*.test.ts`...), commented-out lines,
+    `${VAR:?msg}`, `${VAR}`, `*_FILE` readers and runtime-random defaults are not findings.
+
+    ## Why is this bad?
+    Anyone who has read the repository can sign tokens the application accepts: a committed secret is
+    compromised whatever it looks like (published defaults look random too), and a placeholder such as
+    `replace-in-production` usually reaches production unchanged (seed issue 1, P0 item 1).
+
+    ## Example
+    ```yaml
+    services:
+      backend:
+        environment:
+          JWT_SECRET: replace-in-production
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      backend:
+        environment:
+          JWT_SECRET: ${JWT_SECRET:?set JWT_SECRET in .env}
+    ```
+    with `JWT_SECRET=<64 random characters>` in an untracked, git-ignored `.env` (mode 0600).
+
+    ## Fix safety
+    The fix makes the secret required where it is read: compose `${VAR:?...}`, a pydantic field
+    without default, `os.environ["X"]`, or a JS read that throws `X is not set`. It generates a new
+    value with Python's `secrets` module (`secrets_bytes` random bytes, URL-safe) into the `.env`
+    beside the compose file (or at the root) and adds `.env` to `.gitignore`; a value already there is
+    kept, so a re-run never rotates it. A tracked env file is untracked (`git rm --cached`) and ignored,
+    and its signing secrets are regenerated. Existing tokens signed with the old secret stop being
+    valid, which is the point. The generated value is never printed; `seenfix secret` prints a fresh
+    one for a vault or CI store. Application YAML other than Spring's `application*.yml` is reported
+    only.
+
+    ## Options
+    - `secret_bytes` (integer, default 48): random bytes in a generated secret (at least 32).
+
+    ## References
+    - The seed assessment, issue 1 and P0 items 1 and 3.
+    - OWASP, JSON Web Token Cheat Sheet: https://cheatsheetseries.owasp.org/cheatsheets/JSON_Web_Token_for_Java_Cheat_Sheet.html
+    - RFC 7518 section 3.2 (HMAC keys at least as long as the hash output): https://www.rfc-editor.org/rfc/rfc7518#section-3.2
+    - Docker docs, interpolation: https://docs.docker.com/compose/how-tos/environment-variables/variable-interpolation/
+    """
+
+    code = "SF001"
+    slug = "weak-jwt-secret"
+    summary = "Weak or placeholder signing secret is committed"
+    seed_issue = 1
+    area = "security"
+    severity = Severity.CRITICAL
+    fix_availability = FixAvailability.SOMETIMES
+    applicability = Applicability.SAFE
+    sets = frozenset({"p0"})
+    fix_title = "Require the secret from the environment and generate a strong one into .env"
+    options = (Option("secret_bytes", int, 48, "Random bytes in a generated secret (at least 32)."),)
+
+    def sites(self, project: Project) -> list[Site]:
+        from seenfix.editors import jsenv, python
+        from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
+
+        out: list[Site] = []
+        for path in candidate_files(project, ("compose", "env", "python", "js", "yaml")):
+            text = project.read_text(path)
+            if text is None:
+                continue
+            try:
+                if path in project.layout.compose_files:
+                    root = compose_nodes(text, path)
+                    d = env_dir_for(project, path)
+                    for e in env_entries(text, path, root):
+                        if is_signing_secret_name(e.key) and is_literal_value(e.value) and "${" not in e.value:
+                            edit = (e.start, e.end, required_ref(e.key)) if e.editable else None
+                            out.append(Site(path, e.line, e.key, e.key, e.value, "compose", edit, d))
+                    for i in interpolations(text, path, root):
+                        if i.op in (":-", "-") and is_literal_value(i.arg) and (
+                                is_signing_secret_name(i.var) or is_signing_secret_name(i.key or "")):
+                            edit = (i.start, i.end, required_ref(i.var)) if i.editable else None
+                            out.append(Site(path, i.line, i.var, i.var, i.arg, "compose-default", edit, d))
+                elif path in project.layout.env_files:
+                    out.extend(dotenv_sites(project, path, text))
+                elif path.endswith(".py"):
+                    fixed = python.fix_secrets(text, path)
+                    for p in python.find_secrets(text, path):
+                        edit = (0, len(text), fixed) if p.fixable else None
+                        out.append(Site(path, p.line, p.name, p.env_var, p.value, "python", edit,
+                                        env_dir_for(project, path)))
+                elif path.endswith((".yml", ".yaml")):
+                    out.extend(app_yaml_sites(path, text))
+                else:
+                    for j in jsenv.find_secrets(text):
+                        edit = (j.start, j.end, j.replacement) if j.replacement is not None else None
+                        out.append(Site(path, j.line, j.name, j.env_var, j.value, "js", edit,
+                                        env_dir_for(project, path)))
+            except InputError as exc:
+                project.report(exc.problem())
+        return out
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        for s in self.sites(project):
+            where = "a tracked env file" if s.untrack else s.kind
+            if s.untrack:
+                todo = f"untrack {s.path}, ignore it and generate a new {s.env_var} there"
+            elif s.fixable:
+                todo = f"require {s.env_var} and generate it into {env_path(s.env_dir or '')}"
+            else:
+                todo = f"read {s.env_var} from the environment or a secret store"
+            yield self.finding(
+                s.path, s.line,
+                f"{s.name} is a committed literal {mask(s.value)} in {where}; anyone with the "
+                f"repository can sign tokens with it",
+                fix_title=todo[0].upper() + todo[1:], severity=committed_severity(s.value), fixable=s.fixable)
+
+    def fix(self, project: Project) -> Iterable[FileChange]:
+        sites = [s for s in self.sites(project) if s.fixable]
+        python_whole = {s.path for s in sites if s.kind == "python"}
+        edits = [s for s in sites if s.path not in python_whole]
+        # a Python file is rewritten whole once (libcst), not once per site
+        edits += list({s.path: s for s in sites if s.path in python_whole}.values())
+        return file_changes(project, edits) + env_changes(project, sites, max(32, self.config["secret_bytes"]))

@@ -1,0 +1,163 @@
+"""What counts as a signing secret, when a value is weak, and how to make a strong one.
+
+Shared by the secret fixers (SF001, SF004) and ``seenfix env check``.  The policy follows
+``shared/corpus/secrets/README.md`` (P1-P12):
+
+* a *name* denotes a signing secret only when it names the secret's value (P9):
+  :func:`is_signing_secret_name`;
+* any committed literal on such a name is compromised whatever its entropy (P2); entropy and known
+  placeholder words only set the severity: :func:`committed_severity`.  :func:`weakness` judges a value
+  that is *not* committed (an untracked ``.env``);
+* an empty value is not a weak literal (P11);
+* templates (``.env.example``) and test fixtures are exempt (P1, P8): :func:`is_exempt_path`.
+
+Nothing here ever prints a value; use :func:`mask` to show one.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from collections import Counter
+
+from seenfix.model import Severity
+from seenfix.project import is_template_env, is_test_path
+
+#: Bytes of randomness in a generated secret (the seed asks for at least 32).
+SECRET_BYTES = 48
+
+# -- names (P9) -----------------------------------------------------------------------------------
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+#: Name endings (as token tuples) that denote a signing secret's value.
+_SIGNING_ENDINGS: tuple[tuple[str, ...], ...] = (
+    ("secret",),
+    ("secret", "key"),
+    ("secret", "key", "base"),
+    ("secretkey",),
+    ("signing", "key"),
+    ("signing", "secret"),
+    ("jwt", "key"),
+    ("session", "key"),
+    ("cookie", "secret"),
+)
+
+#: Tokens that make a ``*_SECRET`` name a third-party credential, out of scope (P12).
+_THIRD_PARTY = frozenset({
+    "client", "access", "aws", "s3", "oss", "minio", "api", "oauth", "consumer", "stripe", "github",
+    "google", "gitlab", "discord", "slack", "twitter", "facebook", "webhook", "recaptcha", "captcha",
+    "azure", "gcp", "storage", "bucket", "smtp", "mail", "sentry", "firebase", "paypal", "app_id",
+    "openai", "encryption", "totp", "otp", "hcaptcha", "turnstile",
+})
+
+#: Final tokens that make a secret-looking name something else (SECRET_NAME, secret_arn, *_FILE).
+_NOT_VALUE = frozenset({
+    "name", "arn", "file", "path", "id", "ref", "field", "header", "length", "len", "version",
+    "algorithm", "alg", "issuer", "expiry", "expires", "ttl", "type", "env", "var", "dir", "url",
+})
+
+_PASSWORD_ENDINGS = ("password", "passwd", "pass", "pwd")
+
+
+def name_tokens(name: str) -> tuple[str, ...]:
+    """``WEBUI_JWT_SECRET_KEY`` / ``jwtSecret`` / ``token.secret`` -> lower-case word tokens."""
+    spaced = _CAMEL.sub("_", name)
+    return tuple(t for t in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if t)
+
+
+def is_signing_secret_name(name: str) -> bool:
+    """True when ``name`` denotes the value of a JWT / session / app signing secret (P9)."""
+    tokens = name_tokens(name)
+    if not tokens or tokens[-1] in _NOT_VALUE:
+        return False
+    if any(t in _THIRD_PARTY for t in tokens):
+        return False
+    return any(tokens[-len(end):] == end for end in _SIGNING_ENDINGS)
+
+
+def is_password_name(name: str) -> bool:
+    """True for database / service password names (``POSTGRES_PASSWORD``, ``DB_PASS``)."""
+    tokens = name_tokens(name)
+    return bool(tokens) and tokens[-1] in _PASSWORD_ENDINGS
+
+
+# -- paths (P1, P8) -------------------------------------------------------------------------------
+
+def is_exempt_path(path: str) -> bool:
+    """Templates (``.env.example``) and test fixtures never hold findings."""
+    return is_template_env(path) or is_test_path(path)
+
+
+# -- values ---------------------------------------------------------------------------------------
+
+_PLACEHOLDER_WORDS = re.compile(
+    r"change|replace|secret|example|sample|default|placeholder|dummy|insecure|your|todo|fixme|"
+    r"dev|test|demo|local|password|passwd|nothing|mysecret|key|xxx|foo|bar|hello|please|must|"
+    r"super|s3cr3t|admin|token|qwerty|letmein|123|abc|hunter",
+    re.IGNORECASE,
+)
+
+
+def entropy(value: str) -> float:
+    """Shannon entropy in bits per character."""
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def is_hex(value: str) -> bool:
+    return bool(re.fullmatch(r"[0-9a-fA-F]+", value))
+
+
+def is_strong(value: str) -> bool:
+    """At least 32 characters, ≥3.5 (hex) or ≥4.0 (other) bits/char and no placeholder word."""
+    if len(value) < 32:
+        return False
+    if entropy(value) < (3.5 if is_hex(value) else 4.0):
+        return False
+    return not _PLACEHOLDER_WORDS.search(value) or (len(value) >= 40 and entropy(value) >= 4.4)
+
+
+def weakness(value: str) -> Severity | None:
+    """How weak an *uncommitted* value is: ``None`` when empty or strong.
+
+    CRITICAL for placeholders, words and short values; HIGH for anything else that is not strong.
+    """
+    if value == "":
+        return None
+    if is_strong(value):
+        return None
+    if len(value) < 16 or _PLACEHOLDER_WORDS.search(value) or entropy(value) < 3.0:
+        return Severity.CRITICAL
+    return Severity.HIGH
+
+
+def committed_severity(value: str) -> Severity:
+    """Severity of a literal committed on a signing secret: it is compromised even if random (P2)."""
+    return weakness(value) or Severity.HIGH
+
+
+def is_literal_value(value: str) -> bool:
+    """True for a non-empty literal, not a reference (``${X}``, ``$X``) or a secrets-file path (P6, P11)."""
+    v = value.strip()
+    if not v:
+        return False
+    if v.startswith("$") or v.startswith("/run/secrets/"):
+        return False
+    return True
+
+
+def generate_secret(nbytes: int = SECRET_BYTES) -> str:
+    """A fresh URL-safe secret from the ``secrets`` module (``nbytes`` ≥ 32 random bytes)."""
+    return secrets.token_urlsafe(max(32, nbytes))
+
+
+def mask(value: str) -> str:
+    """A value as it may be shown: never more than its first two characters and its length."""
+    if len(value) < 8:
+        return f"**** ({len(value)} chars)"
+    return f"{value[:2]}**** ({len(value)} chars)"

@@ -1,0 +1,57 @@
+"""list, check, apply --dry-run and apply, end to end on fixtures/seen, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conftest import git, run_cli
+from seenfix.registry import load
+from seenfix.verify import parse_error
+
+QUICK_WINS = {"SF003", "SF006", "SF007", "SF009", "SF011"}
+
+
+def _installed() -> set[str]:
+    return set(load().codes())
+
+
+def test_check_finds_every_installed_fixers_problem(seen_repo: Path) -> None:
+    proc = run_cli("check", "--format", "json", str(seen_repo))
+    assert proc.returncode == 1, proc.stderr
+    assert "error:" not in proc.stderr, proc.stderr
+    found = {f["code"] for f in json.loads(proc.stdout)["findings"]}
+    expected = _installed() & (QUICK_WINS | {"SF001", "SF004", "SF010"})
+    assert expected <= found, f"no finding for {sorted(expected - found)}"
+
+
+def test_quick_wins_dry_run_then_apply_then_nothing_left(seen_repo: Path) -> None:
+    dry = run_cli("apply", "--quick-wins", "--dry-run", str(seen_repo))
+    assert dry.returncode == 1, dry.stderr
+    assert "error:" not in dry.stderr, dry.stderr
+    assert git(seen_repo, "status", "--porcelain") == ""  # a dry run writes nothing
+    touched = {line[6:] for line in dry.stdout.splitlines() if line.startswith("+++ b/")}
+    assert touched
+
+    applied = run_cli("apply", "--quick-wins", str(seen_repo))
+    assert applied.returncode == 1, applied.stderr
+    status = git(seen_repo, "status", "--porcelain", "--untracked-files=all")
+    changed = {line[3:] for line in status.splitlines()}
+    assert changed == touched
+    for rel in changed:
+        assert parse_error(rel, None, (seen_repo / rel).read_text()) is None, rel
+
+    git(seen_repo, "add", "-A")
+    git(seen_repo, "commit", "-qm", "quick wins")
+    again = run_cli("apply", "--quick-wins", "--dry-run", str(seen_repo))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert again.stdout == ""
+    remaining = json.loads(run_cli("check", "--quick-wins", "--format", "json", str(seen_repo)).stdout)
+    assert [f for f in remaining["findings"] if f["fixable"]] == []
+
+
+def test_list_names_every_installed_fixer() -> None:
+    proc = run_cli("list", env={"SEENFIX_NO_CACHE": "1"})
+    assert proc.returncode == 0
+    codes = {line.split()[0] for line in proc.stdout.splitlines()}
+    assert codes == _installed()
