@@ -60,8 +60,7 @@ _NOT_REFERENCES = frozenset({
 #: Names the classic JSX runtime uses without a visible reference (kept in .tsx files).
 _CLASSIC_JSX = frozenset({"React"})
 #: Comment pragmas after which a name counts as used (``{@link X}``, ``@jsx h``).
-_COMMENT_USES = (b"@link ", b"@linkcode ", b"@linkplain ", b"{@link ", b"@see ", b"@jsx ",
-                 b"@jsxFrag ", b"@jsxImportSource ")
+_COMMENT_USES = (b"@link", b"@linkcode", b"@linkplain", b"@see", b"@jsx", b"@jsxFrag", b"@jsxImportSource")
 
 
 class ImportBinding(NamedTuple):
@@ -211,26 +210,31 @@ def _import_decl(stmt: Any) -> ImportDecl | None:
         elif kind == "named_imports":
             braces = (part.start_byte, part.end_byte)
             kids = part.children
+            types = [k.type for k in kids]
             last = len(kids) - 1
             for i, spec in enumerate(kids):
-                if spec.type != "import_specifier":
+                if types[i] != "import_specifier":
                     continue
                 inline_type = False
-                names = []
+                first = alias = None
                 for c in spec.children:
                     ck = c.type
                     if ck == "identifier" or ck == "string":
-                        names.append(c)
+                        if first is None:
+                            first = c
+                        else:
+                            alias = c
                     elif ck == "type":
                         inline_type = True
-                if not names:
+                if first is None:
                     return None
                 j = i + 1
-                while j <= last and kids[j].type == "comment":
+                while j <= last and types[j] == "comment":
                     j += 1
-                comma_end = kids[j].end_byte if j <= last and kids[j].type == "," else -1
-                named.append(_binding(spec, names[-1].text.decode(), _unquote(names[0]), "named", source,
-                                      type_only or inline_type, comma_end))
+                comma_end = kids[j].end_byte if j <= last and types[j] == "," else -1
+                imported = first.text.decode() if first.type == "identifier" else _unquote(first)
+                local = alias.text.decode() if alias is not None else imported
+                named.append(_binding(spec, local, imported, "named", source, type_only or inline_type, comma_end))
     bindings = tuple(b for b in (default, namespace) if b is not None) + tuple(named)
     return ImportDecl(stmt.start_byte, stmt.end_byte, source, type_only, bindings, default, namespace,
                       braces, tuple(named))
@@ -312,7 +316,7 @@ def _classify(src: bytes, root: Any, start: int, end: int, occ: _Occurrences) ->
     if node.start_byte != start or node.end_byte != end:
         if kind == "comment":
             before = src[node.start_byte:start]
-            if before.rstrip(_HSPACE).endswith(tuple(u.rstrip() for u in _COMMENT_USES)):
+            if before.rstrip(_HSPACE).endswith(_COMMENT_USES):
                 occ.refs.append((start, ALL))
         return
     if not node.is_named or kind in _NOT_REFERENCES or kind == "comment":
