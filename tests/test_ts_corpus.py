@@ -115,3 +115,43 @@ def test_incremental_reparse_matches_a_fresh_parse_on_the_corpus() -> None:
         checked += 1
     print(f"{checked} incremental re-parses equal fresh parses")
     assert checked >= 50
+
+
+@pytest.mark.slow
+def test_sf009_agrees_with_tsc_on_the_whole_package(tmp_path: Path) -> None:
+    """Every .ts/.tsx of @kobalte/core's src/ (493 files, as downloaded by build.py): SF009 removes
+    exactly the imports that tsc --noUnusedLocals reports (the corpus's gt.js), except Solid
+    directives, which tsc wrongly reports; every fixed file parses and re-checks clean."""
+    from seenfix.editors.typescript import analyse, parse
+
+    out = built_corpus()
+    packages = sorted((out / "cache").glob("kobalte-core-*/package"))
+    typescript = sorted((out / "cache").glob("typescript-*/package"))
+    if not packages or not typescript or shutil.which("node") is None:
+        pytest.skip("the corpus build's npm packages or node are not available")
+    pkg = packages[-1]
+    rels = sorted(p.relative_to(pkg).as_posix() for p in (pkg / "src").rglob("*")
+                  if p.suffix in (".ts", ".tsx") and not p.name.endswith(".d.ts"))
+    (tmp_path / "files.lst").write_text("\n".join(rels) + "\n")
+    proc = subprocess.run(["node", str(CORPUS / "gt.js"), str(typescript[-1]), str(pkg),
+                           str(tmp_path / "files.lst"), "solid", str(tmp_path / "gt.json")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    import json
+
+    tsc = {(rel, b["local"]) for rel, bs in json.loads((tmp_path / "gt.json").read_text())["unused"].items()
+           for b in bs}
+    ours = set()
+    directives = set()
+    for rel in rels:
+        text = (pkg / rel).read_bytes().decode("utf-8")
+        res = analyse(rel, text)
+        assert res.error is None, (rel, res.error)
+        ours |= {(rel, b.local) for b in res.unused}
+        directives |= {(rel, m) for m in re.findall(r"\buse:([A-Za-z_$][\w$]*)", text)}
+        if res.new_text is not None:
+            parse(res.new_text.encode("utf-8"), rel)
+            assert res.recheck is not None and res.recheck.unused == ()
+    print(f"{len(rels)} files: tsc reports {len(tsc)} unused imports, SF009 removes {len(ours)}")
+    assert ours - tsc == set(), "removed imports that tsc considers used"
+    assert tsc - ours - directives == set(), "missed imports that tsc reports unused"
