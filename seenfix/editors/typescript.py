@@ -728,6 +728,7 @@ def analyse_many(items: Sequence[tuple[str, str]], keep: Sequence[str] = (),
         return _analyse_chunk(items, keep)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     _parser(True), _parser(False)  # loaded once, inherited by forked workers
     order = sorted(range(len(items)), key=lambda k: -len(items[k][1]))
@@ -736,12 +737,15 @@ def analyse_many(items: Sequence[tuple[str, str]], keep: Sequence[str] = (),
         else None
     ctx = multiprocessing.get_context(method)
     results: list[FileResult | None] = [None] * len(items)
-    with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
-        futures = [(share, pool.submit(_analyse_chunk, [items[k] for k in share], tuple(keep)))
-                   for share in shares[1:]]
-        for k, res in zip(shares[0], _analyse_chunk([items[k] for k in shares[0]], keep)):
-            results[k] = res
-        for share, fut in futures:
-            for k, res in zip(share, fut.result()):
+    try:
+        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
+            futures = [(share, pool.submit(_analyse_chunk, [items[k] for k in share], tuple(keep)))
+                       for share in shares[1:]]
+            for k, res in zip(shares[0], _analyse_chunk([items[k] for k in shares[0]], keep)):
                 results[k] = res
+            for share, fut in futures:
+                for k, res in zip(share, fut.result()):
+                    results[k] = res
+    except (OSError, BrokenProcessPool):  # no processes here (a sandbox, a dead worker): go on alone
+        return [results[k] or analyse(items[k][0], items[k][1], keep) for k in range(len(items))]
     return [r for r in results if r is not None]
