@@ -235,7 +235,20 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
         click.echo(f"seenfix: {len(written)} file{'s' if len(written) != 1 else ''} written.", err=True)
     if not changed and not dry_run:
         click.echo("seenfix: nothing to change.", err=True)
+    hidden = _hidden_unsafe(result, unsafe)
+    if hidden:
+        click.echo(f"seenfix: {hidden} more fix{'es' if hidden != 1 else ''} available with --unsafe-fixes "
+                   "(see `seenfix explain CODE`, section Fix safety).", err=True)
     sys.exit(status or (EXIT_FINDINGS if changed else EXIT_OK))
+
+
+def _hidden_unsafe(result: RunResult, unsafe: bool) -> int:
+    from seenfix.model import Applicability
+
+    if unsafe:
+        return 0
+    unsafe_codes = {i.code for i in result.fixers if i.applicability is Applicability.UNSAFE}
+    return sum(1 for f in result.findings if f.fixable and f.code in unsafe_codes)
 
 
 @cli.command(name="list")

@@ -274,3 +274,13 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     os.close(master)
     assert proc.returncode == 1
     assert "[1/1] SF010 todo-comments" in shown
+
+
+def test_unsafe_fix_needs_the_flag(seen_repo: Path) -> None:
+    safe = run_cli("apply", "--dry-run", "--select", "SF005", str(seen_repo))
+    assert safe.returncode == 0 and safe.stdout == ""
+    assert "1 more fix available with --unsafe-fixes" in safe.stderr
+    unsafe = run_cli("apply", "--dry-run", "--unsafe-fixes", "--select", "SF005", str(seen_repo))
+    assert unsafe.returncode == 1 and "+        limit_req zone=seenfix_api" in unsafe.stdout
+    (seen_repo / ".seenfix.toml").write_text("unsafe-fixes = true\n")
+    assert run_cli("apply", "--dry-run", "--select", "SF005", str(seen_repo)).returncode == 1

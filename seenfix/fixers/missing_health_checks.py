@@ -1,0 +1,216 @@
+"""SF012: compose services without a health check."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from seenfix.editors import compose as C
+from seenfix.editors import yaml as Y
+from seenfix.model import FixAvailability, Finding, Option, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.project import Project
+
+#: Images whose own Dockerfile declares a HEALTHCHECK: compose inherits it.
+BUILT_IN = re.compile(r"dragonfly|(^|/)traefik\b|(^|/)minio/minio\b")
+_ROUTE = re.compile(r"""["'](/(?:api/)?(?:health|healthz|healthcheck|ping|livez|readyz))["']""")
+_EXPOSE = re.compile(r"^\s*EXPOSE\s+(\d+)", re.IGNORECASE | re.MULTILINE)
+_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.IGNORECASE | re.MULTILINE)
+_CODE_SUFFIXES = (".py", ".ts", ".js", ".mjs", ".go", ".rb")
+
+
+class MissingHealthChecks(C.ComposeFixer):
+    """## What it does
+    Finds compose services without a `healthcheck` and adds one that asks the service itself whether
+    it can serve, chosen by what it runs (its `image`, or the final `FROM` of its build's Dockerfile):
+
+    | service | check |
+    |---|---|
+    | PostgreSQL | `pg_isready` as the configured user and database |
+    | Redis / Valkey | `redis-cli ping` / `valkey-cli ping` |
+    | MySQL / MariaDB / MongoDB | `mysqladmin ping` / `healthcheck.sh --connect` / `mongosh ... ping` |
+    | nginx / Caddy | an HTTP request to the container's own port (`wget`, else `curl`) |
+    | Python / Node application | an HTTP request to its health route, found in its sources (`/health`, `/healthz`, `/ping`...), on the port it exposes, with the runtime itself (no curl needed in slim images) |
+
+    Every check runs every 30 s with a 5 s timeout, 3 retries and a 30 s start period. Images that
+    declare their own `HEALTHCHECK` (Dragonfly, Traefik, MinIO) are left alone, as is a service with
+    any `healthcheck` (also `disable: true`). An application without a health route, or an image
+    seenfix does not know, is reported without a fix.
+
+    ## Why is this bad?
+    Without a health check Docker only knows whether the process runs, not whether it works: a
+    backend stuck on a lost database connection stays "Up", `restart: unless-stopped` never restarts
+    it, `depends_on` starts the API before PostgreSQL accepts connections, and nothing tells the
+    operator (the seed assessment's issue 12, "No Monitoring/Alerting": health checks are the basic
+    monitoring it asks for). `docker compose ps` shows the health state, and monitoring tools
+    (Prometheus' cAdvisor, Uptime Kuma, autoheal) read it.
+
+    ## Example
+    ```yaml
+    services:
+      postgres:
+        image: postgres:16-alpine
+    ```
+
+    ## Use instead
+    ```yaml
+    services:
+      postgres:
+        image: postgres:16-alpine
+        healthcheck:
+          test: ["CMD-SHELL", "pg_isready -U \\"$${POSTGRES_USER:-postgres}\\" -d \\"$${POSTGRES_DB:-postgres}\\""]
+          interval: 30s
+          timeout: 5s
+          retries: 3
+          start_period: 30s
+    ```
+    Then let dependants wait for it: `depends_on: {postgres: {condition: service_healthy}}`
+    (seenfix does not rewrite `depends_on`: that changes start-up order, review it yourself).
+
+    ## Fix safety
+    Safe: a health check only observes. It can mark a slow service unhealthy; tune `interval`,
+    `timeout`, `retries` and `start_period` with the options. Legacy `version: "2.0"` files (no
+    `healthcheck` key) are not changed; formats before 2.3/3.4 get no `start_period`.
+
+    ## Options
+    - `interval` (string, default `"30s"`), `timeout` (string, default `"5s"`), `retries` (integer,
+      default `3`), `start_period` (string, default `"30s"`): the check's timing.
+
+    ## References
+    - Compose Specification, `healthcheck`: https://docs.docker.com/reference/compose-file/services/#healthcheck
+    - Dockerfile `HEALTHCHECK`: https://docs.docker.com/reference/dockerfile/#healthcheck
+    - PostgreSQL, `pg_isready`: https://www.postgresql.org/docs/current/app-pg-isready.html
+    - Docker Compose, control startup order: https://docs.docker.com/compose/how-tos/startup-order/
+    - Dragonfly's image HEALTHCHECK: https://github.com/dragonflydb/dragonfly/blob/main/tools/docker/healthcheck.sh
+    """
+
+    code = "SF012"
+    slug = "missing-health-checks"
+    summary = "Services have no health check"
+    seed_issue = 12
+    area = "compose"
+    severity = Severity.HIGH
+    fix_availability = FixAvailability.SOMETIMES
+    sets = frozenset({"p1"})
+    fix_title = "Add a health check"
+    intended = ("healthcheck",)
+    _project: Project | None = None
+    options = (
+        Option("interval", str, "30s", "Time between checks."),
+        Option("timeout", str, "5s", "Time a check may take."),
+        Option("retries", int, 3, "Failures before unhealthy."),
+        Option("start_period", str, "30s", "Grace period after start."),
+    )
+
+    def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
+        self._project = project
+        return self.compose_findings(path, text, project)
+
+    def fix_file(self, path: str, text: str, project: Project) -> str | None:
+        self._project = project
+        return self.compose_fix(path, text, project)
+
+    def kind(self, svc: Y.Service, path: str, project: Project | None) -> str:
+        return C.service_kind(svc.node, path, project)
+
+    def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> C.Planned | None:
+        node: Mapping[str, Any] = svc.node if isinstance(svc.node, Mapping) else {}
+        image = str(node.get("image", "")) or (self._final_from(doc.path, node) or "")
+        if "healthcheck" in node or BUILT_IN.search(image.lower()):
+            return None
+        version = Y.compose_version(doc)
+        message = f"service `{svc.name}` has no health check"
+        if version is not None and version < (2, 1):
+            return C.Planned(Y.Plan(), message, why_not="the legacy 2.0 format has no healthcheck key")
+        test = self._test(svc, node, kind, image, doc.path)
+        if test is None:
+            return C.Planned(Y.Plan(), message, why_not="unknown image or no health route: add one by hand")
+        check: dict[str, Any] = {"test": [Y.Quoted(x) for x in test], "interval": self.config["interval"],
+                                 "timeout": self.config["timeout"], "retries": self.config["retries"]}
+        if version is None or version >= (3, 4) or (2, 3) <= version < (3, 0):
+            check["start_period"] = self.config["start_period"]
+        return C.Planned(Y.ensure_keys(doc, svc.parent, svc.name, {"healthcheck": check}), message)
+
+    def _test(self, svc: Y.Service, node: Mapping[str, Any], kind: str, image: str, path: str) -> list[str] | None:
+        name = image.lower()
+        if kind == "postgres":
+            return ["CMD-SHELL", 'pg_isready -U "$${POSTGRES_USER:-postgres}" -d "$${POSTGRES_DB:-postgres}"']
+        if kind == "redis":
+            if "memcached" in name:
+                return None
+            return ["CMD", "valkey-cli" if "valkey" in name else "redis-cli", "ping"]
+        if kind == "database":
+            if "mariadb" in name:
+                return ["CMD", "healthcheck.sh", "--connect", "--innodb_initialized"]
+            if "mysql" in name:
+                return ["CMD", "mysqladmin", "ping", "-h", "127.0.0.1", "--silent"]
+            if "mongo" in name:
+                return ["CMD", "mongosh", "--quiet", "--eval", "db.adminCommand('ping').ok"]
+            return None
+        port = self._port(node, path)
+        if kind == "proxy" and ("nginx" in name or "caddy" in name or "openresty" in name):
+            url = f"http://127.0.0.1:{port or 80}/"
+            return ["CMD-SHELL", f"wget -q -O /dev/null {url} || curl -fsS -o /dev/null {url} || exit 1"]
+        if kind == "app" and port:
+            route = self._health_route(path, node)
+            if route is None:
+                return None
+            url = f"http://127.0.0.1:{port}{route}"
+            if "python" in name or (not name and self._has(path, node, ("pyproject.toml", "requirements.txt"))):
+                return ["CMD", "python", "-c", f"import urllib.request; urllib.request.urlopen('{url}', timeout=4)"]
+            if "node" in name or (not name and self._has(path, node, ("package.json",))):
+                return ["CMD", "node", "-e",
+                        f"fetch('{url}').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+        return None
+
+    # -- what the service's build context tells -------------------------------------------------
+    def _context(self, path: str, node: Mapping[str, Any]) -> str | None:
+        build = node.get("build")
+        context = build if isinstance(build, str) else (build.get("context", ".") if isinstance(build, Mapping)
+                                                        else None)
+        if not isinstance(context, str) or "$" in context or "://" in context:
+            return None
+        base = posixpath.normpath(posixpath.join(posixpath.dirname(path), context))
+        return "" if base == "." else base
+
+    def _dockerfile(self, path: str, node: Mapping[str, Any]) -> str | None:
+        base = self._context(path, node)
+        if base is None:
+            return None
+        build = node.get("build")
+        name = str(build.get("dockerfile", "Dockerfile")) if isinstance(build, Mapping) else "Dockerfile"
+        if self._project is None:
+            return None
+        return self._project.read_text(posixpath.join(base, name) if base else name)
+
+    def _final_from(self, path: str, node: Mapping[str, Any]) -> str | None:
+        froms = _FROM.findall(self._dockerfile(path, node) or "")
+        return str(froms[-1]) if froms else None
+
+    def _port(self, node: Mapping[str, Any], path: str) -> int | None:
+        for entry in list(node.get("ports") or []) + list(node.get("expose") or []):
+            target = entry.get("target") if isinstance(entry, Mapping) else str(entry).split("/")[0].rsplit(":", 1)[-1]
+            if str(target).isdigit():
+                return int(str(target))
+        m = _EXPOSE.search(self._dockerfile(path, node) or "")
+        return int(m.group(1)) if m else None
+
+    def _has(self, path: str, node: Mapping[str, Any], markers: tuple[str, ...]) -> bool:
+        base, project = self._context(path, node), self._project
+        return base is not None and project is not None and any(
+            project.exists(posixpath.join(base, m) if base else m) for m in markers)
+
+    def _health_route(self, path: str, node: Mapping[str, Any]) -> str | None:
+        base, project = self._context(path, node), self._project
+        if base is None or project is None:
+            return None
+        prefix = base + "/" if base else ""
+        for rel in project.files():
+            if rel.startswith(prefix) and rel.endswith(_CODE_SUFFIXES) and "/tests/" not in "/" + rel:
+                m = _ROUTE.search(project.read_text(rel) or "")
+                if m:
+                    return m.group(1)
+        return None

@@ -1,0 +1,182 @@
+"""``seenfix apply --branch/--pr``: commit the run's steps to the fix branch, push it, open the request.
+
+:func:`publish` is what the CLI calls.  It returns the exit code: 0 when done (also when nothing had
+to change), 2 for a wrong invocation (not a git repository, a bad ``--author`` or ``--base``), 3 when
+the branch or the pull request could not be made (foreign commits on the branch, a rejected push, a
+network or API error); the pushed branch is then reported so the request can be opened by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.gitops.branch import BranchResult, Git
+    from seenfix.model import Step
+
+#: Manual follow-ups for the request body, by fixer code; shown only when that fixer is in it.
+FOLLOW_UPS: dict[str, str] = {
+    "SF001": "Set the new JWT signing secret in every deployment (your CI/CD secret store or the "
+             "server's environment) before merging: every existing token stops being valid.",
+    "SF003": "Review the Content-Security-Policy: load every page of the frontend with the browser "
+             "console open and look for blocked scripts, styles or connections before merging.",
+    "SF004": "Rotate the database password: the old one stays readable in the git history, so treat it "
+             "as leaked, and set the new one in the deployment's secret store.",
+    "SF006": "Fill in the values of the production environment template in your deployment.",
+}
+#: Shown when any fixer wrote a secret file (which never goes into the branch).
+SECRET_FOLLOW_UP = ("Set the new secret values in your deployment: {files} {verb} written to the "
+                    "working copy that ran seenfix only, deliberately not to this {kind}.")
+MAX_CHANGES = 20
+MASK = "********"
+
+
+def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base: str | None,
+            branch: str | None, author: str | None, token_env: str | None, labels: tuple[str, ...],
+            remote: str, echo: Callable[[str], None], redact: Callable[[str], str]) -> int:
+    """Commit ``steps`` (one commit per fixer) to ``seenfix/<set_name>`` and, with ``pr``, push it and
+    open or update the pull/merge request.  Returns the exit code.
+
+    ``branch`` overrides the branch name; ``labels`` empty means the default ``seenfix``, ``security``;
+    ``redact`` masks the run's secret values and is applied to every line, message and request text.
+    """
+    from seenfix.gitops import branch as br
+
+    name = branch or f"seenfix/{set_name}"
+    secrets = sorted({v for s in steps for c in s.changes for v in c.secret_values if v}, key=len, reverse=True)
+
+    def clean(text: str) -> str:
+        for value in secrets:
+            text = text.replace(value, MASK)
+        return redact(_strip_credentials(text))
+
+    def say(text: str) -> None:
+        echo(clean(text))
+
+    try:
+        repo = br.Git(root)
+    except br.BranchError as exc:
+        say(f"error: {exc.message}")
+        return exc.exit_code
+    try:
+        return _publish(repo, steps, name=name, set_name=set_name, pr=pr, base=base, author=author,
+                        token_env=token_env, labels=labels, remote=remote, say=say, clean=clean)
+    finally:
+        repo.close()
+
+
+def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: bool, base: str | None,
+             author: str | None, token_env: str | None, labels: tuple[str, ...], remote: str,
+             say: Callable[[str], None], clean: Callable[[str], str]) -> int:
+    from seenfix.gitops import branch as br
+    from seenfix.gitops import forge as fg
+
+    try:
+        identity = br.resolve_identity(repo, author, os.environ)
+        forge: fg.Forge | None = None
+        if pr:
+            url = repo.config(f"remote.{remote}.url")
+            if url is None:
+                say(f"error: no git remote named {remote!r} to push {name} to (see --remote)")
+                return br.USAGE
+            forge = fg.detect(url, token_env)
+        result = br.sync_branch(repo, steps, branch=name, base=base, remote=remote, identity=identity,
+                                push_remote=pr, message=lambda step: clean(br.commit_message(step)))
+    except fg.ForgeError as exc:
+        say(f"error: {exc}")
+        return br.FAILURE
+    except br.BranchError as exc:
+        say(f"error: {exc.message}")
+        return exc.exit_code
+
+    where = f"{remote}/{name}" if pr else name
+    base_label = result.base_name or result.base[:12]
+    if result.status == "empty":
+        say(f"{name}: nothing to commit on {base_label}; branch not changed")
+        return 0
+    if result.status == "unchanged":
+        say(f"{where}: already up to date ({result.commits} commits on {base_label}), "
+            f"nothing {'pushed' if pr else 'committed'}")
+    else:
+        verb = "pushed" if pr else "committed"
+        say(f"{where}: {verb} {result.commits} commit{'s' if result.commits != 1 else ''} on "
+            f"{base_label} ({result.head[:12]}, {result.status})")
+    if forge is None:
+        return 0
+    kind = forge.kind
+    title = clean(pr_title(set_name, result))
+    body = clean(render_body(steps, result, set_name=set_name, kind=kind))
+    try:
+        made = forge.ensure(name, result.base_name, title, body, labels or fg.DEFAULT_LABELS)
+    except fg.ForgeError as exc:
+        say(f"error: {exc}")
+        link = forge.new_request_url(name, result.base_name)
+        say(f"the branch {name} is on {remote} ({result.head[:12]}); open the {kind} by hand"
+            + (f": {link}" if link else ""))
+        return br.FAILURE
+    mark = "!" if kind == "merge request" else "#"
+    say(f"{kind} {mark}{made.number} {made.action}: {made.url}")
+    return 0
+
+
+def pr_title(set_name: str, result: BranchResult) -> str:
+    codes = ", ".join(sorted({c.code for c in result.planned}))
+    return f"fix: apply seenfix {set_name} fixes ({codes})"
+
+
+def _strip_credentials(text: str) -> str:
+    """``https://user:token@host/`` -> ``https://host/`` (push errors quote the remote URL)."""
+    return re.sub(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@", r"\1", text)
+
+
+def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, kind: str) -> dict[str, Any]:
+    """What ``templates/pr_body.md.j2`` shows: only the fixers that made a commit on the branch."""
+    from seenfix.gitops.branch import doc_section, fix_title
+
+    committed = {c.code: c for c in result.planned}
+    fixers: list[dict[str, Any]] = []
+    kept_out: list[str] = []
+    for step in steps:
+        secret_files = [c.path for c in step.changes if c.secret]
+        kept_out.extend(p for p in secret_files if p not in kept_out)
+        planned = committed.get(step.info.code)
+        if planned is None:
+            continue
+        lines = [f"`{f.path}:{f.line}`: {f.message}" for f in step.findings]
+        untracked = [c.path for c in step.changes if c.untrack]
+        lines += [f"`{p}` is no longer tracked by git (the file stays on disk)" for p in untracked]
+        fixers.append({
+            "code": step.info.code,
+            "summary": step.info.summary,
+            "seed_issue": step.info.seed_issue,
+            "title": fix_title(step)[:1].upper() + fix_title(step)[1:],
+            "why": doc_section(step.info.doc, "Why is this bad?"),
+            "files": list(planned.paths),
+            "files_md": ", ".join(f"`{p}`" for p in planned.paths),
+            "changes": lines[:MAX_CHANGES] or [f"`{p}` updated" for p in planned.paths],
+            "more": max(0, len(lines) - MAX_CHANGES),
+            "kept_out": secret_files,
+        })
+    codes: list[str] = [f["code"] for f in fixers]
+    followups = [FOLLOW_UPS[c] for c in sorted(set(codes)) if c in FOLLOW_UPS]
+    if kept_out:
+        files = ", ".join(f"`{p}`" for p in kept_out)
+        followups.insert(0, SECRET_FOLLOW_UP.format(files=files, verb="was" if len(kept_out) == 1 else "were",
+                                                    kind=kind))
+    marker = f"seenfix:pr set={set_name} branch={result.branch} fixers={','.join(codes)}"
+    return {"marker": marker, "kind": kind, "set_name": set_name, "base": result.base_name or result.base[:12],
+            "branch": result.branch, "fixers": fixers, "followups": followups}
+
+
+def render_body(steps: Sequence[Step], result: BranchResult, *, set_name: str, kind: str = "pull request") -> str:
+    return _render("pr_body.md.j2", **body_context(steps, result, set_name=set_name, kind=kind))
+
+
+def _render(name: str, **ctx: Any) -> str:
+    from seenfix.templating import render
+
+    return render(name, **ctx)

@@ -1,0 +1,72 @@
+"""SF002 reports plain-HTTP servers only when nothing in the project terminates TLS."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE_SEEN
+from seenfix.fixers.missing_tls import MissingTls
+from seenfix.project import Project
+from seenfix.workspace import Workspace
+
+CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "nginx"
+
+
+def _findings(root: Path) -> list[tuple[str, int]]:
+    return [(f.path, f.line) for f in MissingTls().check(Project(Workspace(root)))]
+
+
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root
+
+
+def test_seen_serves_plain_http() -> None:
+    assert _findings(FIXTURE_SEEN) == [("frontend/nginx.conf", 2)]
+
+
+def test_a_tls_proxy_in_compose_covers_it(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE_SEEN, tmp_path / "s")
+    compose = tmp_path / "s" / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("services:\n", "services:\n  proxy:\n    image: caddy:2\n", 1))
+    assert _findings(tmp_path / "s") == []
+
+
+@pytest.mark.parametrize(
+    ("conf", "expected"),
+    [
+        ("server { listen 80; }\n", [("site.conf", 1)]),
+        ("server {\n  listen 80;\n  return 301 https://$host$request_uri;\n}\n", []),
+        ("server { listen 80; }\nserver { listen 443 ssl; ssl_certificate a; ssl_certificate_key b; }\n", []),
+        ("upstream app { server 127.0.0.1:80; }\n", []),
+        ("server { listen 8080; server_name health.internal; }\n", []),
+    ],
+)
+def test_cases(tmp_path: Path, conf: str, expected: list[tuple[str, int]]) -> None:
+    root = _write(tmp_path, {"site.conf": conf, ".seenfix.toml": ""})
+    fixer = MissingTls({"ignore_servers": ["health.internal"]})
+    assert [(f.path, f.line) for f in fixer.check(Project(Workspace(root)))] == expected
+
+
+@pytest.mark.skipif(not (CORPUS / "manifest.json").exists(), reason=f"nginx corpus not found at {CORPUS}")
+def test_corpus_files_with_tls_are_never_reported(tmp_path: Path) -> None:
+    reported = tls_files = 0
+    for entry in json.loads((CORPUS / "manifest.json").read_text()):
+        root = tmp_path / entry["file"]
+        _write(root, {"nginx.conf": (CORPUS / "files" / entry["file"]).read_text()})
+        findings = _findings(root)
+        text = (root / "nginx.conf").read_text()
+        live = [line.split("#", 1)[0] for line in text.splitlines()]  # comments do not listen
+        if any(re.search(r"\blisten\b[^;]*\b(ssl|quic)\b", line) for line in live):
+            tls_files += 1
+            assert findings == [], entry["file"]
+        reported += bool(findings)
+    print(f"\nSF002 corpus: {reported} files reported, {tls_files} files with TLS listeners not reported")
+    assert reported >= 5
