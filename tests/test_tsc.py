@@ -4,8 +4,9 @@
 ``seenfix apply --select SF009``: no new error may appear, and no unused-import diagnostic
 (TS6133/TS6192) may remain except for Solid ``use:`` directives, which tsc wrongly reports.
 
-``tsc``, ``solid-js`` and ``@solidjs/router`` are looked up in ``node_modules`` of the repository,
-then in ``$SEENFIX_CACHE/npm`` (default ``.cache/npm``), then ``tsc`` on PATH.  CI installs them with
+``tsc`` is ``$SEENFIX_TSC``, else looked up in ``node_modules`` of the repository, then in
+``$SEENFIX_CACHE/npm`` (default ``.cache/npm``), then on PATH; ``solid-js`` and ``@solidjs/router``
+beside it or in those folders.  CI installs them with
 ``npm install --prefix .cache/npm typescript@5.4.5 solid-js@1.8.17 @solidjs/router@0.14.1``.
 The fixture's ``/// <reference types="vite/client" />`` is served by a stub, so vite is not needed.
 """
@@ -39,6 +40,10 @@ def node_modules_dirs() -> list[Path]:
 
 def find_tsc() -> tuple[list[str], Path | None]:
     """The tsc command and the node_modules folder it came from (None for tsc on PATH)."""
+    env = os.environ.get("SEENFIX_TSC")
+    if env and Path(env).exists():
+        modules = next((p for p in Path(env).resolve().parents if p.name == "node_modules"), None)
+        return [env], modules
     for modules in node_modules_dirs():
         if (modules / "typescript" / "bin" / "tsc").is_file() and shutil.which("node"):
             return [shutil.which("node") or "node", str(modules / "typescript" / "bin" / "tsc")], modules
