@@ -88,6 +88,34 @@ def kind_of_image(image: str) -> str | None:
 _FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
+def build_context(service: Any, compose_path: str) -> str | None:
+    """The build context of a service as a project path (``""`` for the root), or None when it has
+    no local build (no ``build``, a remote context, or one that depends on a variable)."""
+    build = service.get("build") if isinstance(service, Mapping) else None
+    context = build if isinstance(build, str) else (
+        str(build.get("context", ".")) if isinstance(build, Mapping) else None)
+    if context is None or "://" in context or "$" in context:
+        return None
+    base = posixpath.normpath(posixpath.join(posixpath.dirname(compose_path), context))
+    return "" if base == "." else base
+
+
+def build_dockerfile(service: Any, compose_path: str, project: Project | None) -> str | None:
+    """The text of the Dockerfile a service is built from, or None."""
+    base = build_context(service, compose_path)
+    if base is None or project is None:
+        return None
+    build = service.get("build")
+    name = str(build.get("dockerfile", "Dockerfile")) if isinstance(build, Mapping) else "Dockerfile"
+    return project.read_text(posixpath.join(base, name) if base else name)
+
+
+def final_from(service: Any, compose_path: str, project: Project | None) -> str | None:
+    """The image of the final ``FROM`` of the service's Dockerfile, or None."""
+    froms = _FROM.findall(build_dockerfile(service, compose_path, project) or "")
+    return str(froms[-1]) if froms else None
+
+
 def service_kind(service: Any, compose_path: str, project: Project | None) -> str:
     """``postgres``, ``dragonfly``, ``redis``, ``database``, ``proxy``, ``app`` or ``unknown``.
 
@@ -101,23 +129,14 @@ def service_kind(service: Any, compose_path: str, project: Project | None) -> st
         kind = kind_of_image(image)
         if kind:
             return kind
-    build = service.get("build")
-    if project is None or build is None:
+    base = build_context(service, compose_path)
+    if project is None or base is None:
         return "unknown"
-    context, dockerfile = (build, "Dockerfile") if isinstance(build, str) else (
-        str(build.get("context", ".")) if isinstance(build, Mapping) else ".",
-        str(build.get("dockerfile", "Dockerfile")) if isinstance(build, Mapping) else "Dockerfile")
-    if "://" in context or "$" in context:
-        return "unknown"
-    base = posixpath.normpath(posixpath.join(posixpath.dirname(compose_path), context))
-    base = "" if base == "." else base
-    text = project.read_text(posixpath.join(base, dockerfile) if base else dockerfile)
-    if text:
-        froms = _FROM.findall(text)
-        if froms:
-            kind = kind_of_image(froms[-1])
-            if kind:
-                return kind
+    image = final_from(service, compose_path, project)
+    if image:
+        kind = kind_of_image(image)
+        if kind:
+            return kind
     prefix = base + "/" if base else ""
     for marker in ("pyproject.toml", "requirements.txt", "package.json", "go.mod", "Gemfile"):
         if project.exists(prefix + marker):

@@ -18,7 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
 BUILT_IN = re.compile(r"dragonfly|(^|/)traefik\b|(^|/)minio/minio\b")
 _ROUTE = re.compile(r"""["'](/(?:api/)?(?:health|healthz|healthcheck|ping|livez|readyz))["']""")
 _EXPOSE = re.compile(r"^\s*EXPOSE\s+(\d+)", re.IGNORECASE | re.MULTILINE)
-_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.IGNORECASE | re.MULTILINE)
 _CODE_SUFFIXES = (".py", ".ts", ".js", ".mjs", ".go", ".rb")
 
 
@@ -118,7 +117,7 @@ class MissingHealthChecks(C.ComposeFixer):
 
     def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> C.Planned | None:
         node: Mapping[str, Any] = svc.node if isinstance(svc.node, Mapping) else {}
-        image = str(node.get("image", "")) or (self._final_from(doc.path, node) or "")
+        image = str(node.get("image", "")) or (C.final_from(node, doc.path, self._project) or "")
         if "healthcheck" in node or BUILT_IN.search(image.lower()):
             return None
         version = Y.compose_version(doc)
@@ -167,44 +166,21 @@ class MissingHealthChecks(C.ComposeFixer):
         return None
 
     # -- what the service's build context tells -------------------------------------------------
-    def _context(self, path: str, node: Mapping[str, Any]) -> str | None:
-        build = node.get("build")
-        context = build if isinstance(build, str) else (build.get("context", ".") if isinstance(build, Mapping)
-                                                        else None)
-        if not isinstance(context, str) or "$" in context or "://" in context:
-            return None
-        base = posixpath.normpath(posixpath.join(posixpath.dirname(path), context))
-        return "" if base == "." else base
-
-    def _dockerfile(self, path: str, node: Mapping[str, Any]) -> str | None:
-        base = self._context(path, node)
-        if base is None:
-            return None
-        build = node.get("build")
-        name = str(build.get("dockerfile", "Dockerfile")) if isinstance(build, Mapping) else "Dockerfile"
-        if self._project is None:
-            return None
-        return self._project.read_text(posixpath.join(base, name) if base else name)
-
-    def _final_from(self, path: str, node: Mapping[str, Any]) -> str | None:
-        froms = _FROM.findall(self._dockerfile(path, node) or "")
-        return str(froms[-1]) if froms else None
-
     def _port(self, node: Mapping[str, Any], path: str) -> int | None:
         for entry in list(node.get("ports") or []) + list(node.get("expose") or []):
             target = entry.get("target") if isinstance(entry, Mapping) else str(entry).split("/")[0].rsplit(":", 1)[-1]
             if str(target).isdigit():
                 return int(str(target))
-        m = _EXPOSE.search(self._dockerfile(path, node) or "")
+        m = _EXPOSE.search(C.build_dockerfile(node, path, self._project) or "")
         return int(m.group(1)) if m else None
 
     def _has(self, path: str, node: Mapping[str, Any], markers: tuple[str, ...]) -> bool:
-        base, project = self._context(path, node), self._project
+        base, project = C.build_context(node, path), self._project
         return base is not None and project is not None and any(
             project.exists(posixpath.join(base, m) if base else m) for m in markers)
 
     def _health_route(self, path: str, node: Mapping[str, Any]) -> str | None:
-        base, project = self._context(path, node), self._project
+        base, project = C.build_context(node, path), self._project
         if base is None or project is None:
             return None
         prefix = base + "/" if base else ""
