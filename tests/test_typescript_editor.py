@@ -83,6 +83,13 @@ USED = [
     ("jsdoc link", "import { Thing } from 'm';\n/** See {@link Thing}. */\nexport const x = 1;\n"),
     ("jsx pragma", "/** @jsx h */\nimport { h } from 'm';\nexport const x = 1;\n"),
     ("computed key", "import { k } from 'm';\nconst o = { [k]: 1 };\n"),
+    ("shadowed in a sibling function only", "import { a } from 'm';\nfunction f() { return a; }\nfunction g() { const a = 1; return a; }\n"),
+    ("block-scoped local, used after the block", "import { a } from 'm';\nfunction f() { { let a = 1; a; } return a; }\n"),
+    ("class type parameter, used outside the class", "import { T } from 'm';\nclass K<T> { x?: T }\nlet y: T;\n"),
+    ("namespace member, used at top level", "import { a } from 'm';\nnamespace N { export const a = 1; }\nexport const b = a;\n"),
+    ("default of a destructured parameter", "import { a } from 'm';\nexport const f = ({ x = a }: { x?: number }) => x;\n"),
+    ("export as default", "import a from 'm';\nexport { a as default };\n"),
+    ("parameter decorator", "import { Inject } from 'm';\nclass K { constructor(@Inject() x: number) {} }\n"),
     ("top-level redeclaration is left alone", "import { a } from 'm';\nfunction g() { return 1; }\nvar a = 1;\n"),
 ]
 
@@ -121,6 +128,10 @@ UNUSED = [
     ("namespace member of another", "import { T } from 'm';\nimport * as NS from 'n';\nlet x: NS.T;\n", ["T"]),
     ("longer identifier", "import { a } from 'm';\nconst ab = 1; const b$a = ab;\n", ["a"]),
     ("label", "import { loop } from 'm';\nloop: for (;;) { break loop; }\n", ["loop"]),
+    ("destructured local", "import { a } from 'm';\nfunction f(o: { a: 1 }) { const { a } = o; return a; }\n", ["a"]),
+    ("hoisted var in a nested block", "import { a } from 'm';\nfunction f() { a(); { var a = () => 1; } }\n", ["a"]),
+    ("enum member", "import { a } from 'm';\nenum E { a = 1 }\nexport const e = E.a;\n", ["a"]),
+    ("method name", "import { a } from 'm';\nclass K { a() { return 1; } get b() { return 2; } }\n", ["a"]),
 ]
 
 
