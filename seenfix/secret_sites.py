@@ -18,14 +18,17 @@ from seenfix.editors import dotenv
 from seenfix.editors.text import apply_edits, ensure_lines
 from seenfix.model import FileChange, InputError
 from seenfix.project import Project
-from seenfix.secrets_policy import generate_secret, is_exempt_path, is_literal_value, is_signing_secret_name
-
-#: Moved values shorter than this are not added to ``secret_values`` (masking a 4-letter word such
-#: as ``seen`` everywhere would garble every message); generated values are always masked.
-MIN_MASKED_LEN = 6
+from seenfix.secrets_policy import (
+    generate_secret,
+    is_exempt_path,
+    is_literal_value,
+    is_signing_secret_name,
+    name_tokens,
+)
 
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts")
-SPRING_CONFIG = re.compile(r"(^|/)application(-[^/]*)?\.ya?ml$")
+SPRING_CONFIG = re.compile(r"(^|/)application(-[^/]*)?\.(ya?ml|properties)$")
+_PROPERTY = re.compile(r"[ \t]*(?P<key>[A-Za-z0-9_.\-\[\]]+)[ \t]*[=:][ \t]*(?P<value>[^\r\n]*?)[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,11 @@ class Site:
     @property
     def fixable(self) -> bool:
         return self.edit is not None or self.untrack
+
+
+def _is_user(var: str) -> bool:
+    """User names are moved with passwords but are not secret values (not masked)."""
+    return name_tokens(var)[-1:] in (("user",), ("username",))
 
 
 def is_tracked(project: Project, path: str) -> bool:
@@ -81,12 +89,14 @@ def candidate_files(project: Project, kinds: Iterable[str]) -> list[str]:
                 or "env" in wanted and p in project.layout.env_files and is_tracked(project, p) \
                 or "python" in wanted and p.endswith(".py") \
                 or "js" in wanted and p.endswith(JS_SUFFIXES) \
-                or "yaml" in wanted and p.endswith((".yml", ".yaml")) and p not in project.layout.compose_files:
+                or "yaml" in wanted and p.endswith((".yml", ".yaml")) and p not in project.layout.compose_files \
+                or "properties" in wanted and p.endswith(".properties") \
+                or "java" in wanted and p.endswith((".java", ".kt")):
             out.append(p)
     return out
 
 
-def dotenv_sites(project: Project, path: str, text: str, wanted: str = "signing") -> list[Site]:
+def dotenv_sites(path: str, text: str) -> list[Site]:
     """Signing secrets in a tracked env file: untrack it and regenerate them there (P4)."""
     env = dotenv.parse(text)
     out = []
@@ -106,9 +116,21 @@ def app_yaml_sites(path: str, text: str) -> list[Site]:
     out: list[Site] = []
     stack: list[tuple[tuple[str, ...], object]] = [((), root)]
     spring = bool(SPRING_CONFIG.search(path))
+    seen: set[int] = set()
     while stack:
         keys, node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if isinstance(node, MappingNode):
+            pairs = {str(k.value): v for k, v in node.value}
+            named = scalar(pairs.get("name"))
+            if named is not None and "value" in pairs:  # Kubernetes: - name: JWT_SECRET / value: ...
+                sc = scalar(pairs["value"])
+                if sc is not None and is_signing_secret_name(named.value) and is_literal_value(sc.value) \
+                        and "${" not in sc.value:
+                    out.append(Site(path, sc.line, named.value, named.value, sc.value, "app-yaml", None, None))
+                continue
             for k, v in node.value:
                 stack.append((keys + (str(k.value),), v))
         elif isinstance(node, SequenceNode):
@@ -117,41 +139,105 @@ def app_yaml_sites(path: str, text: str) -> list[Site]:
             sc = scalar(node)
             if sc is None or not keys or not is_literal_value(sc.value) or "${" in sc.value:
                 continue
-            name = ".".join(keys[-2:])
-            if not is_signing_secret_name(name):
+            name, value = ".".join(keys[-2:]), sc.value
+            item = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)=(.+)", sc.value)
+            if item:  # a list entry: - JWT_SECRET=...
+                name, value = item.group(1), item.group(2)
+            if not is_signing_secret_name(name) or not is_literal_value(value) or "${" in value:
                 continue
-            var = "_".join(re.split(r"[^A-Za-z0-9]+", name)).upper()
-            edit = (sc.start, sc.end, "${" + var + "}") if spring and sc.editable else None
-            out.append(Site(path, sc.line, ".".join(keys), var, sc.value, "app-yaml", edit, "" if edit else None))
+            var = _app_var(name)
+            edit = (sc.start, sc.end, "${" + var + "}") if spring and sc.editable and not item else None
+            out.append(Site(path, sc.line, name if item else ".".join(keys), var, value, "app-yaml", edit,
+                            "" if edit else None))
     return sorted(out, key=lambda s: s.line)
 
 
-def file_changes(project: Project, sites: list[Site]) -> list[FileChange]:
-    """The edited files (one change each), without the ``.env`` side."""
-    by_path: dict[str, list[Site]] = {}
+def _app_var(name: str) -> str:
+    return "_".join(t for t in re.split(r"[^A-Za-z0-9]+", name) if t).upper()
+
+
+def properties_sites(path: str, text: str) -> list[Site]:
+    """``jwt.secret=...`` in Java properties files; fixable (``${JWT_SECRET}``) for Spring's."""
+    out: list[Site] = []
+    spring = bool(SPRING_CONFIG.search(path))
+    offset = 0
+    continued = False
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        start, offset = offset, offset + len(line)
+        body = line.rstrip("\r\n")
+        was_continued, continued = continued, body.endswith("\\")
+        if was_continued or body.lstrip().startswith(("#", "!")):
+            continue
+        m = _PROPERTY.fullmatch(body)
+        if m is None or continued:
+            continue
+        name, value = m["key"], m["value"]
+        short = ".".join(name.split(".")[-2:])
+        if not is_literal_value(value) or "${" in value or not is_signing_secret_name(short):
+            continue
+        var = _app_var(short)
+        edit = (start + m.start("value"), start + m.end("value"), "${" + var + "}") if spring else None
+        out.append(Site(path, number, name, var, value, "properties", edit, "" if edit else None))
+    return out
+
+
+_SPRING_DEFAULT = re.compile(r"\\?\$\{(?P<name>[A-Za-z0-9_.\-]+):(?P<default>[^}\r\n\"']*)\}")
+
+
+def spring_default_sites(path: str, text: str) -> list[Site]:
+    """Spring placeholders with a literal default, ``@Value("${jwt.secret:dev}")`` or
+    ``secret: ${JWT_SECRET:dev}``: the default is dropped, so Spring refuses to start without it."""
+    out: list[Site] = []
+    offset = 0
+    comment = ("//", "*", "/*") if path.endswith((".java", ".kt")) else ("#", "!")
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        start, offset = offset, offset + len(line)
+        if line.lstrip().startswith(comment):
+            continue
+        for m in _SPRING_DEFAULT.finditer(line):
+            name, default = m["name"], m["default"]
+            short = ".".join(name.split(".")[-2:])
+            if not is_signing_secret_name(short) or not is_literal_value(default) or "$" in default:
+                continue
+            a = start + m.start("default") - 1  # the ":" before the default
+            out.append(Site(path, number, name, _app_var(short), default, "spring-default",
+                            (a, start + m.end("default"), ""), ""))
+    return out
+
+
+def file_changes(project: Project, sites: list[Site],
+                 extra: dict[str, list[tuple[int, int, str]]] | None = None) -> list[FileChange]:
+    """The edited files (one change each), without the ``.env`` side; ``extra`` adds edits by path."""
+    by_path: dict[str, list[tuple[int, int, str]]] = {p: list(e) for p, e in (extra or {}).items()}
     for s in sites:
         if s.edit is not None and not s.untrack:
-            by_path.setdefault(s.path, []).append(s)
+            by_path.setdefault(s.path, []).append(s.edit)
     out = []
     for path, group in sorted(by_path.items()):
         text = project.read_text(path)
         if text is None:
             continue
-        edits = list(dict.fromkeys(s.edit for s in group if s.edit is not None))
+        edits = list(dict.fromkeys(group))
         try:
             new = apply_edits(text, edits)
         except ValueError as exc:
-            raise InputError(path, group[0].line, f"overlapping secret edits: {exc}") from None
+            raise InputError(path, 1, f"overlapping secret edits: {exc}") from None
         if new != text:
             out.append(FileChange(path, new))
     return out
 
 
-def env_changes(project: Project, sites: list[Site], nbytes: int) -> list[FileChange]:
+def env_changes(project: Project, sites: list[Site], nbytes: int,
+                secret_files: dict[str, str] | None = None) -> list[FileChange]:
     """Untracked ``.env`` files defining every newly required variable, plus the ignore rules.
+
+    Every generated or moved value is listed in ``secret_values`` (masked in every output), however
+    short: a moved password such as ``seen`` must not appear in a dry-run diff either.  User names
+    move too but are not secrets.
 
     A value already in the ``.env`` is kept (a re-run never rotates it), unless the ``.env`` is itself
     tracked: its signing secrets are then committed, so they are regenerated and the file untracked.
+    ``secret_files`` (path -> value) are Docker secret files: written once (0600) and ignored.
     """
     wanted: dict[str, dict[str, str | None]] = {}
     untrack: dict[str, list[Site]] = {}
@@ -167,7 +253,6 @@ def env_changes(project: Project, sites: list[Site], nbytes: int) -> list[FileCh
         tracked = is_tracked(project, path)
         env = dotenv.parse(text)
         new_values: dict[str, str] = {}
-        shown: list[str] = []
         for s in untrack.get(path, []):
             new_values[s.env_var] = generate_secret(nbytes)
         for var, moved in wanted.get(path, {}).items():
@@ -178,12 +263,18 @@ def env_changes(project: Project, sites: list[Site], nbytes: int) -> list[FileCh
                 continue
             new_values[var] = moved if moved is not None else generate_secret(nbytes)
         new = dotenv.set_values(text, new_values)
-        shown = [v for v in new_values.values() if len(v) >= MIN_MASKED_LEN]
+        shown = [v for k, v in new_values.items() if v and not _is_user(k)]
         if new != text or tracked:
             out.append(FileChange(path, new, secret=True, secret_values=tuple(shown), untrack=tracked,
                                   mode=0o600))
         if not project.is_ignored(path):
             ignore.append(".env" if posixpath.basename(path) == ".env" else "/" + path)
+    for path, value in sorted((secret_files or {}).items()):
+        if project.read_text(path) is None:
+            out.append(FileChange(path, value, secret=True, mode=0o600,
+                                  secret_values=(value,) if value else ()))
+        if not project.is_ignored(path):
+            ignore.append("/" + path)
     if ignore:
         gi = project.read_text(".gitignore")
         new_gi = ensure_lines(gi, ignore, header="# Local secrets (seenfix)")

@@ -42,6 +42,8 @@ _SIGNING_ENDINGS: tuple[tuple[str, ...], ...] = (
     ("jwt", "key"),
     ("session", "key"),
     ("cookie", "secret"),
+    ("secret", "or", "key"),
+    ("secret", "or", "private", "key"),
 )
 
 #: Tokens that make a ``*_SECRET`` name a third-party credential, out of scope (P12).
@@ -83,11 +85,31 @@ def is_password_name(name: str) -> bool:
     return bool(tokens) and tokens[-1] in _PASSWORD_ENDINGS
 
 
+# -- database credentials (SF004) ---------------------------------------------------------------
+
+_DB_TOKENS = frozenset({"postgres", "postgresql", "pg", "db", "database", "mysql", "mariadb", "mongo", "mongodb",
+                        "sql", "redis", "couchdb", "initdb"})
+#: Database user names that move with the passwords (``move_usernames``).
+DB_USER_KEYS = frozenset({"POSTGRES_USER", "MYSQL_USER", "MARIADB_USER", "MONGO_INITDB_ROOT_USERNAME"})
+#: Variables whose images also read ``<NAME>_FILE`` (postgres, mysql, mariadb, mongo).
+FILE_READING_KEYS = frozenset({"POSTGRES_PASSWORD", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "MARIADB_PASSWORD",
+                               "MARIADB_ROOT_PASSWORD", "MONGO_INITDB_ROOT_PASSWORD"})
+
+
+def is_db_password(name: str) -> bool:
+    """``POSTGRES_PASSWORD``, ``DB_PASS``, ``PGPASSWORD``: a database password (not SMTP or API ones)."""
+    return name.upper() == "PGPASSWORD" or is_password_name(name) and bool(_DB_TOKENS & set(name_tokens(name)))
+
+
 # -- paths (P1, P8) -------------------------------------------------------------------------------
 
+_TEST_ENV = re.compile(r"(^|/)\.env\.(test|testing)$")
+_TEMPLATE_NAMED = re.compile(r"(^|/)(example|sample|template)([._-][^/]*)?\.env$")
+
+
 def is_exempt_path(path: str) -> bool:
-    """Templates (``.env.example``) and test fixtures never hold findings."""
-    return is_template_env(path) or is_test_path(path)
+    """Templates (``.env.example``) and test fixtures (``tests/``, ``.env.test``) never hold findings."""
+    return is_template_env(path) or is_test_path(path) or bool(_TEST_ENV.search(path) or _TEMPLATE_NAMED.search(path))
 
 
 # -- values ---------------------------------------------------------------------------------------
@@ -156,8 +178,8 @@ def generate_secret(nbytes: int = SECRET_BYTES) -> str:
     return secrets.token_urlsafe(max(32, nbytes))
 
 
-def mask(value: str) -> str:
-    """A value as it may be shown: never more than its first two characters and its length."""
-    if len(value) < 8:
-        return f"**** ({len(value)} chars)"
-    return f"{value[:2]}**** ({len(value)} chars)"
+def mask(value: str, reveal: int = 0) -> str:
+    """A value as it may be shown: its length, and its first ``reveal`` (at most 2) characters when it
+    is at least 8 long (enough to recognise a committed placeholder, never enough to use it)."""
+    shown = value[:min(reveal, 2)] if len(value) >= 8 else ""
+    return f"{shown}**** ({len(value)} chars)"

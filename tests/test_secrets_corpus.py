@@ -171,6 +171,28 @@ def _untracked_ignored(root: Path, rel: str) -> bool:
     return not tracked and ignored
 
 
+# -- F3 (fix shape, reported only) -------------------------------------------------------------------
+
+def _shape_ok(case: dict[str, Any], f: dict[str, Any], root: Path) -> bool:
+    path = root / f["file"]
+    text = path.read_text() if path.is_file() else ""
+    var, env = re.escape(f["var"]), re.escape(f["env_var"])
+    group = case["kind_group"]
+    if group.startswith("compose"):
+        return bool(re.search(rf"\$\{{{env}:?\?", text))
+    if group == "pydantic":
+        return bool(re.search(rf"^\s*{var}\s*:[^=\n]*$|^\s*{var}\s*:.*Field\(\s*(\.\.\.|default=\.\.\.)",
+                              text, re.MULTILINE))
+    if group == "os-getenv":
+        return bool(re.search(r"os\.environ\[", text))
+    if group == "node":
+        return not re.search(rf"process\.env(\.{env}|\[['\"]{env}['\"]\])\s*(\|\||\?\?)\s*['\"`]", text) \
+            and not re.search(rf"['\"`]{re.escape(f['value'])}['\"`]", text)
+    if group == "dotenv":
+        return _untracked_ignored(root, f["file"])
+    return f["value"] not in text
+
+
 # -- one case ---------------------------------------------------------------------------------------
 
 def _changed_lines(before: str, after: str) -> tuple[set[int], list[str]]:
@@ -195,7 +217,7 @@ def _score_fix(case: dict[str, Any], tmp: Path) -> dict[str, Any]:
     result = _fix(root)
     after, tracked_after = _tree(root), _ls_files(root)
     findings = case["findings"]
-    required = [f for f in findings if f["required"]]
+    required = required_all = [f for f in findings if f["required"]]
     spans: dict[str, list[tuple[int, int]]] = {}
     for f in findings:
         spans.setdefault(f["file"], []).append((f["span"][0], f["span"][1]))
@@ -273,6 +295,7 @@ def _score_fix(case: dict[str, Any], tmp: Path) -> dict[str, Any]:
     out["idempotent"] = not again.changes
     out["F5"] = out["F5"] and out["idempotent"]
     out["leaked"] = any(v in str(result.findings) for v in result.secret_values)
+    out["F3"] = case["verdict"] != "flag" or all(_shape_ok(case, f, root) for f in required_all)
     return out
 
 
@@ -347,12 +370,13 @@ def test_secrets_corpus(tmp_path: Path) -> None:
         det = [(c, o) for c, d, o in positives if d]
         print(f"  fix pass ({label}): {all_pass}/{len(positives)} positive cases, "
               f"{sum(passed(o, strict) for _, o in det)}/{len(det)} detected ones")
+    print(f"  F3 fix shape: {sum(o['F3'] for _, _, o in positives)}/{len(positives)} positive cases")
     untouched = sum(o["F4strict"] and o["F5"] for _, _, o in negatives)
     print(f"  negatives untouched: {untouched}/{len(negatives)}")
     print(f"  optional cases F1+F4: {sum(o['F1'] and o['F4lenient'] for _, _, o in optional)}/{len(optional)}")
     for c, _, o in fix_rows:
-        bad = [k for k in ("F1", "F2", "F4strict", "F4lenient", "F5", "idempotent") if not o[k]]
-        if bad and not (c["verdict"] == "optional" and set(bad) <= {"F2", "F5", "F4strict"}):
+        bad = [k for k in ("F1", "F2", "F3", "F4strict", "F4lenient", "F5", "idempotent") if not o[k]]
+        if bad and not (c["verdict"] == "optional" and set(bad) <= {"F2", "F3", "F5", "F4strict"}):
             print(f"  {c['id']} ({c['tier']}): fails {', '.join(bad)}")
 
     p_core, r_core, _ = prf("core")

@@ -84,6 +84,12 @@ def tokenize(text: str) -> list[Token]:
             tokens.append(Token("string", text[i:j + 1], i, j + 1, newline))
             i, newline = j + 1, False
             continue
+        if c == "/" and _regex_allowed(tokens):
+            j = _regex_end(text, i)
+            if j > 0:
+                tokens.append(Token("regex", text[i:j], i, j, newline))
+                i, newline = j, False
+                continue
         m = _IDENT.match(text, i)
         if m:
             tokens.append(Token("ident", m.group(), i, m.end(), newline))
@@ -99,6 +105,38 @@ def tokenize(text: str) -> list[Token]:
         tokens.append(Token("punct", op, i, i + len(op), newline))
         i, newline = i + len(op), False
     return tokens
+
+
+_BEFORE_REGEX = {"(", ",", "=", ":", "[", "!", "&", "|", "?", "{", "}", ";", "&&", "||", "??", "==", "===",
+                 "!=", "!==", "=>", "return", "typeof", "case", "+", "-", "*", "%", "<", ">", "~", "^"}
+
+
+def _regex_allowed(tokens: list[Token]) -> bool:
+    """A ``/`` starts a regular expression literal where an operand is expected."""
+    return not tokens or tokens[-1].text in _BEFORE_REGEX
+
+
+def _regex_end(text: str, i: int) -> int:
+    """Offset after the regex literal starting at ``i`` (flags included), or -1 if it is not one."""
+    j, in_class = i + 1, False
+    while j < len(text):
+        c = text[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "\n":
+            return -1
+        if c == "[":
+            in_class = True
+        elif c == "]":
+            in_class = False
+        elif c == "/" and not in_class:
+            j += 1
+            while j < len(text) and (text[j].isalnum() or text[j] == "_"):
+                j += 1
+            return j
+        j += 1
+    return -1
 
 
 def string_value(token: Token) -> str | None:
@@ -140,9 +178,73 @@ def _ends_expression(tokens: list[Token], j: int) -> bool:
         "+", "-", "*", "/", ".", "?.", "?", ":", "||", "??", "&&", "(", "[")
 
 
+def _env_bindings(tokens: list[Token]) -> dict[str, str]:
+    """``{"s": "JWT_SECRET"}`` for ``const s = process.env.JWT_SECRET...``."""
+    out: dict[str, str] = {}
+    for i in range(len(tokens) - 3):
+        if tokens[i].text in ("const", "let", "var") and tokens[i + 1].kind == "ident" and tokens[i + 2].text == "=":
+            got = _env_access(tokens, i + 3)
+            if got is not None:
+                out[tokens[i + 1].text] = got[0]
+    return out
+
+
+def _ternary_var(tokens: list[Token], i: int, bound: dict[str, str]) -> str | None:
+    """The signing variable a ``cond ? x : 'lit'`` alternate at ``i`` falls back for, else ``None``."""
+    depth = 0
+    question = None
+    j = i - 2
+    while j >= 0:
+        t = tokens[j].text
+        if t in (")", "]", "}"):
+            depth += 1
+        elif t in ("(", "[", "{"):
+            if depth == 0:
+                break
+            depth -= 1
+        elif depth == 0 and t in (";", ",", "=", "return", "=>"):
+            break
+        elif depth == 0 and t == "?" and question is None:
+            question = j
+        j -= 1
+    if question is None:
+        return None
+    for k in range(j + 1, i - 1):
+        got = _env_access(tokens, k)
+        var = got[0] if got is not None else bound.get(tokens[k].text) if tokens[k].kind == "ident" else None
+        if var and is_signing_secret_name(var):
+            return var
+    return None
+
+
+_DECL = ("const", "let", "var", "private", "public", "protected", "readonly", "static", "{", ",", "(", ";", ".")
+
+
+def _assigned_name(tokens: list[Token], i: int) -> str | None:
+    """The name a string literal at ``i`` is assigned to, for the plain-literal forms.
+
+    ``const name = 'lit'`` (also typed ``const name: string = 'lit'``), class fields, ``obj.name =
+    'lit'``, destructuring and parameter defaults ``{ name = 'lit' }``, and properties ``name: 'lit'``.
+    """
+    prev = tokens[i - 1].text
+    name_tok = tokens[i - 2]
+    before = tokens[i - 3].text if i >= 3 else ""
+    if prev == "=":
+        if name_tok.kind == "ident" and before in _DECL:
+            return name_tok.text
+        if name_tok.kind == "ident" and before == ":" and i >= 5 and tokens[i - 4].kind == "ident" \
+                and tokens[i - 5].text in _DECL:
+            return tokens[i - 4].text
+        return None
+    if prev == ":" and name_tok.kind in ("ident", "string") and before in ("{", ","):
+        return string_value(name_tok) if name_tok.kind == "string" else name_tok.text
+    return None
+
+
 def find_secrets(text: str) -> list[JsSecret]:
     tokens = tokenize(text)
     starts = line_starts(text)
+    bound = _env_bindings(tokens)
     out: list[JsSecret] = []
     for i, tok in enumerate(tokens):
         got = _env_access(tokens, i)
@@ -163,19 +265,19 @@ def find_secrets(text: str) -> list[JsSecret]:
         if value is None or not is_literal_value(value):
             continue
         prev, name_tok = tokens[i - 1], tokens[i - 2]
-        is_decl = prev.text == "=" and name_tok.kind == "ident" and i >= 3 and tokens[i - 3].text in (
-            "const", "let", "var")
-        is_prop = prev.text == ":" and name_tok.kind in ("ident", "string") and i >= 3 and tokens[i - 3].text in (
-            "{", ",")
-        if not (is_decl or is_prop):
-            continue
-        name = string_value(name_tok) if name_tok.kind == "string" else name_tok.text
-        if not name or not is_signing_secret_name(name):
-            continue
+        if prev.text == ":":
+            tvar = _ternary_var(tokens, i, bound)
+            if tvar is not None:
+                throw = _throwing_read(tvar, tok.text[0]).partition(" || ")[2]
+                out.append(JsSecret(tvar, tvar, value, offset_to_line(starts, tok.start), tok.start, tok.end,
+                                    throw if _ends_expression(tokens, i + 1) else None))
+                continue
+        name = _assigned_name(tokens, i)
+        if not name or not is_signing_secret_name(name) or not _ends_expression(tokens, i + 1):
+            continue  # a literal that is part of a larger expression is derived, not the secret (P9)
         var = env_name(name)
-        fixable = _ends_expression(tokens, i + 1)
         out.append(JsSecret(name, var, value, offset_to_line(starts, tok.start), tok.start, tok.end,
-                            _throwing_read(var, tok.text[0]) if fixable else None))
+                            _throwing_read(var, tok.text[0])))
     return out
 
 

@@ -20,6 +20,7 @@ libcst is imported lazily; formatting and comments outside the edited expression
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,11 @@ from seenfix.secrets_policy import is_literal_value, is_signing_secret_name, nam
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
 
-_ENV_GET = {"os.getenv", "getenv", "os.environ.get", "environ.get"}
+_ENV_GET = {"os.getenv", "getenv", "os.environ.get", "environ.get", "os.environ.setdefault",
+            "environ.setdefault"}
+_ENV_PREFIX = re.compile(r"""env_prefix\s*[=:]\s*(['"])([^'"]*)\1""")
+#: Base classes whose fields are read from the environment (pydantic settings and models).
+_MODEL_BASES = ("Settings", "BaseModel", "BaseConfig")
 _ENV_DEFAULT_KW = {"env", "env.str", "config", "environ.Env.str"}
 
 
@@ -43,6 +48,12 @@ class PySecret:
     line: int
     kind: str  # field | getenv | or-fallback | env-default | assign
     fixable: bool
+
+
+def _config_name(name: str) -> bool:
+    """A signing-secret name as configuration spells it (``SECRET_KEY``, ``secret_key``), not the
+    one-word data key of an ordinary dict or call (``{"secret": ...}``)."""
+    return is_signing_secret_name(name) and len(name_tokens(name)) > 1
 
 
 def env_name(name: str) -> str:
@@ -128,7 +139,39 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
 
         def __init__(self) -> None:
             super().__init__()
-            self.targets: list[str] = []
+            self.classes: list[bool] = []  # for each enclosing class: is it a settings model?
+            self.prefixes: list[str] = []  # its pydantic ``env_prefix``
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> None:
+            bases = [_dotted(b.value) for b in node.bases]
+            self.classes.append(any(b.rsplit(".", 1)[-1].endswith(_MODEL_BASES) for b in bases))
+            m = _ENV_PREFIX.search(module.code_for_node(node.body))
+            self.prefixes.append(m.group(2) if m and self.classes[-1] else "")
+
+        def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> Any:
+            self.classes.pop()
+            self.prefixes.pop()
+            return updated
+
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            self.classes.append(False)
+            self.prefixes.append("")
+
+        def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> Any:
+            self.classes.pop()
+            self.prefixes.pop()
+            return updated
+
+        def _field_env(self, name: str, field: Any = None) -> str:
+            """The variable a settings field reads: its alias, else ``env_prefix`` + its name."""
+            if field is not None:
+                for arg in field.args:
+                    if arg.keyword is not None and arg.keyword.value in ("alias", "validation_alias", "env"):
+                        alias = _string(arg.value)
+                        if alias:
+                            return alias.upper()
+            prefix = self.prefixes[-1] if self.prefixes else ""
+            return (prefix + env_name(name)).upper()
 
         def _line(self, node: Any) -> int:
             return int(self.get_metadata(PositionProvider, node).start.line)
@@ -149,8 +192,14 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
                     and len(value.args) == 1:
                 lit = _literal(value.args[0].value)
             if lit is not None:
-                self._add(name, env_name(name), lit, value, "field", True)
-                return updated.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT) if fix else updated
+                settings = bool(self.classes) and self.classes[-1]
+                # a settings field loses its default; elsewhere the annotation keeps a required read
+                self._add(name, self._field_env(name), lit, value, "field", settings or has_os)
+                if fix and settings:
+                    return updated.with_changes(value=None, equal=cst.MaybeSentinel.DEFAULT)
+                if fix and has_os:
+                    return updated.with_changes(value=_required(env_name(name), _quote_of(value)))
+                return updated
             if isinstance(value, cst.Call) and _dotted(value.func) in ("Field", "pydantic.Field"):
                 for i, arg in enumerate(value.args):
                     positional = arg.keyword is None and i == 0
@@ -158,7 +207,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
                         lit = _literal(arg.value)
                         if lit is None:
                             return updated
-                        self._add(name, env_name(name), lit, arg.value, "field", True)
+                        self._add(name, self._field_env(name, value), lit, arg.value, "field", True)
                         if not fix or not isinstance(updated.value, cst.Call):
                             return updated
                         args = list(updated.value.args)
@@ -168,15 +217,55 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
 
         # NAME = "literal" -----------------------------------------------------------------------
         def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> Any:
-            if len(original.targets) != 1 or not isinstance(original.targets[0].target, cst.Name):
+            if len(original.targets) != 1:
                 return updated
-            name = original.targets[0].target.value
+            target = original.targets[0].target
+            fixable = has_os
+            if isinstance(target, cst.Name):
+                name = target.value
+            elif isinstance(target, cst.Attribute):  # app.secret_key = "..."
+                name = target.attr.value
+            elif isinstance(target, cst.Subscript) and len(target.slice) == 1 \
+                    and isinstance(target.slice[0].slice, cst.Index):  # app.config["SECRET_KEY"] = "..."
+                key = _string(target.slice[0].slice.value)
+                if key is None:
+                    return updated
+                name = key
+                fixable = has_os and _dotted(target.value) not in ("os.environ", "environ")
+            else:
+                return updated
             lit = _literal(original.value)
             if lit is None or not is_signing_secret_name(name) or lit == name:
                 return updated
-            self._add(name, name.upper(), lit, original.value, "assign", has_os)
+            var = env_name(name)
+            self._add(name, var, lit, original.value, "assign", fixable)
+            if fix and fixable:
+                return updated.with_changes(value=_required(var, _quote_of(original.value)))
+            return updated
+
+        # {"SECRET_KEY": "..."} and f(SECRET_KEY="...") ------------------------------------------
+        def leave_DictElement(self, original: cst.DictElement, updated: cst.DictElement) -> Any:
+            name = _string(original.key)
+            lit = _literal(original.value)
+            if name is None or lit is None or not _config_name(name) or lit == name:
+                return updated
+            var = env_name(name)
+            self._add(name, var, lit, original.value, "dict", has_os)
             if fix and has_os:
-                return updated.with_changes(value=_required(name.upper(), _quote_of(original.value)))
+                return updated.with_changes(value=_required(var, _quote_of(original.value)))
+            return updated
+
+        def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> Any:
+            if original.keyword is None or original.keyword.value in ("default",):
+                return updated
+            name = original.keyword.value
+            lit = _literal(original.value)
+            if lit is None or not _config_name(name) or lit == name:
+                return updated
+            var = env_name(name)
+            self._add(name, var, lit, original.value, "keyword", has_os)
+            if fix and has_os:
+                return updated.with_changes(value=_required(var, _quote_of(original.value)))
             return updated
 
         # X or "literal" -------------------------------------------------------------------------

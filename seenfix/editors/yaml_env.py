@@ -56,6 +56,7 @@ class EnvEntry:
     editable: bool
     form: str  # "map" or "list"
     style: str
+    key_start: int = -1  # offset of the key (plain keys and list items only; -1 otherwise)
 
 
 @dataclass(frozen=True)
@@ -88,10 +89,17 @@ def compose_nodes(text: str, path: str) -> Any:
 def scalar(node: Any) -> Scalar | None:
     from ruamel.yaml.nodes import ScalarNode
 
-    if not isinstance(node, ScalarNode) or not str(node.tag).endswith(":str"):
+    if not isinstance(node, ScalarNode) or not str(node.tag).endswith((":str", ":int", ":float")):
         return None
-    return Scalar(str(node.value), node.style or "", node.start_mark.index, node.end_mark.index,
-                  node.start_mark.line + 1)
+    start, end = node.start_mark.index, node.end_mark.index
+    text = node.start_mark.buffer if isinstance(node.start_mark.buffer, str) else None
+    if text is not None:  # the node starts at its anchor or tag (``&a value``, ``!!str v``): skip them
+        while start < end and text[start] in "&!":
+            while start < end and text[start] not in " \t\r\n":
+                start += 1
+            while start < end and text[start] in " \t\r\n":
+                start += 1
+    return Scalar(str(node.value), node.style or "", start, end, node.start_mark.line + 1)
 
 
 def _pairs(node: Any) -> Iterator[tuple[Any, Any]]:
@@ -142,25 +150,30 @@ def env_entries(text: str, path: str, root: Any | None = None) -> list[EnvEntry]
 
     root = compose_nodes(text, path) if root is None else root
     out: list[EnvEntry] = []
+    seen: set[int] = set()  # a value shared through an alias is one entry, where it is written
     for owner, block in env_blocks(root):
         if isinstance(block, SequenceNode):
             for item in block.value:
                 sc = scalar(item)
-                if sc is None or "=" not in sc.value:
+                if sc is None or "=" not in sc.value or id(item) in seen:
                     continue
+                seen.add(id(item))
                 key, _, value = sc.value.partition("=")
                 a, _b = sc.inner
                 eq = text.find("=", a)
                 out.append(EnvEntry(owner, key.strip(), value, sc.line, eq + 1, _b, sc.editable, "list",
-                                    sc.style))
+                                    sc.style, a if key == key.strip() else -1))
             continue
         for k, v in _pairs(block):
             name = _key(k)
             sc = scalar(v)
-            if name is None or sc is None:
+            if name is None or sc is None or id(v) in seen:
                 continue
+            seen.add(id(v))
             a, b = sc.inner
-            out.append(EnvEntry(owner, name, sc.value, sc.line, a, b, sc.editable, "map", sc.style))
+            plain_key = scalar(k)
+            key_start = plain_key.start if plain_key is not None and plain_key.style == "" else -1
+            out.append(EnvEntry(owner, name, sc.value, sc.line, a, b, sc.editable, "map", sc.style, key_start))
     return out
 
 
@@ -205,3 +218,56 @@ def interpolations(text: str, path: str, root: Any | None = None) -> list[Interp
 def required_ref(var: str, where: str = ".env") -> str:
     """``${VAR:?...}``: compose refuses to start, naming the variable and where to set it."""
     return "${" + var + ":?set " + var + " in " + where + "}"
+
+
+def docker_secret_edits(text: str, path: str, entries: list[EnvEntry], names: dict[str, str],
+                        files: dict[str, str]) -> list[tuple[int, int, str]]:
+    """Edits that turn ``KEY: value`` entries into Docker secrets read through ``KEY_FILE``.
+
+    ``entries`` are service environment entries (plain key, editable value); ``names`` maps each
+    entry's ``owner/key`` to its secret name and ``files`` each secret name to its file (relative to
+    the compose file).  Each entry becomes ``KEY_FILE: /run/secrets/<name>``, its service gains
+    ``secrets: [<name>]`` and the top level ``secrets: <name>: file: ...``.  Uses the surgical YAML
+    editor (:mod:`seenfix.editors.yaml`), so every other byte stays as it is.
+    """
+    from seenfix.editors import yaml as y
+
+    doc = y.load(text, path)
+    edits: list[tuple[int, int, str]] = []
+    per_service: dict[str, list[str]] = {}
+    for e in entries:
+        name = names[f"{e.owner}/{e.key}"]
+        new = f"{e.key}_FILE: /run/secrets/{name}" if e.form == "map" else f"{e.key}_FILE=/run/secrets/{name}"
+        end = e.end + (1 if e.form == "map" and e.style in ("'", '"') else 0)  # the closing quote
+        edits.append((e.key_start, end, new))
+        per_service.setdefault(e.owner, []).append(name)
+    plan = y.Plan()
+    for svc in y.services(doc):
+        wanted = per_service.get(svc.name)
+        if not wanted or not isinstance(svc.node, dict):
+            continue
+        current = svc.node.get("secrets")
+        if isinstance(current, list) and current:
+            plan.extend(y.append_items(doc, svc.node, "secrets", [n for n in wanted if n not in current]))
+        elif "secrets" not in svc.node:
+            plan.extend(y.ensure_keys(doc, svc.parent, svc.name, {"secrets": wanted}))
+        else:
+            raise InputError(path, svc.line + 1, f"cannot add to the `secrets` of service {svc.name}")
+    root = doc.data
+    top = {name: {"file": files[name]} for names_ in per_service.values() for name in names_}
+    if isinstance(root.get("secrets"), dict):
+        plan.extend(y.ensure_keys(doc, root, "secrets", top))
+    elif "secrets" in root:
+        raise InputError(path, 1, "cannot add to the top-level `secrets`")
+    else:
+        keys = y.own_keys(root)
+        after = keys[keys.index("services") + 1:] if "services" in keys else []
+        if after:
+            plan.extend(y.insert_root_key(doc, after[0], "secrets", top, None, y.indent_unit(text)))
+        else:
+            nl = doc.newline
+            body = y.render_block(top, y.indent_unit(text), y.indent_unit(text), nl, y.quote_char(text))
+            lead = "" if text.endswith(("\n", "\r")) or not text else nl
+            edits.append((len(text), len(text), lead + nl + "secrets:" + nl + nl.join(body) + nl))
+    edits.extend(e.as_tuple() for e in plan.edits)
+    return edits

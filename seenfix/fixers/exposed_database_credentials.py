@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -9,16 +10,9 @@ from dataclasses import replace
 from seenfix.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
 from seenfix.project import Project
 from seenfix.secret_sites import Site, candidate_files, env_changes, env_dir_for, env_path, file_changes
-from seenfix.secrets_policy import is_literal_value, is_password_name, mask, name_tokens
+from seenfix.secrets_policy import DB_USER_KEYS, FILE_READING_KEYS, is_db_password, is_literal_value, mask
 
-_DB_TOKENS = frozenset({"postgres", "postgresql", "pg", "db", "database", "mysql", "mariadb", "mongo", "mongodb",
-                        "sql", "redis", "couchdb", "initdb"})
-_USER_KEYS = frozenset({"POSTGRES_USER", "MYSQL_USER", "MARIADB_USER", "MONGO_INITDB_ROOT_USERNAME"})
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^:@/\s${}]*):(?P<pw>[^@/\s${}]+)@")
-
-
-def is_db_password(name: str) -> bool:
-    return name.upper() == "PGPASSWORD" or is_password_name(name) and bool(_DB_TOKENS & set(name_tokens(name)))
 
 
 class ExposedDatabaseCredentials(Fixer):
@@ -65,16 +59,23 @@ class ExposedDatabaseCredentials(Fixer):
     it afterwards: `docker compose exec postgres psql -U <user> -c "ALTER USER <user> PASSWORD
     '<new>'"` (for example with a value from `seenfix secret`), then put the new value in `.env`
     and run `docker compose up -d`. Use URL-safe characters, since the password is also substituted
-    into URLs. A value already in `.env` is kept.
+    into URLs. A value already in `.env` is kept. With `docker_secrets`, image passwords
+    (`POSTGRES_PASSWORD`, `MYSQL_ROOT_PASSWORD`...) become `POSTGRES_PASSWORD_FILE:
+    /run/secrets/postgres_password` instead, with the service's `secrets:` list, a top-level
+    `secrets:` entry and the value in an ignored `secrets/postgres_password.txt` (0600); connection
+    URLs still read the password from `.env`.
 
     ## Options
     - `move_usernames` (boolean, default `true`): also move `POSTGRES_USER`-style user names (and the
       same user inside connection URLs) into `.env`.
+    - `docker_secrets` (boolean, default `false`): move image passwords into Docker secrets read
+      through `*_FILE` variables instead of `.env`.
 
     ## References
     - The seed assessment, issue 4 and P0 item 3.
     - postgres image, environment variables: https://hub.docker.com/_/postgres
     - Docker docs, set environment variables: https://docs.docker.com/compose/how-tos/environment-variables/set-environment-variables/
+    - Docker docs, secrets in Compose: https://docs.docker.com/compose/how-tos/use-secrets/
     - OWASP Secrets Management Cheat Sheet: https://cheatsheetseries.owasp.org/cheatsheets/Secrets_Management_Cheat_Sheet.html
     """
 
@@ -88,12 +89,16 @@ class ExposedDatabaseCredentials(Fixer):
     applicability = Applicability.SAFE
     sets = frozenset({"p0"})
     fix_title = "Move the credential into the untracked .env and reference it with ${VAR:?...}"
-    options = (Option("move_usernames", bool, True, "Also move POSTGRES_USER-style user names."),)
+    options = (
+        Option("move_usernames", bool, True, "Also move POSTGRES_USER-style user names."),
+        Option("docker_secrets", bool, False, "Move passwords into Docker secrets read through *_FILE."),
+    )
 
     def sites(self, project: Project) -> list[Site]:
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
 
         out: list[Site] = []
+        moved_in: dict[str, dict[str, str]] = {}  # env dir -> variable -> value (shared by its compose files)
         for path in candidate_files(project, ("compose",)):
             text = project.read_text(path)
             if text is None:
@@ -106,36 +111,40 @@ class ExposedDatabaseCredentials(Fixer):
                 project.report(exc.problem())
                 continue
             d = env_dir_for(project, path)
-            moved: dict[str, str] = {}  # variable -> value, to share it with URLs and spot clashes
+            moved = moved_in.setdefault(d, {})  # variable -> value, to share it with URLs and spot clashes
+            stem = posixpath.basename(path).split(".")[0]
 
             def var_for(key: str, owner: str, value: str) -> str:
-                var = key if moved.get(key, value) == value else re.sub(r"\W", "_", f"{owner}_{key}").upper()
-                moved.setdefault(var, value)
-                return var
+                for var in (key, f"{owner}_{key}", f"{stem}_{owner}_{key}"):
+                    var = re.sub(r"\W", "_", var).upper()
+                    if moved.setdefault(var, value) == value:
+                        return var
+                return ""  # the name is taken by other values every way: left for a person
 
             for e in entries:
                 plain = is_literal_value(e.value) and "${" not in e.value
-                if plain and (is_db_password(e.key) or self.config["move_usernames"] and e.key in _USER_KEYS):
+                if plain and (is_db_password(e.key) or self.config["move_usernames"] and e.key in DB_USER_KEYS):
                     var = var_for(e.key, e.owner, e.value)
-                    edit = (e.start, e.end, required_ref(var)) if e.editable else None
-                    out.append(Site(path, e.line, e.key, var, e.value, "compose", edit, d, keep_value=True))
+                    edit = (e.start, e.end, required_ref(var)) if e.editable and var else None
+                    out.append(Site(path, e.line, e.key, var or e.key, e.value, "compose", edit, d, keep_value=True))
             for e in entries:
                 m = _URL.search(e.value)
                 if m is None or not e.editable:
                     continue
                 pw_var = next((k for k, v in moved.items() if v == m["pw"] and is_db_password(k)), None) \
                     or var_for(re.sub(r"_(URL|URI|DSN)$", "", e.key.upper()) + "_PASSWORD", e.owner, m["pw"])
-                out.append(Site(path, e.line, e.key, pw_var, m["pw"], "url",
-                                (e.start + m.start("pw"), e.start + m.end("pw"), required_ref(pw_var)), d,
-                                keep_value=True))
-                user_var = next((k for k, v in moved.items() if v == m["user"] and k in _USER_KEYS), None)
+                out.append(Site(path, e.line, e.key, pw_var or e.key, m["pw"], "url",
+                                (e.start + m.start("pw"), e.start + m.end("pw"), required_ref(pw_var))
+                                if pw_var else None, d, keep_value=True))
+                user_var = next((k for k, v in moved.items() if v == m["user"] and k in DB_USER_KEYS), None)
                 if user_var and self.config["move_usernames"]:
                     out.append(Site(path, e.line, e.key, user_var, m["user"], "url",
                                     (e.start + m.start("user"), e.start + m.end("user"), required_ref(user_var)),
                                     d, keep_value=True))
             for i in found:
                 if i.op in (":-", "-") and is_literal_value(i.arg) and is_db_password(i.var):
-                    edit = (i.start, i.end, required_ref(i.var)) if i.editable else None
+                    free = moved.setdefault(i.var, i.arg) == i.arg  # one name, two defaults: a person decides
+                    edit = (i.start, i.end, required_ref(i.var)) if i.editable and free else None
                     out.append(Site(path, i.line, i.var, i.var, i.arg, "compose-default", edit, d, keep_value=True))
         return [s if not self._clashes(project, s) else replace(s, edit=None) for s in out]
 
@@ -150,21 +159,53 @@ class ExposedDatabaseCredentials(Fixer):
 
     def check(self, project: Project) -> Iterable[Finding]:
         for s in self.sites(project):
-            user = s.env_var in _USER_KEYS
+            user = s.env_var in DB_USER_KEYS
             if s.kind == "url" and user:
                 continue  # the URL's password finding covers the line
             what = f"the password in {s.name}" if s.kind == "url" else s.name
             where = env_path(s.env_dir or "")
             if not s.fixable:
-                todo = f"{where} already sets {s.env_var} to another value; reconcile them by hand"
+                todo = f"{s.env_var} already has another value (in {where} or another compose file); reconcile by hand"
             elif user:
                 todo = f"move it to {where} as {s.env_var} (value kept)"
             else:
-                todo = (f"move it to {where} as {s.env_var}, keeping the value (postgres reads it only on "
-                        f"first start), then rotate it: ALTER USER ... PASSWORD, update {where}")
+                todo = (f"move it to {where} as {s.env_var}, keeping the value (the database image reads it "
+                        f"only when it initialises its volume), then rotate it in the database and in {where}")
             yield self.finding(s.path, s.line, f"{what} is committed ({mask(s.value)}); {todo}",
                                fixable=s.fixable)
 
     def fix(self, project: Project) -> Iterable[FileChange]:
         sites = [s for s in self.sites(project) if s.fixable]
-        return file_changes(project, sites) + env_changes(project, sites, 48)
+        extra: dict[str, list[tuple[int, int, str]]] = {}
+        files: dict[str, str] = {}
+        if self.config["docker_secrets"]:
+            sites = self._docker_secrets(project, sites, extra, files)
+        return file_changes(project, sites, extra) + env_changes(project, sites, 48, files)
+
+    def _docker_secrets(self, project: Project, sites: list[Site], extra: dict[str, list[tuple[int, int, str]]],
+                        files: dict[str, str]) -> list[Site]:
+        """Plan ``KEY_FILE`` + Docker secrets for image passwords; return the sites left for ``.env``."""
+        from seenfix.editors.yaml_env import docker_secret_edits, env_entries
+
+        keep: list[Site] = []
+        for path in sorted({s.path for s in sites}):
+            text = project.read_text(path) or ""
+            own = [s for s in sites if s.path == path]
+            lines = {s.line for s in own if s.kind == "compose" and s.name in FILE_READING_KEYS}
+            chosen = [e for e in env_entries(text, path) if e.line in lines and e.key in FILE_READING_KEYS
+                      and e.key_start >= 0 and e.editable and not e.owner.startswith("x-")]
+            names = {f"{e.owner}/{e.key}": e.key.lower() if sum(c.key == e.key for c in chosen) == 1
+                     else f"{e.owner}_{e.key}".lower().replace("-", "_") for e in chosen}
+            base = posixpath.dirname(path)
+            rel = {n: f"./secrets/{n}.txt" for n in names.values()}
+            try:
+                extra[path] = docker_secret_edits(text, path, chosen, names, rel)
+            except InputError as exc:
+                project.report(exc.problem())
+                keep.extend(own)
+                continue
+            for e in chosen:
+                files[posixpath.join(base, "secrets", names[f"{e.owner}/{e.key}"] + ".txt")] = e.value
+            moved = {e.line for e in chosen}
+            keep.extend(s for s in own if not (s.kind == "compose" and s.line in moved))
+        return keep

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from seenfix.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
 from seenfix.project import Project
 from seenfix.secret_sites import (
+    SPRING_CONFIG,
     Site,
     app_yaml_sites,
     candidate_files,
@@ -15,8 +17,21 @@ from seenfix.secret_sites import (
     env_dir_for,
     env_path,
     file_changes,
+    properties_sites,
+    spring_default_sites,
 )
 from seenfix.secrets_policy import committed_severity, is_literal_value, is_signing_secret_name, mask
+
+
+#: Files without any of these cannot hold a signing-secret name (a cheap filter before parsing).
+_MAYBE = re.compile(r"(?i)secret|signing|jwt[._-]?key|session[._-]?key")
+#: Python files must also assign, pass or default such a name (libcst parsing is the slow part).
+_MAYBE_PY = re.compile(r"(?i)(secret|signing_?key|jwt_?key|session_?key)\w*['\"]?\]?\s*(=|:|,|\)\s*or\b)")
+_KINDS = {
+    "compose": "the compose environment", "compose-default": "a compose ${VAR:-default}",
+    "python": "Python code", "js": "JS/TS code", "app-yaml": "application config",
+    "properties": "application properties", "spring-default": "a Spring ${name:default} placeholder",
+}
 
 
 class WeakJwtSecret(Fixer):
@@ -25,9 +40,11 @@ class WeakJwtSecret(Fixer):
     Finds a literal committed as a JWT, session or application signing secret, in every form real
     projects use: compose `environment` maps and lists, compose `${VAR:-default}` defaults, tracked
     `.env` and other env files, pydantic settings fields (`jwt_secret: str = "..."`, `Field("...")`,
-    `SecretStr("...")`), `os.getenv` / `os.environ.get` defaults and `or` fallbacks, django-environ
-    `env("X", default="...")`, JS/TS `process.env.X || '...'` / `?? '...'` and `const sessionSecret =
-    '...'`, and application YAML (`jwt: secret: ...`). Detection is structural: a name that denotes a
+    `SecretStr("...")`), `os.getenv` / `os.environ.get` / `setdefault` defaults and `or` fallbacks, django-environ and
+    decouple `env("X", default="...")`, Flask/Django `app.config["SECRET_KEY"] = "..."`, dict entries
+    and keyword arguments, JS/TS `process.env.X || '...'` / `?? '...'`, unguarded ternaries and
+    `const sessionSecret = '...'`, application config (`jwt: secret: ...` in YAML, `jwt.secret=...`
+    in `.properties`) and Spring placeholder defaults (`@Value("${jwt.secret:dev}")`). Detection is structural: a name that denotes a
     signing secret's value, an assignment or default form, and a non-empty literal. Templates
     (`.env.example`), test fixtures (`tests/`, `conftest.py`, `*.test.ts`...), commented-out lines,
     `${VAR:?msg}`, `${VAR}`, `*_FILE` readers and runtime-random defaults are not findings.
@@ -62,8 +79,9 @@ class WeakJwtSecret(Fixer):
     kept, so a re-run never rotates it. A tracked env file is untracked (`git rm --cached`) and ignored,
     and its signing secrets are regenerated. Existing tokens signed with the old secret stop being
     valid, which is the point. The generated value is never printed; `seenfix secret` prints a fresh
-    one for a vault or CI store. Application YAML other than Spring's `application*.yml` is reported
-    only.
+    one for a vault or CI store. A Spring placeholder loses its default (`${jwt.secret}`), so Spring
+    refuses to start without the value. Application config other than Spring's `application*.yml` /
+    `application*.properties` (fixed to `${VAR}`) is reported only.
 
     ## Options
     - `secret_bytes` (integer, default 48): random bytes in a generated secret (at least 32).
@@ -92,9 +110,9 @@ class WeakJwtSecret(Fixer):
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
 
         out: list[Site] = []
-        for path in candidate_files(project, ("compose", "env", "python", "js", "yaml")):
+        for path in candidate_files(project, ("compose", "env", "python", "js", "yaml", "properties", "java")):
             text = project.read_text(path)
-            if text is None:
+            if text is None or not _MAYBE.search(text):
                 continue
             try:
                 if path in project.layout.compose_files:
@@ -110,15 +128,25 @@ class WeakJwtSecret(Fixer):
                             edit = (i.start, i.end, required_ref(i.var)) if i.editable else None
                             out.append(Site(path, i.line, i.var, i.var, i.arg, "compose-default", edit, d))
                 elif path in project.layout.env_files:
-                    out.extend(dotenv_sites(project, path, text))
+                    out.extend(dotenv_sites(path, text))
                 elif path.endswith(".py"):
-                    fixed = python.fix_secrets(text, path)
-                    for p in python.find_secrets(text, path):
+                    found = python.find_secrets(text, path) if _MAYBE_PY.search(text) else []
+                    fixed = python.fix_secrets(text, path) if found else text
+                    for p in found:
                         edit = (0, len(text), fixed) if p.fixable else None
                         out.append(Site(path, p.line, p.name, p.env_var, p.value, "python", edit,
                                         env_dir_for(project, path)))
+                elif path.endswith((".java", ".kt")):
+                    out.extend(spring_default_sites(path, text))
                 elif path.endswith((".yml", ".yaml")):
-                    out.extend(app_yaml_sites(path, text))
+                    if SPRING_CONFIG.search(path):
+                        out.extend(spring_default_sites(path, text))
+                    try:
+                        out.extend(app_yaml_sites(path, text))
+                    except InputError:
+                        pass  # templated YAML (Helm, Jinja) is not ours to judge; compose files are
+                elif path.endswith(".properties"):
+                    out.extend(properties_sites(path, text) + spring_default_sites(path, text))
                 else:
                     for j in jsenv.find_secrets(text):
                         edit = (j.start, j.end, j.replacement) if j.replacement is not None else None
@@ -130,7 +158,7 @@ class WeakJwtSecret(Fixer):
 
     def check(self, project: Project) -> Iterable[Finding]:
         for s in self.sites(project):
-            where = "a tracked env file" if s.untrack else s.kind
+            where = "a tracked env file" if s.untrack else _KINDS.get(s.kind, s.kind)
             if s.untrack:
                 todo = f"untrack {s.path}, ignore it and generate a new {s.env_var} there"
             elif s.fixable:
@@ -139,9 +167,20 @@ class WeakJwtSecret(Fixer):
                 todo = f"read {s.env_var} from the environment or a secret store"
             yield self.finding(
                 s.path, s.line,
-                f"{s.name} is a committed literal {mask(s.value)} in {where}; anyone with the "
+                f"{s.name} is a committed literal {mask(s.value, reveal=2)} in {where}; anyone with the "
                 f"repository can sign tokens with it",
                 fix_title=todo[0].upper() + todo[1:], severity=committed_severity(s.value), fixable=s.fixable)
+
+    def verify(self, path: str, before: str | None, after: str) -> str | None:
+        """JavaScript is not checked by the runner: parse it (as TSX, a superset) before and after."""
+        if not path.endswith((".js", ".mjs", ".cjs", ".jsx")):
+            return None
+        from seenfix.verify import check_typescript
+
+        problem = check_typescript(after, tsx=True)
+        if problem is None or (before is not None and check_typescript(before, tsx=True) is not None):
+            return None
+        return f"{path}: the fixed JavaScript no longer parses: {problem}"
 
     def fix(self, project: Project) -> Iterable[FileChange]:
         sites = [s for s in self.sites(project) if s.fixable]
