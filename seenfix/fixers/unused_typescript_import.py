@@ -1,0 +1,167 @@
+"""SF009: imports a TypeScript/TSX file never uses (the seed's issue 9 and quick win 1)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from seenfix.model import (
+    Applicability,
+    FileChange,
+    FileFixer,
+    Finding,
+    FixAvailability,
+    InputError,
+    Option,
+    Severity,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.editors.typescript import FileResult
+    from seenfix.project import Project
+
+#: Build output and dependency folders, skipped even when git does not ignore them.
+SKIPPED_DIRS = re.compile(
+    r"(^|/)(node_modules|dist|build|out|\.output|\.next|\.nuxt|\.svelte-kit|\.vinxi|\.vercel|"
+    r"\.turbo|coverage)/"
+)
+DECLARATION_FILE = re.compile(r"\.d\.[mc]?ts$|\.d\.[^/]*\.ts$")
+
+
+class UnusedTypescriptImport(FileFixer):
+    """## What it does
+    Finds import bindings of `.ts`/`.tsx` files that nothing in the file refers to, and removes
+    them: the specifier with its comma, or the whole declaration and its line when nothing is left.
+
+    A name counts as used when it appears in a value or type position, as a JSX element
+    (`<Button />`, `<Menu.Item />`), in `typeof`, a decorator, `export { X }`, `export default X`,
+    a template literal or an object shorthand, or as a Solid directive (`<div use:clickOutside />`
+    uses the imported `clickOutside`, which `tsc --noUnusedLocals` wrongly reports).  A name seen only
+    as a property, a string, a comment, a lowercase JSX tag, or a parameter, local, catch binding or
+    type parameter that shadows the import does not count.
+
+    ## Why is this bad?
+    Unused imports are noise in review, slow down bundlers and type checking, and make
+    `tsc --noUnusedLocals` fail; the SEEN assessment lists the unused `Button` import of
+    `sidebar.tsx` as a quick win.
+
+    ## Example
+    ```tsx
+    import { Button } from "~/components/ui/button";
+    import { For, Show } from "solid-js";
+
+    export const Sidebar = () => <Show when={true}>menu</Show>;
+    ```
+
+    ## Use instead
+    ```tsx
+    import { Show } from "solid-js";
+
+    export const Sidebar = () => <Show when={true}>menu</Show>;
+    ```
+
+    ## Fix safety
+    Safe.  Only import declarations change, and every other byte stays as it was (comments,
+    line endings, a missing final newline).  Side-effect imports (`import "./app.css"`) are never
+    touched, nor declaration files (`.d.ts`), build output, `node_modules`, or files with syntax
+    errors (reported and skipped).  `React` is kept in `.tsx` files, where the classic JSX runtime
+    uses it without a visible reference.  Where scope analysis is unsure, for example when a top-level
+    declaration reuses the imported name, the import is kept.  Removing a whole declaration also
+    drops the module's evaluation in that file, as `tsc`, ESLint and Biome do.
+
+    ## Options
+    - `keep` (list of strings, default `[]`): module specifiers (`"solid-js"`, `"./polyfills"`) or
+      local binding names (`"React"`) whose imports are never removed.
+
+    ## References
+    - [TypeScript: `noUnusedLocals`](https://www.typescriptlang.org/tsconfig/#noUnusedLocals)
+    - [Solid: `use:` directives](https://docs.solidjs.com/reference/jsx-attributes/use)
+    - [eslint-plugin-unused-imports](https://github.com/sweepline/eslint-plugin-unused-imports)
+    - [Biome: noUnusedImports](https://biomejs.dev/linter/rules/no-unused-imports/)
+    """
+
+    code: ClassVar[str] = "SF009"
+    slug: ClassVar[str] = "unused-typescript-import"
+    summary: ClassVar[str] = "Unused TypeScript import"
+    seed_issue: ClassVar[int] = 9
+    area: ClassVar[str] = "frontend"
+    severity: ClassVar[Severity] = Severity.LOW
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.ALWAYS
+    applicability: ClassVar[Applicability] = Applicability.SAFE
+    sets: ClassVar[frozenset[str]] = frozenset({"quick-wins"})
+    fix_title: ClassVar[str] = "Remove the unused import"
+    options: ClassVar[tuple[Option, ...]] = (
+        Option("keep", list, [], "module specifiers or local names whose imports are never removed"),
+    )
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self._memo: dict[tuple[str, str], FileResult] = {}
+        self._reported: set[tuple[int, str]] = set()
+
+    @classmethod
+    def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
+        problems = super().validate_options(options)
+        keep = options.get("keep")
+        if isinstance(keep, list) and not all(isinstance(k, str) for k in keep):
+            problems.append(("keep", "expected a list of strings"))
+        return problems
+
+    # -- files -----------------------------------------------------------------------------------
+    def targets(self, project: Project) -> Iterable[str]:
+        return [p for p in project.layout.ts_files
+                if not SKIPPED_DIRS.search(p) and not DECLARATION_FILE.search(p)]
+
+    def _analyse(self, items: list[tuple[str, str]]) -> None:
+        from seenfix.editors.typescript import analyse_many
+
+        todo = [(p, t) for p, t in items if (p, t) not in self._memo]
+        if todo:
+            for (path, text), res in zip(todo, analyse_many(todo, tuple(self.config["keep"]))):
+                self._memo[(path, text)] = res
+                if res.new_text is not None and res.recheck is not None:
+                    self._memo[(path, res.new_text)] = res.recheck  # the runner's second run
+
+    def _results(self, project: Project) -> list[tuple[str, FileResult]]:
+        """Analyse every target (in parallel when there are many), reusing earlier results."""
+        items = list(self._each(project))
+        self._analyse(items)
+        out = []
+        for path, text in items:
+            res = self._memo[(path, text)]
+            if res.error is not None and (id(project), path) not in self._reported:
+                self._reported.add((id(project), path))
+                project.report(InputError(path, res.error[0], res.error[1]).problem())
+            out.append((text, res))
+        return out
+
+    def _findings(self, res: FileResult) -> list[Finding]:
+        return [
+            self.finding(res.path, b.line, f"`{b.local}` is imported from \"{b.source}\" but never used",
+                         column=b.column)
+            for b in res.unused
+        ]
+
+    # -- the interface ---------------------------------------------------------------------------
+    def check(self, project: Project) -> Iterable[Finding]:
+        return [f for _, res in self._results(project) for f in self._findings(res)]
+
+    def fix(self, project: Project) -> Iterable[FileChange]:
+        changes = [FileChange(res.path, res.new_text) for text, res in self._results(project)
+                   if res.new_text is not None and res.new_text != text]
+        return changes
+
+    def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
+        return self._findings(self._one(path, text))
+
+    def fix_file(self, path: str, text: str, project: Project) -> str | None:
+        return self._one(path, text).new_text
+
+    def _one(self, path: str, text: str) -> FileResult:
+        from seenfix.editors.typescript import analyse
+
+        res = analyse(path, text, tuple(self.config["keep"]))
+        if res.error is not None:
+            raise InputError(path, res.error[0], res.error[1])
+        return res
