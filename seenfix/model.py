@@ -168,6 +168,10 @@ class Fixer:
     #: True when the fix of a file depends on that file only: the runner may then re-check only the
     #: changed files when it verifies idempotence.
     per_file: ClassVar[bool] = False
+    #: True when the fixer re-parses every text it returns with the parser the runner would use
+    #: (and refuses output with errors): the runner then skips its own parse check of that output.
+    #: Its ``verify()`` and the idempotence check still run.
+    verifies_syntax: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         values = {opt.name: opt.default for opt in self.options}

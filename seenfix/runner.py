@@ -13,7 +13,6 @@ import os
 import re
 import stat
 import subprocess
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,7 +169,7 @@ def _verify(project: Project, fixer: Fixer, changes: list[FileChange]) -> str | 
         if ch.content is None:
             continue
         before = project.read_text(ch.path)
-        problem = parse_error(ch.path, before, ch.content)
+        problem = None if fixer.verifies_syntax else parse_error(ch.path, before, ch.content)
         if problem is not None:
             return f"{ch.path}: output no longer parses: {problem}"
         try:
@@ -196,9 +195,7 @@ def _verify(project: Project, fixer: Fixer, changes: list[FileChange]) -> str | 
 
 
 def _inside(project: Project, rel: str) -> bool:
-    full = os.path.realpath(project.root / rel)
-    root = os.path.realpath(project.root)
-    return full.startswith(root + os.sep)
+    return project.workspace.inside(rel)
 
 
 # -- writing ----------------------------------------------------------------------------------
@@ -212,30 +209,60 @@ class DirtyError(Exception):
         self.paths = paths
 
 
-def _atomic_write(target: Path, data: bytes, mode: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".seenfix-tmp")
+def _write_temp(target: Path, data: bytes, mode: int) -> Path:
+    """Write ``data`` to a new temporary file beside ``target`` (same filesystem, so the rename that
+    follows is atomic) with ``mode``; return its path."""
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.seenfix-tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+            if FSYNC:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.chmod(tmp, mode)
-        os.replace(tmp, target)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
+    return tmp
+
+
+def _commit(tmp: Path, target: Path) -> None:
+    os.replace(tmp, target)
+
+
+def _atomic_write(target: Path, data: bytes, mode: int) -> None:
+    _commit(_write_temp(target, data, mode), target)
+
+
+#: ``SEENFIX_FSYNC=1`` also fsyncs every temporary file before it replaces its target.  Off by
+#: default, as in ruff and Biome: the rename is atomic either way (a reader sees the old or the new
+#: file, never a mix), and ext4/XFS flush a file replaced by rename; fsync only adds durability
+#: across a power cut, at about 0.25 ms per file.
+FSYNC = bool(os.environ.get("SEENFIX_FSYNC"))
+
+
+@dataclass(frozen=True)
+class _Planned:
+    target: Path
+    data: bytes
+    mode: int
+    old: bytes | None
+    old_mode: int
 
 
 def write(result: RunResult, *, force: bool = False, only_secret: bool = False) -> list[str]:
     """Write the final contents to disk, atomically per file and all-or-nothing per run.
 
-    Refuses (``DirtyError``) to overwrite files with uncommitted changes unless ``force``.  With
-    ``only_secret`` only the secret files (untracked ``.env``) are written (fix-branch mode: the
-    rest goes to the branch).  Returns the written paths.
+    Every new content is first written to a temporary file beside its target (in parallel: the cost
+    is file creation and ``fsync``, not the CPU); only when all of them exist are they renamed over
+    their targets.  A failure while writing the temporary files changes nothing; a failure while
+    renaming restores the files already replaced.  Refuses (``DirtyError``) to overwrite files with
+    uncommitted changes unless ``force``.  With ``only_secret`` only the secret files (untracked
+    ``.env``) are written (fix-branch mode: the rest goes to the branch).  Returns the written paths.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     assert result.final is not None
     project = result.final
     root = project.root
@@ -244,16 +271,21 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
         dirty = sorted(project.workspace.dirty_files() & {c.path for c in changes if not c.secret})
         if dirty:
             raise DirtyError(dirty)
-    backups: list[tuple[Path, bytes | None, int]] = []
+    planned: list[_Planned] = []
     created_dirs: list[Path] = []
+    temps: list[Path] = []
+    done: list[_Planned] = []
     try:
         for ch in sorted(changes, key=lambda c: c.path):
             assert ch.content is not None
             target = root / ch.path
             how = project.encoding_of(ch.path)
-            if target.exists():
-                old = target.read_bytes()
-                old_mode = stat.S_IMODE(target.stat().st_mode)
+            original = project.original_text(ch.path)
+            if how is not None and original is not None:  # as read at the start of the run
+                old: bytes | None = encode(original, how)
+                old_mode = how.mode
+            elif target.exists():
+                old, old_mode = target.read_bytes(), stat.S_IMODE(target.stat().st_mode)
             else:
                 old, old_mode = None, 0
             if how is None:
@@ -269,15 +301,29 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
             for d in reversed(missing):
                 d.mkdir()
                 created_dirs.append(d)
-            backups.append((target, old, old_mode))
-            _atomic_write(target, encode(ch.content, how), mode)
+            planned.append(_Planned(target, encode(ch.content, how), mode, old, old_mode))
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = [pool.submit(_write_temp, p.target, p.data, p.mode) for p in planned]
+            errors = []
+            for fut in futures:
+                try:
+                    temps.append(fut.result())
+                except OSError as exc:
+                    errors.append(exc)
+            if errors:
+                raise errors[0]
+        for p, tmp in zip(planned, temps):
+            _commit(tmp, p.target)
+            done.append(p)
     except OSError as exc:
-        for target, old, old_mode in reversed(backups):
+        for tmp in temps[len(done):]:
+            tmp.unlink(missing_ok=True)
+        for p in reversed(done):
             try:
-                if old is None:
-                    target.unlink(missing_ok=True)
+                if p.old is None:
+                    p.target.unlink(missing_ok=True)
                 else:
-                    _atomic_write(target, old, old_mode)
+                    _atomic_write(p.target, p.old, p.old_mode)
             except OSError:
                 pass
         for d in reversed(created_dirs):
@@ -286,7 +332,7 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
             except OSError:
                 pass
         raise WriteError(f"{exc.filename or ''}: {exc.strerror or exc}; no file was changed") from exc
-    written = [str(t.relative_to(root).as_posix()) for t, _, _ in backups]
+    written = [p.target.relative_to(root).as_posix() for p in planned]
     if not only_secret:
         untrack = sorted(c.path for c in result.changes.values() if c.untrack)
         if untrack and project.is_git:

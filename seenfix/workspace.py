@@ -84,6 +84,7 @@ class Workspace:
         self.exclude = exclude
         self.warnings: list[str] = []
         self._ignored_cache: dict[str, bool] = {}
+        self._real_dirs: dict[str, str] = {}
         self.git_top: Path | None = self._find_git_top()
         self._tracked: frozenset[str] = frozenset()
         self.files: list[str] = self._list_files()
@@ -176,8 +177,17 @@ class Workspace:
 
     # -- reading ------------------------------------------------------------------------------
     def inside(self, rel: str) -> bool:
-        full = os.path.realpath(self.root / rel)
-        return full.startswith(self._real_root + os.sep)
+        """Whether ``rel`` resolves inside the root (through no symlink that leaves it)."""
+        directory, name = os.path.split(rel)
+        real_dir = self._real_dirs.get(directory)
+        if real_dir is None:
+            real_dir = self._real_dirs[directory] = os.path.realpath(self.root / directory)
+        if not (real_dir == self._real_root or real_dir.startswith(self._real_root + os.sep)):
+            return False
+        full = os.path.join(real_dir, name)
+        if os.path.islink(full):
+            return os.path.realpath(full).startswith(self._real_root + os.sep)
+        return True
 
     def read(self, rel: str) -> tuple[str, Encoded] | None:
         """Text and encoding of a file, or ``None`` (with a warning) when it cannot be read as text."""

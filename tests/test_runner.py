@@ -68,23 +68,41 @@ def test_later_fixer_sees_earlier_output(tmp_path: Path) -> None:
     assert result.steps[0].changes[0].content == "a\none\n"  # the state right after that fixer
 
 
-def test_failed_write_restores_files_already_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_rename_restores_files_already_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path)
     result = run(root, [_Appender], Config(), fix=True)
-    real = runner_mod._atomic_write
+    real = runner_mod._commit
     calls = []
 
-    def flaky(target: Path, data: bytes, mode: int) -> None:
+    def flaky(tmp: Path, target: Path) -> None:
         calls.append(target.name)
         if len(calls) == 2:
             raise OSError(28, "No space left on device", str(target))
-        real(target, data, mode)
+        real(tmp, target)
 
-    monkeypatch.setattr(runner_mod, "_atomic_write", flaky)
+    monkeypatch.setattr(runner_mod, "_commit", flaky)
     with pytest.raises(WriteError, match="no file was changed"):
         write(result)
-    assert (root / "a.txt").read_text() == "a\n"  # written first, then restored
+    assert calls[:2] == ["a.txt", "b.txt"]  # then a.txt again: its restore
+    assert (root / "a.txt").read_text() == "a\n"  # replaced first, then restored
     assert (root / "b.txt").read_text() == "b\n"
+    assert not [p for p in root.iterdir() if p.name.endswith(".seenfix-tmp")]
+
+
+def test_failed_temporary_write_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _repo(tmp_path)
+    result = run(root, [_Appender], Config(), fix=True)
+    real = runner_mod._write_temp
+
+    def flaky(target: Path, data: bytes, mode: int) -> Path:
+        if target.name == "b.txt":
+            raise OSError(13, "Permission denied", str(target))
+        return real(target, data, mode)
+
+    monkeypatch.setattr(runner_mod, "_write_temp", flaky)
+    with pytest.raises(WriteError, match="b.txt: Permission denied; no file was changed"):
+        write(result)
+    assert (root / "a.txt").read_text() == "a\n" and (root / "b.txt").read_text() == "b\n"
     assert not [p for p in root.iterdir() if p.name.endswith(".seenfix-tmp")]
 
 

@@ -91,6 +91,7 @@ class UnusedTypescriptImport(FileFixer):
     applicability: ClassVar[Applicability] = Applicability.SAFE
     sets: ClassVar[frozenset[str]] = frozenset({"quick-wins"})
     fix_title: ClassVar[str] = "Remove the unused import"
+    verifies_syntax: ClassVar[bool] = True  # the analysis re-parses every output it returns
     options: ClassVar[tuple[Option, ...]] = (
         Option("keep", list, [], "module specifiers or local names whose imports are never removed"),
     )
