@@ -408,13 +408,9 @@ def _literal(node: Any) -> str | None:
 
 
 def _dotted(node: Any) -> str:
-    import libcst as cst
+    from seenfix.editors.python import dotted_name
 
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return _dotted(node.value) + "." + node.attr.value
-    return ""
+    return dotted_name(node)
 
 
 def _py_visitor_class() -> type:

@@ -61,13 +61,14 @@ def env_name(name: str) -> str:
     return "_".join(name_tokens(name)).upper()
 
 
-def _dotted(node: Any) -> str:
+def dotted_name(node: Any) -> str:
+    """``os.environ`` for a ``Name``/``Attribute`` chain, else ``""``."""
     import libcst as cst
 
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute):
-        left = _dotted(node.value)
+        left = dotted_name(node.value)
         return f"{left}.{node.attr.value}" if left else ""
     return ""
 
@@ -91,7 +92,7 @@ def _env_call(node: Any) -> tuple[str, Any | None] | None:
     """``(variable, default node or None)`` for an ``os.getenv``-like call, else ``None``."""
     import libcst as cst
 
-    if not isinstance(node, cst.Call) or _dotted(node.func) not in _ENV_GET or not node.args:
+    if not isinstance(node, cst.Call) or dotted_name(node.func) not in _ENV_GET or not node.args:
         return None
     name = _string(node.args[0].value)
     if name is None or node.args[0].keyword is not None:
@@ -128,7 +129,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
         raise InputError(path, exc.raw_line, f"cannot parse Python: {exc.message}") from None
     has_os = any(
         isinstance(stmt, cst.SimpleStatementLine)
-        and any(isinstance(s, cst.Import) and any(_dotted(a.name) == "os" and a.asname is None for a in s.names)
+        and any(isinstance(s, cst.Import) and any(dotted_name(a.name) == "os" and a.asname is None for a in s.names)
                 for s in stmt.body)
         for stmt in module.body
     )
@@ -143,7 +144,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
             self.prefixes: list[str] = []  # its pydantic ``env_prefix``
 
         def visit_ClassDef(self, node: cst.ClassDef) -> None:
-            bases = [_dotted(b.value) for b in node.bases]
+            bases = [dotted_name(b.value) for b in node.bases]
             self.classes.append(any(b.rsplit(".", 1)[-1].endswith(_MODEL_BASES) for b in bases))
             m = _ENV_PREFIX.search(module.code_for_node(node.body))
             self.prefixes.append(m.group(2) if m and self.classes[-1] else "")
@@ -188,7 +189,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
                 return updated
             value = original.value
             lit = _literal(value)
-            if lit is None and isinstance(value, cst.Call) and _dotted(value.func) in ("SecretStr", "pydantic.SecretStr") \
+            if lit is None and isinstance(value, cst.Call) and dotted_name(value.func) in ("SecretStr", "pydantic.SecretStr") \
                     and len(value.args) == 1:
                 lit = _literal(value.args[0].value)
             if lit is not None:
@@ -200,7 +201,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
                 if fix and has_os:
                     return updated.with_changes(value=_required(env_name(name), _quote_of(value)))
                 return updated
-            if isinstance(value, cst.Call) and _dotted(value.func) in ("Field", "pydantic.Field"):
+            if isinstance(value, cst.Call) and dotted_name(value.func) in ("Field", "pydantic.Field"):
                 for i, arg in enumerate(value.args):
                     positional = arg.keyword is None and i == 0
                     if positional or (arg.keyword is not None and arg.keyword.value == "default"):
@@ -231,7 +232,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
                 if key is None:
                     return updated
                 name = key
-                fixable = has_os and _dotted(target.value) not in ("os.environ", "environ")
+                fixable = has_os and dotted_name(target.value) not in ("os.environ", "environ")
             else:
                 return updated
             lit = _literal(original.value)
@@ -333,7 +334,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
                     if fix and has_os:
                         return self._either(original, var, inner[0], default)
                 return updated
-            func = _dotted(original.func)
+            func = dotted_name(original.func)
             if func not in _ENV_DEFAULT_KW or not original.args:
                 return updated
             kw_var = _string(original.args[0].value)
