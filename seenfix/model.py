@@ -168,6 +168,10 @@ class Fixer:
     #: True when the fix of a file depends on that file only: the runner may then re-check only the
     #: changed files when it verifies idempotence.
     per_file: ClassVar[bool] = False
+    #: Fixers run in (phase, code) order.  Phase -2: fixers that move secret values (others copy
+    #: what they leave); -1: fixers that add services or blocks (per-service fixers then treat them
+    #: too); 0: the rest; 1: fixers that summarise what the others produced (the env template).
+    phase: ClassVar[int] = 0
     #: True when the fixer re-parses every text it returns with the parser the runner would use
     #: (and refuses output with errors): the runner then skips its own parse check of that output.
     #: Its ``verify()`` and the idempotence check still run.

@@ -111,6 +111,7 @@ def run(
 ) -> RunResult:
     workspace = Workspace(root, config.exclude)
     project = Project(workspace, config.paths)
+    fixers = sorted(fixers, key=lambda f: (f.phase, f.code))
     result = RunResult(workspace.root, [f.info() for f in fixers])
     for index, cls in enumerate(fixers, 1):
         info = cls.info()

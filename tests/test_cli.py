@@ -320,6 +320,6 @@ def test_invalid_yaml_is_one_line_and_other_fixers_run(seen_repo: Path) -> None:
     assert proc.returncode == 3
     errors = [line for line in proc.stderr.splitlines() if line.startswith("error: docker-compose.yml:")]
     assert len(errors) == 1, proc.stderr  # one line for the file, naming every fixer that met it
-    assert errors[0].startswith("error: docker-compose.yml:3: SF004, SF007") and "invalid YAML" in errors[0]
+    assert errors[0].startswith("error: docker-compose.yml:3: SF004, SF008, SF007") and "invalid YAML" in errors[0]
     assert "Traceback" not in proc.stderr
     assert "frontend/nginx.conf" in proc.stdout  # the nginx fixers still ran

@@ -55,3 +55,19 @@ def test_list_names_every_installed_fixer() -> None:
     assert proc.returncode == 0
     codes = {line.split()[0] for line in proc.stdout.splitlines()}
     assert codes == _installed()
+
+
+def test_every_fixer_together_converges_in_one_run(seen_repo: Path) -> None:
+    """Fixers run in (phase, code) order: secrets move first, services are added before the
+    per-service fixers, the env template comes last; so one run leaves nothing for a second."""
+    applied = run_cli("apply", "--set", "all", "--unsafe-fixes", str(seen_repo))
+    assert applied.returncode == 1, applied.stderr
+    assert "error:" not in applied.stderr, applied.stderr
+    order = [line.split()[1] for line in applied.stderr.splitlines() if line.startswith("fixed ")]
+    assert order[:2] == ["SF001", "SF004"] and order[2] == "SF008" and order[-1] == "SF006", order
+    again = run_cli("apply", "--set", "all", "--unsafe-fixes", "--dry-run", str(seen_repo))
+    assert again.returncode == 0, again.stdout + again.stderr
+    compose = (seen_repo / "docker-compose.yml").read_text()
+    backup = compose.split("  postgres-backup:", 1)[1]
+    assert "logging: *default-logging" in backup and "memory: 256M" in backup
+    assert "pg_isready" not in backup  # its image has its own HEALTHCHECK; it runs no server

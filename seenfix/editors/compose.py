@@ -61,6 +61,8 @@ def parse_cpus(value: Any) -> float | None:
 # -- what a service runs -------------------------------------------------------------------------
 
 KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # first: a backup tool built on a database image is not that database
+    ("backup", re.compile(r"backup|pgbackrest|wal-g|barman|borgmatic")),
     ("postgres", re.compile(r"postgres|postgis|timescale|pgvector|supabase/postgres")),
     ("dragonfly", re.compile(r"dragonfly")),
     ("redis", re.compile(r"redis|valkey|keydb|memcached")),
@@ -117,7 +119,7 @@ def final_from(service: Any, compose_path: str, project: Project | None) -> str 
 
 
 def service_kind(service: Any, compose_path: str, project: Project | None) -> str:
-    """``postgres``, ``dragonfly``, ``redis``, ``database``, ``proxy``, ``app`` or ``unknown``.
+    """``backup``, ``postgres``, ``dragonfly``, ``redis``, ``database``, ``proxy``, ``app`` or ``unknown``.
 
     Recognised from ``image``, else from the final ``FROM`` of the build's Dockerfile, else from the
     build context's files (``pyproject.toml``/``requirements.txt``/``package.json``: an application).

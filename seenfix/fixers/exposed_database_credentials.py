@@ -80,6 +80,7 @@ class ExposedDatabaseCredentials(Fixer):
     """
 
     code = "SF004"
+    phase = -2  # moves secrets: runs before fixers that copy values
     slug = "exposed-database-credentials"
     summary = "Database credentials are committed in the compose file"
     seed_issue = 4

@@ -95,6 +95,7 @@ class MissingDatabaseBackups(Fixer):
     """
 
     code = "SF008"
+    phase = -1  # adds a service: runs before the per-service fixers
     slug = "missing-database-backups"
     summary = "The database has no backup service"
     seed_issue = 8

@@ -15,7 +15,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from seenfix.project import Project
 
 #: Images whose own Dockerfile declares a HEALTHCHECK: compose inherits it.
-BUILT_IN = re.compile(r"dragonfly|(^|/)traefik\b|(^|/)minio/minio\b")
+BUILT_IN = re.compile(r"dragonfly|(^|/)traefik\b|(^|/)minio/minio\b|postgres-backup-local")
 _ROUTE = re.compile(r"""["'](/(?:api/)?(?:health|healthz|healthcheck|ping|livez|readyz))["']""")
 _EXPOSE = re.compile(r"^\s*EXPOSE\s+(\d+)", re.IGNORECASE | re.MULTILINE)
 _CODE_SUFFIXES = (".py", ".ts", ".js", ".mjs", ".go", ".rb")
@@ -35,7 +35,7 @@ class MissingHealthChecks(C.ComposeFixer):
     | Python / Node application | an HTTP request to its health route, found in its sources (`/health`, `/healthz`, `/ping`...), on the port it exposes, with the runtime itself (no curl needed in slim images) |
 
     Every check runs every 30 s with a 5 s timeout, 3 retries and a 30 s start period. Images that
-    declare their own `HEALTHCHECK` (Dragonfly, Traefik, MinIO) are left alone, as is a service with
+    declare their own `HEALTHCHECK` (Dragonfly, Traefik, MinIO, postgres-backup-local) are left alone, as is a service with
     any `healthcheck` (also `disable: true`). An application without a health route, or an image
     seenfix does not know, is reported without a fix.
 

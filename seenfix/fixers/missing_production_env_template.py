@@ -66,6 +66,7 @@ class MissingProductionEnvTemplate(Fixer):
     """
 
     code: ClassVar[str] = "SF006"
+    phase: ClassVar[int] = 1  # lists what every other fixer leaves
     slug: ClassVar[str] = "missing-production-env-template"
     summary: ClassVar[str] = "Production env template is missing or out of date"
     seed_issue: ClassVar[int] = 6

@@ -20,6 +20,7 @@ DEFAULTS: dict[str, tuple[str, str, str | None]] = {
     "redis": ("512M", "0.5", "64M"),
     "proxy": ("256M", "0.5", None),
     "app": ("512M", "1.0", None),
+    "backup": ("256M", "0.5", None),
     "unknown": ("512M", "0.5", None),
 }
 POSTGRES_SHM = "256m"
@@ -41,6 +42,7 @@ class MissingResourceLimits(C.ComposeFixer):
     | other databases, brokers | 1G | 1.0 | reservation 256M |
     | nginx / Caddy / Traefik | 256M | 0.5 | |
     | Python / Node / other applications | 512M | 1.0 | |
+    | backup tools (pg_dump schedulers, pgBackRest, WAL-G...) | 256M | 0.5 | |
     | anything else | 512M | 0.5 | the finding says "tune me" |
 
     A service with older-style `mem_limit`/`cpus` is completed in that style; a partial

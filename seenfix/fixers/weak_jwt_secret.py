@@ -94,6 +94,7 @@ class WeakJwtSecret(Fixer):
     """
 
     code = "SF001"
+    phase = -2  # moves secrets: runs before fixers that copy values
     slug = "weak-jwt-secret"
     summary = "Weak or placeholder signing secret is committed"
     seed_issue = 1
