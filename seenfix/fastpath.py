@@ -34,38 +34,9 @@ Commands:
   secret   Print a fresh URL-safe random secret (for a vault or CI secret...
 """
 
-GROUP = "seenfix.fixers"
-
-
 def cache_file() -> str:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return os.path.join(base, "seenfix", f"list-{__version__}.txt")
-
-
-def _entry_points() -> list[tuple[str, str]]:
-    found: set[tuple[str, str]] = set()
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except OSError:
-            continue
-        for name in names:
-            if not name.endswith((".dist-info", ".egg-info")):
-                continue
-            try:
-                with open(os.path.join(entry, name, "entry_points.txt"), encoding="utf-8") as fh:
-                    text = fh.read()
-            except OSError:
-                continue
-            section = ""
-            for line in text.splitlines():
-                line = line.strip()
-                if line.startswith("["):
-                    section = line.strip("[]").strip()
-                elif section == GROUP and "=" in line:
-                    key, value = line.split("=", 1)
-                    found.add((key.strip(), value.strip()))
-    return sorted(found)
 
 
 def _module_stat(module: str) -> str:
@@ -83,8 +54,10 @@ def _module_stat(module: str) -> str:
 
 def registry_key() -> str:
     parts = [__version__, sys.version]
-    for name, value in _entry_points():
-        parts.append(f"{name}={value}@{_module_stat(value.split(':')[0].strip())}")
+    from seenfix.entrypoints import entry_points
+
+    for ep in sorted(entry_points(), key=lambda e: (e.name, e.value)):
+        parts.append(f"{ep.name}={ep.value}@{_module_stat(ep.value.split(':')[0].strip())}")
     return "\n".join(parts)
 
 

@@ -8,11 +8,11 @@ load is reported with the package that provides it, and the others still run (fl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
 
+from seenfix.entrypoints import GROUP, entry_points
 from seenfix.model import Fixer
 
-GROUP = "seenfix.fixers"
+__all__ = ["GROUP", "LoadFailure", "Registry", "load"]
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,8 @@ class Registry:
         return [f.code for f in self.fixers]
 
 
-def _package(ep: EntryPoint) -> str:
-    dist = getattr(ep, "dist", None)
-    if dist is not None:
-        return f"{dist.metadata['Name']} {dist.version}"
-    return ep.value.split(":")[0].split(".")[0]
-
-
 def load() -> Registry:
-    eps = sorted(entry_points(group=GROUP), key=lambda e: (e.name, e.value))
+    eps = sorted(entry_points(), key=lambda e: (e.name, e.value))
     seen: set[tuple[str, str]] = set()
     fixers: list[type[Fixer]] = []
     failures: list[LoadFailure] = []
@@ -64,10 +57,10 @@ def load() -> Registry:
             if not obj.code or not obj.slug:
                 raise TypeError(f"{ep.value} has no code or slug")
         except Exception as exc:  # noqa: BLE001 - a broken plugin must not stop the others
-            failures.append(LoadFailure(ep.name, _package(ep), f"{type(exc).__name__}: {exc}"))
+            failures.append(LoadFailure(ep.name, ep.package, f"{type(exc).__name__}: {exc}"))
             continue
         if any(f.code == obj.code for f in fixers):
-            failures.append(LoadFailure(ep.name, _package(ep), f"code {obj.code} is already registered"))
+            failures.append(LoadFailure(ep.name, ep.package, f"code {obj.code} is already registered"))
             continue
         fixers.append(obj)
     fixers.sort(key=lambda f: f.code)
