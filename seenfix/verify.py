@@ -82,16 +82,14 @@ def check_nginx(text: str) -> str | None:
     return None
 
 
-def check_typescript(text: str, tsx: bool) -> str | None:
-    import tree_sitter
-    import tree_sitter_typescript
+def check_typescript(text: str, path: str) -> str | None:
+    """Through the TypeScript editor's parser (cached per grammar: ``.tsx`` or ``.ts``)."""
+    from seenfix.editors.typescript import TsParseError, parse
 
-    lang = tree_sitter.Language(
-        tree_sitter_typescript.language_tsx() if tsx else tree_sitter_typescript.language_typescript()
-    )
-    tree = tree_sitter.Parser(lang).parse(text.encode("utf-8"))
-    if tree.root_node.has_error:
-        return "TypeScript parse error"
+    try:
+        parse(text.encode("utf-8"), path)
+    except TsParseError as exc:
+        return f"line {exc.line}: invalid TypeScript: {exc.message}"
     return None
 
 
@@ -105,10 +103,8 @@ def checker_for(path: str, text: str) -> Callable[[str], str | None] | None:
         return check_json
     if lower.endswith(".toml"):
         return check_toml
-    if lower.endswith((".ts", ".mts", ".cts")) and not lower.endswith(".d.ts"):
-        return lambda t: check_typescript(t, tsx=False)
-    if lower.endswith(".tsx"):
-        return lambda t: check_typescript(t, tsx=True)
+    if lower.endswith((".ts", ".mts", ".cts", ".tsx")) and not lower.endswith(".d.ts"):
+        return lambda t: check_typescript(t, path)
     if ENV_NAME.search(path):
         return check_env
     if NGINX_NAME.search(path) and NGINX_SNIFF.search(text):

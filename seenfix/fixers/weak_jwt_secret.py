@@ -178,8 +178,9 @@ class WeakJwtSecret(Fixer):
             return None
         from seenfix.verify import check_typescript
 
-        problem = check_typescript(after, tsx=True)
-        if problem is None or (before is not None and check_typescript(before, tsx=True) is not None):
+        as_tsx = path + ".tsx"  # the TSX grammar reads JavaScript and JSX
+        problem = check_typescript(after, as_tsx)
+        if problem is None or (before is not None and check_typescript(before, as_tsx) is not None):
             return None
         return f"{path}: the fixed JavaScript no longer parses: {problem}"
 
