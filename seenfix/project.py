@@ -70,14 +70,10 @@ class Project:
         overlay = dict(self._overlay)
         for ch in changes:
             prev = overlay.get(ch.path)
-            if prev is not None and ch.content is None:
-                ch = FileChange(ch.path, prev.content, prev.secret or ch.secret,
-                                prev.secret_values + ch.secret_values, prev.untrack or ch.untrack,
-                                ch.mode or prev.mode)
-            elif prev is not None:
-                ch = FileChange(ch.path, ch.content, prev.secret or ch.secret,
-                                prev.secret_values + ch.secret_values, prev.untrack or ch.untrack,
-                                ch.mode or prev.mode)
+            if prev is not None:  # a later change to the same file keeps what the earlier one marked
+                ch = FileChange(ch.path, prev.content if ch.content is None else ch.content,
+                                prev.secret or ch.secret, prev.secret_values + ch.secret_values,
+                                prev.untrack or ch.untrack, ch.mode or prev.mode)
             overlay[ch.path] = ch
         new = Project(self.workspace, self.paths, overlay)
         new._cache = self._cache  # disk contents are shared
