@@ -53,10 +53,13 @@ def _use_color(flag: bool | None) -> bool:
 def _registry() -> Registry:
     from seenfix.registry import load
 
-    reg = load()
+    return load()
+
+
+def _print_load_failures(reg: Registry) -> None:
+    """Report the plugins that failed to load (only those this command needed to load)."""
     for failure in reg.failures:
         click.echo(f"seenfix: error: {failure.line()}", err=True)
-    return reg
 
 
 def _select(
@@ -70,6 +73,7 @@ def _select(
                 continue
             fx = reg.find(key)
             if fx is None:
+                _print_load_failures(reg)  # it may be a plugin that failed to load
                 _fail(f"{origin}: unknown fixer {key!r} (see `seenfix list`)")
             codes.add(fx.code)
         return codes
@@ -83,7 +87,9 @@ def _select(
     else:
         chosen = set(reg.codes())
     chosen -= resolve(ignore, "--ignore") | resolve(list(config.ignore), f"{config.source}: ignore")
-    return [f for f in reg.fixers if f.code in chosen]
+    fixers = sorted((fx for fx in map(reg.find, chosen) if fx is not None), key=lambda f: f.code)
+    _print_load_failures(reg)
+    return fixers
 
 
 def _load(path: str, config_file: str | None) -> tuple[Registry, Config, Path]:
@@ -273,6 +279,7 @@ def list_(fmt: str) -> None:
 
     reg = _registry()
     infos = [f.info() for f in reg.fixers]
+    _print_load_failures(reg)
     if fmt == "json":
         click.echo(json.dumps([_info_json(i) for i in infos], indent=2))
     else:
@@ -308,6 +315,7 @@ def explain(rule: str, fmt: str) -> None:
 
     reg = _registry()
     fx = reg.find(rule)
+    _print_load_failures(reg)
     if fx is None:
         _fail(f"unknown fixer {rule!r} (see `seenfix list`)")
     i = fx.info()
