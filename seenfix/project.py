@@ -119,6 +119,18 @@ class Project:
         got = self._read_disk(path)
         return None if got is None else got[1]
 
+    def cached_text(self, path: str) -> str | None:
+        """The file's current text if it is already in memory (overlay or read before), else ``None``."""
+        ch = self._overlay.get(path)
+        if ch is not None and ch.content is not None:
+            return ch.content
+        got = self._cache.get(path)
+        return None if got is None else got[0]
+
+    def remember(self, path: str, got: tuple[str, Encoded] | None) -> None:
+        """Record a disk read done elsewhere (a worker process of :mod:`seenfix.parallel`)."""
+        self._cache.setdefault(path, got)
+
     def _read_disk(self, path: str) -> tuple[str, Encoded] | None:
         if path not in self._cache:
             self._cache[path] = self.workspace.read(path)

@@ -80,6 +80,7 @@ class Workspace:
 
     def __init__(self, root: Path, exclude: tuple[str, ...] = ()) -> None:
         self.root = root.resolve()
+        self._root_str = str(self.root)
         self._real_root = os.path.realpath(self.root)
         self.exclude = exclude
         self.warnings: list[str] = []
@@ -191,21 +192,29 @@ class Workspace:
 
     def read(self, rel: str) -> tuple[str, Encoded] | None:
         """Text and encoding of a file, or ``None`` (with a warning) when it cannot be read as text."""
-        full = self.root / rel
-        if not self.inside(rel):
-            self.warnings.append(f"{rel}: skipped, resolves outside the project")
+        got = self.read_or_why(rel)
+        if isinstance(got, str):
+            self.warnings.append(got)
             return None
+        return got
+
+    def read_or_why(self, rel: str) -> tuple[str, Encoded] | str | None:
+        """Like :meth:`read`, but return the warning instead of recording it (for worker processes).
+
+        ``None``: the file does not exist (any more).
+        """
+        if not self.inside(rel):
+            return f"{rel}: skipped, resolves outside the project"
         try:
-            data = full.read_bytes()
-            mode = stat.S_IMODE(full.stat().st_mode)
+            with open(os.path.join(self._root_str, rel), "rb") as fh:
+                data = fh.read()
+                mode = stat.S_IMODE(os.fstat(fh.fileno()).st_mode)
         except FileNotFoundError:
             return None
         except OSError as exc:
-            self.warnings.append(f"{rel}: skipped, {exc.strerror}")
-            return None
+            return f"{rel}: skipped, {exc.strerror}"
         try:
             text, how = decode(data)
         except Undecodable as exc:
-            self.warnings.append(f"{rel}: skipped, {exc}")
-            return None
+            return f"{rel}: skipped, {exc}"
         return text, Encoded(how.encoding, how.bom, mode)

@@ -20,8 +20,6 @@ tree-sitter is imported lazily (on the first parse), so importing this module is
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -696,56 +694,24 @@ def _reparse(path: str, src: bytes, tree: Any, spans: list[tuple[int, int]], new
     return _parser(is_tsx(path)).parse(new_src, old)
 
 
-def _analyse_chunk(items: Sequence[tuple[str, str]], keep: Sequence[str]) -> list[FileResult]:
-    return [analyse(path, text, keep) for path, text in items]
+def analyse_item(path: str, text: str, keep: Sequence[str] = ()) -> tuple[FileResult, bool]:
+    """:func:`analyse` for :mod:`seenfix.parallel`: the result, and whether the text changes."""
+    res = analyse(path, text, keep)
+    return res, res.new_text is not None
 
 
-#: Below this many files one process is faster than starting others.
-PARALLEL_MIN_FILES = 48
-
-
-def worker_count() -> int:
-    env = os.environ.get("SEENFIX_JOBS")
-    if env and env.isdigit() and int(env) > 0:
-        return int(env)
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not Linux
-        return max(1, os.cpu_count() or 1)
+def load_parsers() -> None:
+    """Load both grammars (before forking, so that every worker inherits them)."""
+    _parser(True), _parser(False)
 
 
 def analyse_many(items: Sequence[tuple[str, str]], keep: Sequence[str] = (),
                  jobs: int | None = None) -> list[FileResult]:
     """:func:`analyse` every ``(path, text)``, in ``jobs`` processes when there are many files.
 
-    The calling process does one share itself; the others are forked workers (spawned where fork
-    is unavailable).  Files are dealt out by size so that the shares take about the same time.
-    Results come back in the order of ``items``.
+    Results come back in the order of ``items`` (see :func:`seenfix.parallel.run_parallel`).
     """
-    jobs = worker_count() if jobs is None else max(1, jobs)
-    jobs = min(jobs, max(1, len(items) // (PARALLEL_MIN_FILES // 2)))
-    if jobs == 1 or len(items) < PARALLEL_MIN_FILES:
-        return _analyse_chunk(items, keep)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
+    from seenfix.parallel import run_parallel
 
-    _parser(True), _parser(False)  # loaded once, inherited by forked workers
-    order = sorted(range(len(items)), key=lambda k: -len(items[k][1]))
-    shares: list[list[int]] = [order[k::jobs] for k in range(jobs)]
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 \
-        else None
-    ctx = multiprocessing.get_context(method)
-    results: list[FileResult | None] = [None] * len(items)
-    try:
-        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
-            futures = [(share, pool.submit(_analyse_chunk, [items[k] for k in share], tuple(keep)))
-                       for share in shares[1:]]
-            for k, res in zip(shares[0], _analyse_chunk([items[k] for k in shares[0]], keep)):
-                results[k] = res
-            for share, fut in futures:
-                for k, res in zip(share, fut.result()):
-                    results[k] = res
-    except (OSError, BrokenProcessPool):  # no processes here (a sandbox, a dead worker): go on alone
-        return [results[k] or analyse(items[k][0], items[k][1], keep) for k in range(len(items))]
-    return [r for r in results if r is not None]
+    outcomes = run_parallel(items, analyse_item, (tuple(keep),), jobs=jobs, prepare=load_parsers)
+    return [outcome[0] for outcome in outcomes]

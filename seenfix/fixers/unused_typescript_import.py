@@ -114,28 +114,40 @@ class UnusedTypescriptImport(FileFixer):
         return [p for p in project.layout.ts_files
                 if not SKIPPED_DIRS.search(p) and not DECLARATION_FILE.search(p)]
 
-    def _analyse(self, items: list[tuple[str, str]]) -> None:
-        from seenfix.editors.typescript import analyse_many
-
-        todo = [(p, t) for p, t in items if (p, t) not in self._memo]
-        if todo:
-            for (path, text), res in zip(todo, analyse_many(todo, tuple(self.config["keep"]))):
-                self._memo[(path, text)] = res
-                if res.new_text is not None and res.recheck is not None:
-                    self._memo[(path, res.new_text)] = res.recheck  # the runner's second run
-
     def _results(self, project: Project) -> list[tuple[str, FileResult]]:
-        """Analyse every target (in parallel when there are many), reusing earlier results."""
-        items = list(self._each(project))
-        self._analyse(items)
+        """Analyse every target, in worker processes that read the files themselves when there are
+        many (:mod:`seenfix.parallel`), reusing earlier results; returns ``(path, result)``.
+
+        Results are remembered by path and text; a file as it is on disk is remembered under the text
+        ``None`` (the disk does not change during a run).  The analysis of each fixed text comes with
+        its result, which answers the runner's second run.
+        """
+        from seenfix.editors.typescript import analyse_item, load_parsers
+        from seenfix.parallel import map_files
+
+        keys = [(path, self._overlaid(project, path)) for path in self.targets(project)]
+        todo = [path for path, text in keys if (path, text) not in self._memo]
+        if todo:
+            for path, res in map_files(project, todo, analyse_item, (tuple(self.config["keep"]),),
+                                       prepare=load_parsers):
+                self._memo[(path, self._overlaid(project, path))] = res
+                if res.new_text is not None and res.recheck is not None:
+                    self._memo[(path, res.new_text)] = res.recheck
         out = []
-        for path, text in items:
-            res = self._memo[(path, text)]
-            if res.error is not None and (id(project), path) not in self._reported:
-                self._reported.add((id(project), path))
-                project.report(InputError(path, res.error[0], res.error[1]).problem())
-            out.append((text, res))
+        for key in keys:
+            res = self._memo.get(key)
+            if res is None:
+                continue  # unreadable (the workspace warned)
+            if res.error is not None and (id(project), key[0]) not in self._reported:
+                self._reported.add((id(project), key[0]))
+                project.report(InputError(key[0], res.error[0], res.error[1]).problem())
+            out.append((key[0], res))
         return out
+
+    @staticmethod
+    def _overlaid(project: Project, path: str) -> str | None:
+        change = project.overlay.get(path)
+        return change.content if change is not None else None
 
     def _findings(self, res: FileResult) -> list[Finding]:
         return [
@@ -149,9 +161,8 @@ class UnusedTypescriptImport(FileFixer):
         return [f for _, res in self._results(project) for f in self._findings(res)]
 
     def fix(self, project: Project) -> Iterable[FileChange]:
-        changes = [FileChange(res.path, res.new_text) for text, res in self._results(project)
-                   if res.new_text is not None and res.new_text != text]
-        return changes
+        return [FileChange(path, res.new_text) for path, res in self._results(project)
+                if res.new_text is not None]
 
     def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
         return self._findings(self._one(path, text))

@@ -1,0 +1,141 @@
+"""Running one function over many files in worker processes, each file read by the worker that uses it.
+
+A fixer that parses thousands of files (SF009) spends most of its time in work that parallelises
+across cores.  :func:`map_files` deals the files out to forked worker processes (the calling process
+does one share itself), and the workers read the files themselves: reading and decoding is part of
+the per-file cost, and sending texts to workers would leave it serial.  A worker sends a file's text
+back only when the function says the caller needs it (the file is going to change), and the
+caller's :class:`~seenfix.project.Project` remembers it, so the runner does not read it again.
+
+Files the overlay has changed are sent to the workers as text (a worker cannot see the overlay).
+Without ``fork`` (or with threads running, where forking is unsafe), or when processes cannot be
+started, or with few files, everything runs in the calling process.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.project import Project
+    from seenfix.workspace import Encoded
+
+R = TypeVar("R")
+#: ``func(path, text, *args) -> (result, keep_text)``; must be a module-level function (picklable).
+FileFunc = Callable[..., tuple[Any, bool]]
+#: ``reader(path)``: (text, encoding), or a warning (a string), or ``None`` (the file is gone)
+Reader = Callable[[str], "tuple[str, Encoded] | str | None"]
+#: per item: ``None`` when the file could not be read, else (result, (text, encoding) or None)
+Outcome = "tuple[Any, tuple[str, Encoded] | None] | None"
+
+#: Below this many files one process is faster than starting others.
+PARALLEL_MIN_FILES = 48
+
+
+def worker_count() -> int:
+    """Processes to use: ``SEENFIX_JOBS``, else the CPUs this process may run on."""
+    env = os.environ.get("SEENFIX_JOBS")
+    if env and env.isdigit() and int(env) > 0:
+        return int(env)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _share(items: Sequence[tuple[str, str | None]], func: FileFunc, args: tuple[Any, ...],
+           reader: Reader | None) -> tuple[list[Any], list[str]]:
+    """Run ``func`` over one share of the items (in a worker, or in the calling process)."""
+    out: list[Any] = []
+    warnings: list[str] = []
+    for path, text in items:
+        got = None
+        if text is None:
+            got = reader(path) if reader is not None else None
+            if not isinstance(got, tuple):
+                if got is not None:
+                    warnings.append(got)
+                out.append(None)
+                continue
+            text = got[0]
+        result, keep_text = func(path, text, *args)
+        out.append((result, got if keep_text else None))
+    return out, warnings
+
+
+def run_parallel(items: Sequence[tuple[str, str | None]], func: FileFunc, args: tuple[Any, ...] = (), *,
+                 reader: Reader | None = None, warnings: list[str] | None = None, jobs: int | None = None,
+                 prepare: Callable[[], object] | None = None) -> list[Any]:
+    """``func(path, text, *args)`` for every ``(path, text)``; a ``None`` text is read with ``reader``.
+
+    Returns one outcome per item, in order: ``None`` when the file could not be read, else
+    ``(result, (text, encoding) or None)`` (the text read from disk when ``func`` asked to keep it).
+    The warnings ``reader`` returns are appended to ``warnings``.  ``prepare`` runs once before
+    the workers are forked (to load what they all need).
+    """
+    sink: list[str] = warnings if warnings is not None else []
+
+    def alone(chosen: Sequence[tuple[str, str | None]]) -> list[Any]:
+        out, said = _share(chosen, func, args, reader)
+        sink.extend(said)
+        return out
+
+    jobs = worker_count() if jobs is None else max(1, jobs)
+    jobs = min(jobs, max(1, len(items) // (PARALLEL_MIN_FILES // 2)))
+    if jobs == 1 or len(items) < PARALLEL_MIN_FILES:
+        return alone(items)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    if prepare is not None:
+        prepare()  # inherited by the forked workers
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 \
+        else None
+    if method is None:
+        return alone(items)
+    shares = [list(range(k, len(items), jobs)) for k in range(jobs)]
+    results: list[Any] = [None] * len(items)
+    done = [False] * len(items)
+    try:
+        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method)) as pool:
+            futures = [(share, pool.submit(_share, [items[k] for k in share], func, args, reader))
+                       for share in shares[1:]]
+            for k, res in zip(shares[0], alone([items[k] for k in shares[0]])):
+                results[k], done[k] = res, True
+            for share, fut in futures:
+                theirs, said = fut.result()
+                for k, res in zip(share, theirs):
+                    results[k], done[k] = res, True
+                sink.extend(said)
+    except (OSError, BrokenProcessPool):  # no processes here (a sandbox, a dead worker): go on alone
+        rest = [k for k in range(len(items)) if not done[k]]
+        for k, res in zip(rest, alone([items[k] for k in rest])):
+            results[k] = res
+    return results
+
+
+def map_files(project: Project, paths: Sequence[str], func: FileFunc, args: tuple[Any, ...] = (), *,
+              jobs: int | None = None, prepare: Callable[[], object] | None = None) -> list[tuple[str, Any]]:
+    """``func(path, text, *args)`` over the project's current text of every readable file of ``paths``.
+
+    ``func`` returns ``(result, keep_text)``; with ``keep_text`` the file's disk text goes back to
+    ``project`` (as if the calling process had read it).  Returns ``(path, result)`` in the order of
+    ``paths``, unreadable files left out (with the workspace's usual warning).
+    """
+    items = [(p, project.cached_text(p)) for p in paths]
+    outcomes = run_parallel(items, func, args, reader=project.workspace.read_or_why, warnings=project.workspace.warnings,
+                            jobs=jobs, prepare=prepare)
+    out: list[tuple[str, Any]] = []
+    for (path, _), outcome in zip(items, outcomes):
+        if outcome is None:
+            project.remember(path, None)
+            continue
+        result, got = outcome
+        if got is not None:
+            project.remember(path, got)
+        out.append((path, result))
+    return out

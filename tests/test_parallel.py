@@ -1,0 +1,68 @@
+"""seenfix.parallel: files read and processed in worker processes give what one process gives."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from seenfix.model import FileChange
+from seenfix.parallel import map_files, run_parallel
+from seenfix.project import Project
+from seenfix.workspace import Workspace
+
+
+def shout(path: str, text: str, suffix: str) -> tuple[tuple[str, int], bool]:
+    """Upper-case texts that say "change"; keep the text of those only."""
+    return (text.upper() + suffix, os.getpid()), "change" in text
+
+
+def _tree(root: Path, n: int = 120) -> list[str]:
+    names = []
+    for i in range(n):
+        rel = f"d{i % 7}/f{i:03d}.txt"
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(f"file {i} {'change' if i % 3 == 0 else 'keep'}\n")
+        names.append(rel)
+    (root / "binary.txt").write_bytes(b"\0\1\2")
+    (root / "latin.txt").write_bytes("caf\xe9\n".encode("latin-1"))
+    return sorted(names) + ["binary.txt", "latin.txt", "gone.txt"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_map_files_reads_in_workers_and_gives_the_serial_answer(tmp_path: Path, jobs: int) -> None:
+    paths = _tree(tmp_path)
+    project = Project(Workspace(tmp_path))
+    got = map_files(project, paths, shout, ("!",), jobs=jobs)
+    assert [p for p, _ in got] == [p for p in paths if p.endswith("txt") and p not in
+                                   ("binary.txt", "latin.txt", "gone.txt")]
+    for path, (text, _pid) in got:
+        assert text == (tmp_path / path).read_text().upper() + "!"
+    pids = {pid for _, (_, pid) in got}
+    assert os.getpid() in pids  # the calling process did one share...
+    assert (len(pids) > 1) == (jobs > 1)  # ...and forked workers the others
+    assert sorted(project.workspace.warnings) == ["binary.txt: skipped, binary file",
+                                                  "latin.txt: skipped, not valid UTF-8"]
+    # the texts of the files that change came back with the results: the runner does not read them
+    # again (they are gone from disk now, and still known)
+    changing = [p for p, _ in got if "change" in (tmp_path / p).read_text()]
+    for path in changing:
+        (tmp_path / path).unlink()
+    for path in changing:
+        assert project.read_text(path) is not None and project.encoding_of(path) is not None
+
+
+def test_map_files_sends_the_overlay_text_not_the_disk_one(tmp_path: Path) -> None:
+    paths = _tree(tmp_path)[:100]
+    project = Project(Workspace(tmp_path)).with_changes([FileChange(paths[5], "changed in memory\n")])
+    got = dict(map_files(project, paths, shout, ("",), jobs=2))
+    assert got[paths[5]][0] == "CHANGED IN MEMORY\n"
+    assert got[paths[6]][0] == (tmp_path / paths[6]).read_text().upper()
+
+
+def test_run_parallel_without_a_reader_keeps_order_and_skips_missing_texts() -> None:
+    items = [(f"f{i}", None if i == 7 else f"t{i}") for i in range(100)]
+    out = run_parallel(items, shout, ("",), jobs=2)
+    assert out[7] is None
+    assert [o[0][0] for o in out if o is not None] == [f"T{i}" for i in range(100) if i != 7]
