@@ -112,30 +112,56 @@ class Workspace:
             ).stdout.decode("utf-8", "surrogateescape")
             self._tracked = frozenset(p for p in tracked.split("\0") if p)
             names = set(self._tracked) | {p for p in others.split("\0") if p}
-            candidates = sorted(names)
+            candidates = [(rel, None) for rel in sorted(names)]
         else:
-            candidates = []
-            for dirpath, dirnames, filenames in os.walk(self.root):
-                dirnames[:] = sorted(d for d in dirnames if d not in DEFAULT_EXCLUDED_DIRS)
-                rel = os.path.relpath(dirpath, self.root)
-                for name in filenames:
-                    candidates.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
-            candidates.sort()
+            candidates = sorted(self._walk())
         out = []
-        for rel in candidates:
-            if self._excluded(rel):
+        for rel, link in candidates:
+            if self.exclude and self._excluded(rel):
                 continue
-            full = self.root / rel
-            if full.is_symlink():
+            full = os.path.join(self._root_str, rel)
+            if link is None:  # listed by git: look at what is there now
+                try:
+                    mode = os.lstat(full).st_mode
+                except OSError:
+                    continue  # deleted in the working tree
+                link = stat.S_ISLNK(mode)
+                if not link and not stat.S_ISREG(mode):
+                    continue  # a submodule
+            if link:
                 target = os.path.realpath(full)
                 if not (target == self._real_root or target.startswith(self._real_root + os.sep)):
                     self.warnings.append(f"{rel}: skipped, a symlink pointing outside the project")
                 # a symlink inside the root is read through its target, which is listed itself
                 continue
-            if not full.is_file():
-                continue  # deleted in the working tree, or a submodule
             out.append(rel)
         return out
+
+    def _walk(self) -> list[tuple[str, bool]]:
+        """``(relative path, is a symlink)`` of every file below the root, outside excluded folders;
+        the directory entries' types say what each is, without a ``stat`` per file."""
+        found: list[tuple[str, bool]] = []
+        todo = [""]
+        while todo:
+            prefix = todo.pop()
+            try:
+                entries = list(os.scandir(os.path.join(self._root_str, prefix) if prefix else self._root_str))
+            except OSError:
+                continue
+            for entry in entries:
+                rel = prefix + entry.name
+                try:
+                    if entry.is_symlink():
+                        if not entry.is_dir():  # a symlinked folder is not followed (as os.walk)
+                            found.append((rel, True))
+                    elif entry.is_dir(follow_symlinks=False):
+                        if entry.name not in DEFAULT_EXCLUDED_DIRS:
+                            todo.append(rel + "/")
+                    elif entry.is_file(follow_symlinks=False):
+                        found.append((rel, False))
+                except OSError:
+                    continue
+        return found
 
     def _excluded(self, rel: str) -> bool:
         from fnmatch import fnmatch

@@ -1,0 +1,65 @@
+"""Which files the workspace lists, in and out of git, and how they are read."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from conftest import init_repo
+from seenfix.workspace import DEFAULT_EXCLUDED_DIRS, Workspace
+
+
+def _reference_listing(root: Path) -> tuple[list[str], list[str]]:
+    """What os.walk plus a stat per file gives (the listing as first written)."""
+    files, warnings = [], []
+    real_root = os.path.realpath(root)
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in DEFAULT_EXCLUDED_DIRS]
+        for name in filenames:
+            full = Path(dirpath) / name
+            rel = full.relative_to(root).as_posix()
+            if full.is_symlink():
+                target = os.path.realpath(full)
+                if not (target == real_root or target.startswith(real_root + os.sep)):
+                    warnings.append(f"{rel}: skipped, a symlink pointing outside the project")
+                continue
+            if full.is_file():
+                files.append(rel)
+    return sorted(files), sorted(warnings)
+
+
+def _tree(root: Path, outside: Path) -> None:
+    for rel in ("a.txt", "src/b.ts", "src/deep/c.tsx", "node_modules/x/i.ts", "dist/o.js", "src/.hidden",
+                "docs/é.md"):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(rel)
+    (outside / "secret.txt").write_text("no")
+    (root / "inside-link.txt").symlink_to(root / "a.txt")
+    (root / "outside-link.txt").symlink_to(outside / "secret.txt")
+    (root / "dir-link").symlink_to(root / "src", target_is_directory=True)
+    (root / "broken-link").symlink_to(outside / "missing")
+    (root / "empty-dir").mkdir()
+
+
+def test_walk_lists_what_os_walk_lists(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir(), outside.mkdir()
+    _tree(root, outside)
+    ws = Workspace(root)
+    files, warnings = _reference_listing(root)
+    assert ws.files == files
+    assert sorted(ws.warnings) == warnings
+    assert "src/deep/c.tsx" in ws.files and "node_modules/x/i.ts" not in ws.files
+    assert "outside-link.txt: skipped, a symlink pointing outside the project" in ws.warnings
+
+
+def test_git_listing_skips_symlinks_and_deleted_files(tmp_path: Path) -> None:
+    root, outside = tmp_path / "root", tmp_path / "outside"
+    root.mkdir(), outside.mkdir()
+    _tree(root, outside)
+    init_repo(root)
+    (root / "a.txt").unlink()  # deleted in the working tree, still tracked
+    ws = Workspace(root)
+    assert "a.txt" not in ws.files and "inside-link.txt" not in ws.files and "dir-link" not in ws.files
+    assert "src/deep/c.tsx" in ws.files and "docs/é.md" in ws.files
+    assert "outside-link.txt: skipped, a symlink pointing outside the project" in ws.warnings
