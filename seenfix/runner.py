@@ -214,18 +214,34 @@ def _write_temp(target: Path, data: bytes, mode: int) -> Path:
     """Write ``data`` to a new temporary file beside ``target`` (same filesystem, so the rename that
     follows is atomic) with ``mode``; return its path."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.seenfix-tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    umask = _UMASK
+    # created with its final mode when the umask keeps it (no chmod); else private, then chmod
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode if mode & umask == 0 else 0o600)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
             if FSYNC:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
+                os.fsync(fd)
+            if mode & umask:
+                os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def _current_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+#: read once: ``os.umask`` can only be read by setting it, which is not safe once threads write
+_UMASK = _current_umask()
 
 
 def _commit(tmp: Path, target: Path) -> None:
@@ -273,6 +289,7 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
         if dirty:
             raise DirtyError(dirty)
     planned: list[_Planned] = []
+    present: set[Path] = set()  # folders known to exist
     created_dirs: list[Path] = []
     temps: list[Path] = []
     done: list[_Planned] = []
@@ -296,12 +313,13 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
                 mode &= 0o600
             missing = []
             parent = target.parent
-            while not parent.exists():
+            while parent not in present and not parent.exists():
                 missing.append(parent)
                 parent = parent.parent
             for d in reversed(missing):
                 d.mkdir()
                 created_dirs.append(d)
+            present.add(target.parent)
             planned.append(_Planned(target, encode(ch.content, how), mode, old, old_mode))
         with ThreadPoolExecutor(max_workers=8) as pool:
             futures = [pool.submit(_write_temp, p.target, p.data, p.mode) for p in planned]
@@ -342,6 +360,4 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
 
 
 def _default_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return 0o666 & ~_UMASK
