@@ -2,7 +2,7 @@
 """How fast is SF009 (unused TypeScript imports) next to a parse floor, Biome and ESLint?
 
 usage: python benchmarks/unused_imports.py [--files N] [--dir DIR] [--jobs J] [--tools LIST]
-                                           [--npm-dir DIR] [--repeat R] [--keep-work]
+                                           [--npm-dir DIR] [--repeat R] [--keep-work] [--work-dir DIR]
 
 Builds a corpus of N files (default 2000) by replicating the shared TS corpus's ``mutated/`` files
 under distinct paths (``copyNNN/...``; the corpus is built with ``../shared/corpus/ts/build.py`` into
@@ -10,6 +10,8 @@ under distinct paths (``copyNNN/...``; the corpus is built with ``../shared/corp
 DIR.  Every tool then runs, as a whole process, on its own fresh copy:
 
 - ``seenfix``: ``python -m seenfix apply --select SF009 COPY``;
+- ``check``: ``python -m seenfix check --select SF009 COPY``: the same analysis, nothing written (the
+  difference to ``seenfix`` is the cost of writing the changed files atomically);
 - ``sf009``: SF009 alone, through a small ``python -c`` entry: discovery, ``check()``, ``fix()`` and
   plain writes, without the runner's verification (a serial re-parse of every changed file) and its
   durable writes (a temporary file, ``fsync`` and rename per file): what the fixer itself costs;
@@ -17,6 +19,13 @@ DIR.  Every tool then runs, as a whole process, on its own fresh copy:
   processes as seenfix uses (``SEENFIX_JOBS`` or the CPUs this process may run on);
 - ``biome``: ``biome lint --write --unsafe`` with only ``noUnusedImports`` enabled;
 - ``eslint``: ``eslint --fix`` with only ``unused-imports/no-unused-imports`` (typescript-eslint parser).
+
+Before each timed run the copy is flushed to disk (``sync``), so that one run's setup (deleting the
+previous copy, copying the corpus: ext4 discards and journal commits) does not land on the next
+tool's clock.  Each round also times a disk probe: replacing 1,000 existing 2 KiB files
+by writing a temporary file and renaming it over each, which is what seenfix's atomic writes cost on
+this disk at that moment (on a shared virtual disk it varies by an order of magnitude from run to
+run; Biome and ESLint write in place, which needs no new file).
 
 Biome and ESLint are installed with npm into ``--npm-dir`` (default ``$SEENFIX_CACHE/bench-npm``) on
 first use.  Printed for each tool: wall time (best of ``--repeat``, runs taken round-robin), the CPU
@@ -215,6 +224,29 @@ def timed(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> t
     return wall, cpu, peak / 1024, proc.returncode
 
 
+PROBE_FILES = 1000
+
+
+def disk_probe(work: Path) -> float:
+    """Seconds to replace ``PROBE_FILES`` existing small files atomically (temporary file + rename),
+    as seenfix writes a changed file."""
+    scratch = work / "probe"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir()
+    for i in range(PROBE_FILES):
+        (scratch / f"f{i}.ts").write_bytes(b"export const x = 1;\n" * 100)
+    os.sync()
+    start = time.perf_counter()
+    for i in range(PROBE_FILES):
+        tmp = scratch / f".f{i}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(b"export const y = 2;\n" * 100)
+        os.replace(tmp, scratch / f"f{i}.ts")
+    took = time.perf_counter() - start
+    shutil.rmtree(scratch, ignore_errors=True)
+    return took
+
+
 def ensure_npm(npm_dir: Path) -> Path | None:
     bin_dir = npm_dir / "node_modules" / ".bin"
     if (bin_dir / "biome").exists() and (bin_dir / "eslint").exists():
@@ -232,7 +264,7 @@ def ensure_npm(npm_dir: Path) -> Path | None:
 
 def worker_count() -> int:
     sys.path.insert(0, str(REPO))
-    from seenfix.editors.typescript import worker_count as wc
+    from seenfix.parallel import worker_count as wc
 
     return wc()
 
@@ -242,17 +274,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--files", type=int, default=2000, help="number of files to replicate (default 2000)")
     ap.add_argument("--dir", type=Path, help="benchmark on this directory's .ts/.tsx files instead")
     ap.add_argument("--jobs", type=int, help="processes for seenfix and the floor (SEENFIX_JOBS)")
-    ap.add_argument("--tools", default="seenfix,sf009,floor,biome,eslint")
+    ap.add_argument("--tools", default="seenfix,check,sf009,floor,biome,eslint")
     ap.add_argument("--npm-dir", type=Path, default=None)
     ap.add_argument("--repeat", type=int, default=3, help="runs per tool; the best is kept (default 3)")
     ap.add_argument("--keep-work", action="store_true", help="keep the temporary copies")
+    ap.add_argument("--work-dir", type=Path, help="make the copies in this folder (default: the system's temp)")
     args = ap.parse_args(argv)
 
     jobs = args.jobs or worker_count()
     tools = [t.strip() for t in args.tools.split(",") if t.strip()]
     directory, files = corpus_files(args.dir)
     npm_bin = ensure_npm(args.npm_dir or cache_root() / "bench-npm") if {"biome", "eslint"} & set(tools) else None
-    work = Path(tempfile.mkdtemp(prefix="sf009-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="sf009-bench-", dir=args.work_dir))
     try:
         master = work / "master"
         n = make_master(directory, files, None if args.dir else args.files, master)
@@ -261,6 +294,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
         commands = {
             "seenfix": lambda d: [sys.executable, "-m", "seenfix", "apply", "--select", "SF009", str(d)],
+            "check": lambda d: [sys.executable, "-m", "seenfix", "check", "--select", "SF009", str(d)],
             "sf009": lambda d: [sys.executable, "-c", CORE, str(d)],
             "floor": lambda d: [sys.executable, "-c", FLOOR, str(d), str(jobs)],
         }
@@ -277,7 +311,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # (wall, cpu, peak MiB, changed files); runs go round-robin so that load from other
         # processes on the machine spreads over every tool; the best wall time is kept
         results: dict[str, tuple[float, float, float, int]] = {}
+        probes: list[float] = []
         for _ in range(max(1, args.repeat)):
+            probes.append(disk_probe(work))
             for tool in runnable:
                 copy = work / f"run-{tool}"
                 shutil.rmtree(copy, ignore_errors=True)
@@ -287,6 +323,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 elif tool == "eslint":
                     (copy / "eslint.config.mjs").write_text(ESLINT_CONFIG)
                     os.symlink(npm_bin.parent if npm_bin else work, copy / "node_modules")
+                os.sync()
                 wall, cpu, mem, _ = timed(commands[tool](copy), copy, env)
                 changed = sum(1 for k, v in snapshot(copy).items() if original.get(k) != v)
                 old = results.get(tool)
@@ -295,6 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 else:
                     results[tool] = (old[0], old[1], max(mem, old[2]), old[3])
         seen = results.get("seenfix")
+        print(f"disk probe (atomic replace of {PROBE_FILES} 2 KiB files, one process): best {min(probes):.2f} s, "
+              f"worst {max(probes):.2f} s")
         print(f"{'tool':8s} {'wall s':>8s} {'cpu s':>7s} {'files/s':>9s} {'seenfix/x':>10s} {'sf009/x':>8s} "
               f"{'changed':>8s} {'peak MiB':>9s}")
         core = results.get("sf009")
@@ -302,7 +341,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ratio = f"{seen[0] / wall:10.2f}" if seen else f"{'':>10s}"
             ratio2 = f"{core[0] / wall:8.2f}" if core else f"{'':>8s}"
             print(f"{tool:8s} {wall:8.2f} {cpu:7.2f} {n / wall:9.0f} {ratio} {ratio2} {changed:8d} {mem:9.1f}")
-        for name, mine in (("seenfix", seen), ("sf009", core)):
+        for name, mine in (("seenfix", seen), ("check", results.get("check")), ("sf009", core)):
             if mine is None:
                 continue
             for tool, limit in TARGETS.items():
