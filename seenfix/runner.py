@@ -252,6 +252,10 @@ def _atomic_write(target: Path, data: bytes, mode: int) -> None:
     _commit(_write_temp(target, data, mode), target)
 
 
+#: From this many files on, the renames run in ``RENAME_THREADS`` threads.
+PARALLEL_RENAMES_MIN = 64
+RENAME_THREADS = 4
+
 #: ``SEENFIX_FSYNC=1`` also fsyncs every temporary file before it replaces its target.  Off by
 #: default, as in ruff and Biome: the rename is atomic either way (a reader sees the old or the new
 #: file, never a mix), and ext4/XFS flush a file replaced by rename; fsync only adds durability
@@ -271,9 +275,9 @@ class _Planned:
 def write(result: RunResult, *, force: bool = False, only_secret: bool = False) -> list[str]:
     """Write the final contents to disk, atomically per file and all-or-nothing per run.
 
-    Every new content is first written to a temporary file beside its target (in parallel: the cost
-    is file creation and ``fsync``, not the CPU); only when all of them exist are they renamed over
-    their targets.  A failure while writing the temporary files changes nothing; a failure while
+    Every new content is first written to a temporary file beside its target; only when all of them
+    exist are they renamed over their targets (many renames in a few threads: on ext4 renaming over a
+    file starts writing the new one out, which overlaps well).  A failure while writing the temporary files changes nothing; a failure while
     renaming restores the files already replaced.  Refuses (``DirtyError``) to overwrite files with
     uncommitted changes unless ``force``.  With ``only_secret`` only the secret files (untracked
     ``.env``) are written (fix-branch mode: the rest goes to the branch).  Returns the written paths.
@@ -321,22 +325,25 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
                 created_dirs.append(d)
             present.add(target.parent)
             planned.append(_Planned(target, encode(ch.content, how), mode, old, old_mode))
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            futures = [pool.submit(_write_temp, p.target, p.data, p.mode) for p in planned]
-            errors = []
-            for fut in futures:
-                try:
-                    temps.append(fut.result())
-                except OSError as exc:
-                    errors.append(exc)
+        for p in planned:
+            temps.append(_write_temp(p.target, p.data, p.mode))
+        pending = list(zip(planned, temps))
+        if len(pending) < PARALLEL_RENAMES_MIN:
+            for p, tmp in pending:
+                _commit(tmp, p.target)
+                done.append(p)
+        else:
+            with ThreadPoolExecutor(max_workers=RENAME_THREADS) as pool:
+                futures = [(p, pool.submit(_commit, tmp, p.target)) for p, tmp in pending]
+            errors = [exc for p, fut in futures if (exc := fut.exception()) is not None]
+            done.extend(p for p, fut in futures if fut.exception() is None)
             if errors:
                 raise errors[0]
-        for p, tmp in zip(planned, temps):
-            _commit(tmp, p.target)
-            done.append(p)
     except OSError as exc:
-        for tmp in temps[len(done):]:
-            tmp.unlink(missing_ok=True)
+        replaced = {id(p) for p in done}
+        for p, tmp in zip(planned, temps):
+            if id(p) not in replaced:
+                tmp.unlink(missing_ok=True)
         for p in reversed(done):
             try:
                 if p.old is None:

@@ -89,6 +89,33 @@ def test_failed_rename_restores_files_already_replaced(tmp_path: Path, monkeypat
     assert not [p for p in root.iterdir() if p.name.endswith(".seenfix-tmp")]
 
 
+def test_failed_rename_among_many_parallel_renames_restores_every_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = tmp_path / "r"
+    (root / "sub").mkdir(parents=True)
+    names = [f"sub/f{i:03d}.txt" for i in range(runner_mod.PARALLEL_RENAMES_MIN * 2)]
+    for name in names:
+        (root / name).write_text(f"{name}\n")
+    init_repo(root)
+    result = run(root, [_Appender], Config(), fix=True)
+    assert len(result.changes) == len(names)
+    real = runner_mod._commit
+
+    def flaky(tmp: Path, target: Path) -> None:
+        if target.name == "f077.txt":
+            raise OSError(28, "No space left on device", str(target))
+        real(tmp, target)
+
+    monkeypatch.setattr(runner_mod, "_commit", flaky)
+    with pytest.raises(WriteError, match="f077.txt: No space left on device; no file was changed"):
+        write(result)
+    assert all((root / name).read_text() == f"{name}\n" for name in names)
+    assert not [p for p in (root / "sub").iterdir() if p.name.endswith(".seenfix-tmp")]
+    monkeypatch.setattr(runner_mod, "_commit", real)
+    assert sorted(write(result)) == names
+    assert all((root / name).read_text() == f"{name}\none\n" for name in names)
+
+
 def test_failed_temporary_write_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path)
     result = run(root, [_Appender], Config(), fix=True)
