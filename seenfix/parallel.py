@@ -97,25 +97,49 @@ def run_parallel(items: Sequence[tuple[str, str | None]], func: FileFunc, args: 
         else None
     if method is None:
         return alone(items)
-    shares = [list(range(k, len(items), jobs)) for k in range(jobs)]
+    # Chunks go to the workers from the front; the calling process takes them from the back for as
+    # long as none of the workers has started them (Future.cancel succeeds): the work ends balanced
+    # whatever the files cost (a forked worker runs ~15% slower than its parent: copy-on-write).
+    size = max(8, len(items) // (jobs * CHUNKS_PER_PROCESS))
+    chunks = [range(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     results: list[Any] = [None] * len(items)
     done = [False] * len(items)
+    global _CONTEXT
+    _CONTEXT = (func, args, reader)  # inherited by the forked workers, not pickled per chunk
     try:
         with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method)) as pool:
-            futures = [(share, pool.submit(_share, [items[k] for k in share], func, args, reader))
-                       for share in shares[1:]]
-            for k, res in zip(shares[0], alone([items[k] for k in shares[0]])):
-                results[k], done[k] = res, True
-            for share, fut in futures:
+            futures = [pool.submit(_worker_share, [items[k] for k in chunk]) for chunk in chunks]
+            for chunk, fut in zip(reversed(chunks), reversed(futures)):
+                if not fut.cancel():
+                    break
+                for k, res in zip(chunk, alone([items[k] for k in chunk])):
+                    results[k], done[k] = res, True
+            for chunk, fut in zip(chunks, futures):
+                if fut.cancelled():
+                    continue
                 theirs, said = fut.result()
-                for k, res in zip(share, theirs):
+                for k, res in zip(chunk, theirs):
                     results[k], done[k] = res, True
                 sink.extend(said)
     except (OSError, BrokenProcessPool):  # no processes here (a sandbox, a dead worker): go on alone
         rest = [k for k in range(len(items)) if not done[k]]
         for k, res in zip(rest, alone([items[k] for k in rest])):
             results[k] = res
+    finally:
+        _CONTEXT = None
     return results
+
+
+#: What the forked workers run (set by :func:`run_parallel` before it forks them).
+_CONTEXT: tuple[FileFunc, tuple[Any, ...], Reader | None] | None = None
+#: Chunks per process: more balance the work better, fewer cost fewer round trips.
+CHUNKS_PER_PROCESS = 16
+
+
+def _worker_share(items: Sequence[tuple[str, str | None]]) -> tuple[list[Any], list[str]]:
+    assert _CONTEXT is not None, "run_parallel's workers are forked after it sets _CONTEXT"
+    func, args, reader = _CONTEXT
+    return _share(items, func, args, reader)
 
 
 def map_files(project: Project, paths: Sequence[str], func: FileFunc, args: tuple[Any, ...] = (), *,
