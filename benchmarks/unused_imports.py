@@ -20,9 +20,10 @@ DIR.  Every tool then runs, as a whole process, on its own fresh copy:
 - ``biome``: ``biome lint --write --unsafe`` with only ``noUnusedImports`` enabled;
 - ``eslint``: ``eslint --fix`` with only ``unused-imports/no-unused-imports`` (typescript-eslint parser).
 
-Before each timed run the copy is flushed to disk (``sync``), so that one run's setup (deleting the
-previous copy, copying the corpus: ext4 discards and journal commits) does not land on the next
-tool's clock.  Each round also times a disk probe: replacing 1,000 existing 2 KiB files
+Every copy (one per tool and round) is made before the first timed run and flushed to disk, and
+none is deleted before the end: deleting thousands of files makes creating files near them slow on
+ext4 for about a minute (see the comment in ``main``), which would charge the benchmark's own clean-up
+to the tools that create files.  Each round also times a disk probe: replacing 1,000 existing 2 KiB files
 by writing a temporary file and renaming it over each, which is what seenfix's atomic writes cost on
 this disk at that moment (on a shared virtual disk it varies by an order of magnitude from run to
 run; Biome and ESLint write in place, which needs no new file).
@@ -227,14 +228,15 @@ def timed(cmd: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> t
 PROBE_FILES = 1000
 
 
-def disk_probe(work: Path) -> float:
-    """Seconds to replace ``PROBE_FILES`` existing small files atomically (temporary file + rename),
-    as seenfix writes a changed file."""
-    scratch = work / "probe"
-    shutil.rmtree(scratch, ignore_errors=True)
+def prepare_probe(scratch: Path) -> None:
     scratch.mkdir()
     for i in range(PROBE_FILES):
         (scratch / f"f{i}.ts").write_bytes(b"export const x = 1;\n" * 100)
+
+
+def disk_probe(scratch: Path) -> float:
+    """Seconds to replace the ``PROBE_FILES`` files of ``scratch`` atomically (temporary file and
+    rename), as seenfix writes a changed file."""
     os.sync()
     start = time.perf_counter()
     for i in range(PROBE_FILES):
@@ -242,9 +244,7 @@ def disk_probe(work: Path) -> float:
         with open(tmp, "wb") as fh:
             fh.write(b"export const y = 2;\n" * 100)
         os.replace(tmp, scratch / f"f{i}.ts")
-    took = time.perf_counter() - start
-    shutil.rmtree(scratch, ignore_errors=True)
-    return took
+    return time.perf_counter() - start
 
 
 def ensure_npm(npm_dir: Path) -> Path | None:
@@ -308,21 +308,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         for tool in tools:
             if tool not in commands:
                 print(f"  {tool}: skipped (not available)")
-        # (wall, cpu, peak MiB, changed files); runs go round-robin so that load from other
-        # processes on the machine spreads over every tool; the best wall time is kept
-        results: dict[str, tuple[float, float, float, int]] = {}
-        probes: list[float] = []
-        for _ in range(max(1, args.repeat)):
-            probes.append(disk_probe(work))
+        # Every copy is made before the first run and none is deleted until the end: on ext4 a new
+        # file's inode is not taken from those deleted in the last minute, and skipping past them
+        # (ext4's recently_deleted(), which `perf` shows taking most of the time) makes creating files
+        # in a folder whose previous copy was just deleted cost ~0.5 ms each, a cost of the
+        # benchmark's own clean-up that would fall on the tools that create files (seenfix's atomic
+        # writes), not on those that write in place.
+        rounds = max(1, args.repeat)
+        copies: dict[tuple[int, str], Path] = {}
+        for r in range(rounds):
+            prepare_probe(work / f"probe-{r}")
             for tool in runnable:
-                copy = work / f"run-{tool}"
-                shutil.rmtree(copy, ignore_errors=True)
+                copy = copies[(r, tool)] = work / f"run-{r}-{tool}"
                 shutil.copytree(master, copy)
                 if tool == "biome":
                     (copy / "biome.json").write_text(json.dumps(BIOME_CONFIG))
                 elif tool == "eslint":
                     (copy / "eslint.config.mjs").write_text(ESLINT_CONFIG)
                     os.symlink(npm_bin.parent if npm_bin else work, copy / "node_modules")
+        os.sync()
+        # (wall, cpu, peak MiB, changed files); runs go round-robin so that load from other
+        # processes on the machine spreads over every tool; the best wall time is kept
+        results: dict[str, tuple[float, float, float, int]] = {}
+        probes: list[float] = []
+        for r in range(rounds):
+            probes.append(disk_probe(work / f"probe-{r}"))
+            for tool in runnable:
+                copy = copies[(r, tool)]
                 os.sync()
                 wall, cpu, mem, _ = timed(commands[tool](copy), copy, env)
                 changed = sum(1 for k, v in snapshot(copy).items() if original.get(k) != v)
@@ -350,6 +362,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     print(f"target: {name} / {tool} <= {limit}: {ratio:.2f} {'ok' if ratio <= limit else 'MISSED'}")
             print(f"target: {name} peak memory < {MEMORY_TARGET_MIB} MiB: {mine[2]:.1f} "
                   f"{'ok' if mine[2] < MEMORY_TARGET_MIB else 'MISSED'}")
+        floor, seen = results.get("floor"), results.get("seenfix")
+        if floor is not None and seen is not None and probes:
+            # what a tool that did no work beyond the floor's but wrote seenfix's changed files
+            # atomically would take: the floor's time plus the probe's time for that many files
+            bound = floor[0] + min(probes) * seen[3] / PROBE_FILES
+            print(f"bound: floor + atomic writes of {seen[3]} files (probe) = {bound:.2f} s = "
+                  f"{bound / floor[0]:.2f} x floor; seenfix's work beyond that: {seen[0] - bound:.2f} s")
     finally:
         if args.keep_work:
             print(f"copies kept in {work}")
