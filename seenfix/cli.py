@@ -250,8 +250,8 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
         except WriteError as exc:
             _fail(str(exc), EXIT_FAILURE)
         for step in result.steps:
-            files = ", ".join(sorted(c.path for c in step.changes))
-            click.echo(f"fixed {step.info.code} {step.info.slug}: {files}", err=True)
+            click.echo(f"fixed {step.info.code} {step.info.slug}: {_file_list(c.path for c in step.changes)}",
+                       err=True)
         click.echo(f"seenfix: {len(written)} file{'s' if len(written) != 1 else ''} written.", err=True)
     if not changed and not dry_run:
         click.echo("seenfix: nothing to change.", err=True)
@@ -260,6 +260,17 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
         click.echo(f"seenfix: {hidden} more fix{'es' if hidden != 1 else ''} available with --unsafe-fixes "
                    "(see `seenfix explain CODE`, section Fix safety).", err=True)
     sys.exit(status or (EXIT_FINDINGS if changed else EXIT_OK))
+
+
+#: Files named per fixer after `apply`; the rest are counted (`--dry-run` shows them all).
+LISTED_FILES = 10
+
+
+def _file_list(paths: Any) -> str:
+    names = sorted(paths)
+    if len(names) <= LISTED_FILES:
+        return ", ".join(names)
+    return f"{', '.join(names[:LISTED_FILES])} and {len(names) - LISTED_FILES} more"
 
 
 def _hidden_unsafe(result: RunResult, unsafe: bool) -> int:

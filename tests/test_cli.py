@@ -323,3 +323,18 @@ def test_invalid_yaml_is_one_line_and_other_fixers_run(seen_repo: Path) -> None:
     assert errors[0].startswith("error: docker-compose.yml:3: SF004, SF008, SF007") and "invalid YAML" in errors[0]
     assert "Traceback" not in proc.stderr
     assert "frontend/nginx.conf" in proc.stdout  # the nginx fixers still ran
+
+
+def test_apply_names_at_most_ten_files_per_fixer_and_counts_the_rest(tmp_path: Path) -> None:
+    root = tmp_path / "web"
+    root.mkdir()
+    for i in range(12):
+        (root / f"m{i:02d}.ts").write_text('import { a, b } from "x";\nexport const y = a;\n')
+    init_repo(root)
+    proc = run_cli("apply", "--select", "SF009", str(root))
+    assert proc.returncode == 1, proc.stderr
+    fixed = [line for line in proc.stderr.splitlines() if line.startswith("fixed SF009")]
+    names = ", ".join(f"m{i:02d}.ts" for i in range(10))
+    assert fixed == [f"fixed SF009 unused-typescript-import: {names} and 2 more"]
+    assert "seenfix: 12 files written." in proc.stderr
+    assert all((root / f"m{i:02d}.ts").read_text().startswith('import { a } from "x";') for i in range(12))
