@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,9 @@ from seenfix.project import Project
 from seenfix.workspace import Workspace
 
 
-def shout(path: str, text: str, suffix: str) -> tuple[tuple[str, int], bool]:
+def shout(path: str, text: str, suffix: str, delay: float = 0.0) -> tuple[tuple[str, int], bool]:
     """Upper-case texts that say "change"; keep the text of those only."""
+    time.sleep(delay)  # long enough for every process to get some of the work
     return (text.upper() + suffix, os.getpid()), "change" in text
 
 
@@ -34,14 +36,14 @@ def _tree(root: Path, n: int = 120) -> list[str]:
 def test_map_files_reads_in_workers_and_gives_the_serial_answer(tmp_path: Path, jobs: int) -> None:
     paths = _tree(tmp_path)
     project = Project(Workspace(tmp_path))
-    got = map_files(project, paths, shout, ("!",), jobs=jobs)
+    got = map_files(project, paths, shout, ("!", 0.004), jobs=jobs)
     assert [p for p, _ in got] == [p for p in paths if p.endswith("txt") and p not in
                                    ("binary.txt", "latin.txt", "gone.txt")]
     for path, (text, _pid) in got:
         assert text == (tmp_path / path).read_text().upper() + "!"
     pids = {pid for _, (_, pid) in got}
-    assert os.getpid() in pids  # the calling process did one share...
-    assert (len(pids) > 1) == (jobs > 1)  # ...and forked workers the others
+    assert os.getpid() in pids  # the calling process took chunks from the back...
+    assert (len(pids) > 1) == (jobs > 1)  # ...and forked workers from the front
     assert sorted(project.workspace.warnings) == ["binary.txt: skipped, binary file",
                                                   "latin.txt: skipped, not valid UTF-8"]
     # the texts of the files that change came back with the results: the runner does not read them
