@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from seenfix.editors.typescript import (
@@ -270,3 +272,18 @@ def test_parallel_falls_back_to_one_process(monkeypatch: pytest.MonkeyPatch) -> 
     items = [(f"f{i}.ts", f"import {{ a{i} }} from 'm';\n") for i in range(100)]
     results = analyse_many(items, jobs=2)
     assert [r.new_text for r in results] == [""] * 100
+
+
+def test_sf009_instance_reused_on_another_workspace_reads_that_workspace(tmp_path: Path) -> None:
+    from seenfix.fixers.unused_typescript_import import UnusedTypescriptImport
+    from seenfix.project import Project
+    from seenfix.workspace import Workspace
+
+    fixer = UnusedTypescriptImport()
+    found = []
+    for name, body in (("one", 'import { a } from "x";\n'), ("two", 'import { a } from "x";\nexport { a };\n')):
+        root = tmp_path / name
+        root.mkdir()
+        (root / "m.ts").write_text(body)
+        found.append([f.message for f in fixer.check(Project(Workspace(root)))])
+    assert found == [['`a` is imported from "x" but never used'], []]

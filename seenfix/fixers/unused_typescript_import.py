@@ -98,7 +98,8 @@ class UnusedTypescriptImport(FileFixer):
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
-        self._memo: dict[tuple[str, str], FileResult] = {}
+        self._memo: dict[tuple[str, str | None], FileResult] = {}
+        self._memo_for: object = None
         self._reported: set[tuple[int, str]] = set()
 
     @classmethod
@@ -125,6 +126,9 @@ class UnusedTypescriptImport(FileFixer):
         from seenfix.editors.typescript import analyse_item, load_parsers
         from seenfix.parallel import map_files
 
+        if project.workspace is not self._memo_for:  # disk texts are remembered per workspace
+            self._memo.clear()
+            self._memo_for = project.workspace
         keys = [(path, self._overlaid(project, path)) for path in self.targets(project)]
         todo = [path for path, text in keys if (path, text) not in self._memo]
         if todo:
