@@ -112,9 +112,9 @@ class Workspace:
             ).stdout.decode("utf-8", "surrogateescape")
             self._tracked = frozenset(p for p in tracked.split("\0") if p)
             names = set(self._tracked) | {p for p in others.split("\0") if p}
-            candidates = [(rel, None) for rel in sorted(names)]
+            candidates: list[tuple[str, bool | None]] = [(rel, None) for rel in sorted(names)]
         else:
-            candidates = sorted(self._walk())
+            candidates = [(rel, link) for rel, link in sorted(self._walk())]
         out = []
         for rel, link in candidates:
             if self.exclude and self._excluded(rel):
