@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from conftest import REPO
 
 
-def test_mypy_strict_passes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_mypy_strict_passes(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "mypy", "--cache-dir", str(tmp_path / "cache")],
                           cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
