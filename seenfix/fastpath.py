@@ -35,29 +35,18 @@ Commands:
 """
 
 def cache_file() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "seenfix", f"list-{__version__}.txt")
+    from seenfix.cache import location
 
-
-def _module_stat(module: str) -> str:
-    rel = module.replace(".", os.sep)
-    for entry in sys.path:
-        for candidate in (rel + ".py", os.path.join(rel, "__init__.py")):
-            path = os.path.join(entry or ".", candidate)
-            try:
-                st = os.stat(path)
-            except OSError:
-                continue
-            return f"{path}:{st.st_size}:{st.st_mtime_ns}"
-    return f"{module}:missing"
+    return os.path.join(location(), f"list-{__version__}.txt")
 
 
 def registry_key() -> str:
     parts = [__version__, sys.version]
+    from seenfix.cache import module_stat
     from seenfix.entrypoints import entry_points
 
     for ep in sorted(entry_points(), key=lambda e: (e.name, e.value)):
-        parts.append(f"{ep.name}={ep.value}@{_module_stat(ep.value.split(':')[0].strip())}")
+        parts.append(f"{ep.name}={ep.value}@{module_stat(ep.value.split(':')[0].strip())}")
     return "\n".join(parts)
 
 
@@ -65,15 +54,9 @@ def store_list(text: str) -> None:
     """Remember ``seenfix list``'s output for the current set of installed fixers."""
     if os.environ.get("SEENFIX_NO_CACHE"):
         return
-    path = cache_file()
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(registry_key() + "\n\0\n" + text)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    from seenfix.cache import write_atomically
+
+    write_atomically(cache_file(), (registry_key() + "\n\0\n" + text).encode("utf-8"))
 
 
 def handled(argv: list[str]) -> bool:

@@ -1,0 +1,118 @@
+"""seenfix's cache: answers that need not be worked out again.
+
+Everything lives in ``$XDG_CACHE_HOME/seenfix`` (default ``~/.cache/seenfix``), never in the project:
+a ``--branch`` run must not write the working tree, and nothing should appear in ``git status``.
+``SEENFIX_NO_CACHE=1`` turns the cache off.  Each entry is keyed by everything its answer depends on
+(seenfix's version, Python's, the options, the size and modification time of the code that computes
+it), so an upgrade or an edited fixer starts afresh instead of answering from old results.  A cache
+that cannot be read or written is ignored: it only ever saves time.
+
+Standard library only (the fast path of ``seenfix list`` uses it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Iterable
+
+from seenfix import __version__
+
+
+def location() -> str:
+    """Where the cache folder is (whether or not the cache is on)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "seenfix")
+
+
+def folder() -> str | None:
+    """The cache folder, or ``None`` when ``SEENFIX_NO_CACHE`` is set."""
+    return None if os.environ.get("SEENFIX_NO_CACHE") else location()
+
+
+def module_stat(module: str) -> str:
+    """``path:size:mtime`` of a module's source on ``sys.path`` (part of cache keys)."""
+    rel = module.replace(".", os.sep)
+    for entry in sys.path:
+        for candidate in (rel + ".py", os.path.join(rel, "__init__.py")):
+            path = os.path.join(entry or ".", candidate)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            return f"{path}:{st.st_size}:{st.st_mtime_ns}"
+    return f"{module}:missing"
+
+
+def package_stat(package: str) -> str:
+    """Size and modification time of every file of a package's folder (compiled modules included)."""
+    for entry in sys.path:
+        path = os.path.join(entry or ".", package)
+        try:
+            names = sorted(os.listdir(path))
+        except OSError:
+            continue
+        parts = [path]
+        for name in names:
+            try:
+                st = os.stat(os.path.join(path, name))
+            except OSError:
+                continue
+            if not os.path.isdir(os.path.join(path, name)):
+                parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
+        return ";".join(parts)
+    return f"{package}:missing"
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` (a temporary file and a rename); errors are ignored."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+
+
+class DigestSet:
+    """Content digests of inputs known to need nothing (for one fixer, one configuration).
+
+    Stored as one file of 16-byte BLAKE2b digests.  Only "nothing to report" answers go in: a file
+    is skipped only if exactly its bytes (and its kind) were found clean before, with the same key.
+    """
+
+    SIZE = 16
+    #: More entries than this start a new file (the old entries are dropped, not the new ones).
+    LIMIT = 400_000
+
+    def __init__(self, name: str, key_parts: Iterable[str]) -> None:
+        base = folder()
+        key = hashlib.sha256("\n".join([__version__, sys.version, *key_parts]).encode()).hexdigest()[:24]
+        self.path = os.path.join(base, f"{name}-{key}.bin") if base else None
+        self.known: frozenset[bytes] = frozenset()
+        if self.path is not None:
+            try:
+                with open(self.path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                data = b""
+            if len(data) % self.SIZE == 0:  # anything else is a damaged file: start afresh
+                self.known = frozenset(data[i:i + self.SIZE] for i in range(0, len(data), self.SIZE))
+
+    @classmethod
+    def digest(cls, data: bytes) -> bytes:
+        return hashlib.blake2b(data, digest_size=cls.SIZE).digest()
+
+    def save(self, found: Iterable[bytes]) -> None:
+        """Remember ``found`` as well (written only when something is new)."""
+        if self.path is None:
+            return
+        new = set(found) - self.known
+        if not new:
+            return
+        keep = self.known if len(self.known) + len(new) <= self.LIMIT else frozenset()
+        self.known = frozenset(keep | new)
+        write_atomically(self.path, b"".join(sorted(self.known)))
