@@ -32,6 +32,18 @@ def init_repo(path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """seenfix's cache (XDG_CACHE_HOME) goes to a folder of this test session, not the user's."""
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield None
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 @pytest.fixture
 def seen_repo(tmp_path: Path) -> Path:
     """A fresh copy of fixtures/seen as a git repository with one commit."""

@@ -123,7 +123,8 @@ class UnusedTypescriptImport(FileFixer):
         ``None`` (the disk does not change during a run).  The analysis of each fixed text comes with
         its result, which answers the runner's second run.
         """
-        from seenfix.editors.typescript import analyse_item, load_parsers
+        from seenfix.cache import DigestSet
+        from seenfix.editors.typescript import load_parsers
         from seenfix.parallel import map_files
 
         if project.workspace is not self._memo_for:  # disk texts are remembered per workspace
@@ -132,11 +133,17 @@ class UnusedTypescriptImport(FileFixer):
         keys = [(path, self._overlaid(project, path)) for path in self.targets(project)]
         todo = [path for path, text in keys if (path, text) not in self._memo]
         if todo:
-            for path, res in map_files(project, todo, analyse_item, (tuple(self.config["keep"]),),
-                                       prepare=load_parsers):
+            keep = tuple(self.config["keep"])
+            clean = DigestSet(f"{self.code}-clean", self._cache_key(keep))
+            found = []
+            for path, (res, digest) in map_files(project, todo, _analyse_unless_known, (keep, clean.known),
+                                                 prepare=load_parsers):
                 self._memo[(path, self._overlaid(project, path))] = res
                 if res.new_text is not None and res.recheck is not None:
                     self._memo[(path, res.new_text)] = res.recheck
+                if digest is not None:
+                    found.append(digest)
+            clean.save(found)
         out = []
         for key in keys:
             res = self._memo.get(key)
@@ -147,6 +154,14 @@ class UnusedTypescriptImport(FileFixer):
                 project.report(InputError(key[0], res.error[0], res.error[1]).problem())
             out.append((key[0], res))
         return out
+
+    @staticmethod
+    def _cache_key(keep: tuple[str, ...]) -> list[str]:
+        """What a file's verdict depends on besides its bytes: the options and the analysing code."""
+        from seenfix.cache import module_stat, package_stat
+
+        return [repr(sorted(keep)), module_stat(__name__), module_stat("seenfix.editors.typescript"),
+                package_stat("tree_sitter"), package_stat("tree_sitter_typescript")]
 
     @staticmethod
     def _overlaid(project: Project, path: str) -> str | None:
@@ -181,3 +196,21 @@ class UnusedTypescriptImport(FileFixer):
         if res.error is not None:
             raise InputError(path, res.error[0], res.error[1])
         return res
+
+
+def _analyse_unless_known(path: str, text: str, keep: tuple[str, ...],
+                          clean: frozenset[bytes]) -> tuple[tuple[FileResult, bytes | None], bool]:
+    """:func:`seenfix.editors.typescript.analyse_item` with the cache of files known to be clean.
+
+    A file whose exact bytes (and kind, ``.ts`` or ``.tsx``) were analysed as clean with the same
+    options and code is not parsed again; a newly clean file's digest comes back to be remembered.
+    Files with findings or syntax errors are always analysed (their findings are needed).
+    """
+    from seenfix.cache import DigestSet
+    from seenfix.editors.typescript import FileResult, analyse, is_tsx
+
+    digest = DigestSet.digest((b"tsx\0" if is_tsx(path) else b"ts\0") + text.encode("utf-8"))
+    if digest in clean:
+        return (FileResult(path), None), False
+    res = analyse(path, text, keep)
+    return (res, digest if res.error is None and not res.unused else None), res.new_text is not None

@@ -1,0 +1,109 @@
+"""SF009 remembers which files were clean (by their bytes) and does not parse them again."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import seenfix.editors.typescript as ts
+from seenfix.fixers.unused_typescript_import import UnusedTypescriptImport
+from seenfix.project import Project
+from seenfix.workspace import Workspace
+
+CLEAN = 'import { a } from "x";\nexport const y = a;\n'
+DIRTY = 'import { a, b } from "x";\nexport const y = a;\n'
+
+
+class Calls:
+    """The files ``analyse`` was called for, in this process and in forked workers (a log file)."""
+
+    def __init__(self, log: Path) -> None:
+        self.log = log
+
+    def paths(self) -> list[str]:
+        return sorted(self.log.read_text().split()) if self.log.exists() else []
+
+    def clear(self) -> None:
+        self.log.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Calls:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("SEENFIX_NO_CACHE", raising=False)
+    calls = Calls(tmp_path / "calls.log")
+    real = ts.analyse
+
+    def spy(path: str, text: str, *args: object, **kwargs: object) -> ts.FileResult:
+        with open(calls.log, "a") as fh:
+            fh.write(path + "\n")
+        return real(path, text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ts, "analyse", spy)
+    return calls
+
+
+def _tree(root: Path, n: int = 60) -> Path:
+    root.mkdir()
+    for i in range(n):
+        (root / f"c{i:02d}.ts").write_text(CLEAN)
+    (root / "dirty.ts").write_text(DIRTY)
+    (root / "broken.tsx").write_text("export const x = <div>;\n")
+    return root
+
+
+def _messages(root: Path, **options: object) -> list[str]:
+    project = Project(Workspace(root))
+    found = [f"{f.path}:{f.line}: {f.message}" for f in UnusedTypescriptImport(options).check(project)]
+    return found + [f"{p.path}:{p.line}: {p.message}" for p in project.problems]
+
+
+def test_second_run_parses_only_what_was_not_clean(tmp_path: Path, counted: Calls) -> None:
+    root = _tree(tmp_path / "web")
+    first = _messages(root)
+    assert len(counted.paths()) == 62  # in worker processes too (forked with the spy)
+    counted.clear()
+    assert _messages(root) == first
+    assert counted.paths() == ["broken.tsx", "dirty.ts"]  # findings and errors are worked out again
+    assert any("`b` is imported" in m for m in first) and any(m.startswith("broken.tsx:1") for m in first)
+
+
+def test_a_changed_file_is_analysed_again(tmp_path: Path, counted: Calls) -> None:
+    root = _tree(tmp_path / "web")
+    _messages(root)
+    (root / "c07.ts").write_text(DIRTY)
+    counted.clear()
+    found = _messages(root)
+    assert counted.paths() == ["broken.tsx", "c07.ts", "dirty.ts"]
+    assert 'c07.ts:1: `b` is imported from "x" but never used' in found
+
+
+def test_same_bytes_in_a_tsx_file_or_with_other_options_are_not_taken_from_the_cache(
+        tmp_path: Path, counted: Calls) -> None:
+    root = _tree(tmp_path / "web", n=3)
+    (root / "react.tsx").write_text('import React from "react";\nexport const x = 1;\n')
+    _messages(root)
+    (root / "react.ts").write_text('import React from "react";\nexport const x = 1;\n')
+    counted.clear()
+    found = _messages(root)
+    assert "react.ts" in counted.paths()  # React is kept in .tsx only: the kind is part of the digest
+    assert 'react.ts:1: `React` is imported from "react" but never used' in found
+    counted.clear()
+    _messages(root, keep=["x"])
+    assert len(counted.paths()) == 7  # other options: nothing is known
+
+
+def test_no_cache_and_a_damaged_cache_file(tmp_path: Path, counted: Calls,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _tree(tmp_path / "web", n=3)
+    monkeypatch.setenv("SEENFIX_NO_CACHE", "1")
+    _messages(root)
+    assert not (tmp_path / "cache").exists()
+    monkeypatch.delenv("SEENFIX_NO_CACHE")
+    first = _messages(root)
+    (cached,) = (tmp_path / "cache" / "seenfix").glob("SF009-clean-*.bin")
+    cached.write_bytes(cached.read_bytes()[:-1])  # not a whole number of digests
+    counted.clear()
+    assert _messages(root) == first
+    assert len(counted.paths()) == 5
