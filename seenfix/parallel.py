@@ -97,49 +97,67 @@ def run_parallel(items: Sequence[tuple[str, str | None]], func: FileFunc, args: 
         else None
     if method is None:
         return alone(items)
-    # Chunks go to the workers from the front; the calling process takes them from the back for as
-    # long as none of the workers has started them (Future.cancel succeeds): the work ends balanced
-    # whatever the files cost (a forked worker runs ~15% slower than its parent: copy-on-write).
+    # The items are cut into chunks that every process, the calling one included, claims in turn
+    # from a shared counter until none is left: the work ends balanced whatever the files cost (one
+    # large generated file does not leave a process idle).  What the workers need is inherited
+    # through fork, not pickled; each sends its results back once.
     size = max(8, len(items) // (jobs * CHUNKS_PER_PROCESS))
     chunks = [range(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    ctx = multiprocessing.get_context(method)
+    counter = ctx.Value("i", 0)
     results: list[Any] = [None] * len(items)
-    done = [False] * len(items)
+    done = [False] * len(chunks)
     global _CONTEXT
-    _CONTEXT = (func, args, reader)  # inherited by the forked workers, not pickled per chunk
+    _CONTEXT = (func, args, reader, items, chunks, counter)
     try:
-        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context(method)) as pool:
-            futures = [pool.submit(_worker_share, [items[k] for k in chunk]) for chunk in chunks]
-            for chunk, fut in zip(reversed(chunks), reversed(futures)):
-                if not fut.cancel():
-                    break
-                for k, res in zip(chunk, alone([items[k] for k in chunk])):
-                    results[k], done[k] = res, True
-            for chunk, fut in zip(chunks, futures):
-                if fut.cancelled():
-                    continue
-                theirs, said = fut.result()
-                for k, res in zip(chunk, theirs):
-                    results[k], done[k] = res, True
-                sink.extend(said)
-    except (OSError, BrokenProcessPool):  # no processes here (a sandbox, a dead worker): go on alone
-        rest = [k for k in range(len(items)) if not done[k]]
-        for k, res in zip(rest, alone([items[k] for k in rest])):
-            results[k] = res
+        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
+            futures = [pool.submit(_worker_loop) for _ in range(jobs - 1)]
+            while (k := _claim(counter, len(chunks))) is not None:
+                for i, res in zip(chunks[k], alone([items[i] for i in chunks[k]])):
+                    results[i] = res
+                done[k] = True
+            for fut in futures:
+                for k, theirs, said in fut.result():
+                    for i, res in zip(chunks[k], theirs):
+                        results[i] = res
+                    done[k] = True
+                    sink.extend(said)
+    except (OSError, BrokenProcessPool):  # no processes here (a sandbox, a killed worker): go on alone
+        for k, chunk in enumerate(chunks):
+            if not done[k]:
+                for i, res in zip(chunk, alone([items[i] for i in chunk])):
+                    results[i] = res
     finally:
         _CONTEXT = None
     return results
 
 
-#: What the forked workers run (set by :func:`run_parallel` before it forks them).
-_CONTEXT: tuple[FileFunc, tuple[Any, ...], Reader | None] | None = None
-#: Chunks per process: more balance the work better, fewer cost fewer round trips.
+#: What the forked workers work on (set by :func:`run_parallel` before it forks them):
+#: ``(func, args, reader, items, chunks, counter)``.
+_CONTEXT: tuple[Any, ...] | None = None
+#: Chunks per process: more balance the work better, fewer cost fewer claims.
 CHUNKS_PER_PROCESS = 16
 
 
-def _worker_share(items: Sequence[tuple[str, str | None]]) -> tuple[list[Any], list[str]]:
+def _claim(counter: Any, total: int) -> int | None:
+    """The next chunk nobody has claimed yet, or ``None``."""
+    with counter.get_lock():
+        k: int = counter.value
+        if k >= total:
+            return None
+        counter.value = k + 1
+        return k
+
+
+def _worker_loop() -> list[tuple[int, list[Any], list[str]]]:
+    """In a worker: claim chunks and work on them until none is left; return what each gave."""
     assert _CONTEXT is not None, "run_parallel's workers are forked after it sets _CONTEXT"
-    func, args, reader = _CONTEXT
-    return _share(items, func, args, reader)
+    func, args, reader, items, chunks, counter = _CONTEXT
+    out = []
+    while (k := _claim(counter, len(chunks))) is not None:
+        theirs, said = _share([items[i] for i in chunks[k]], func, args, reader)
+        out.append((k, theirs, said))
+    return out
 
 
 def map_files(project: Project, paths: Sequence[str], func: FileFunc, args: tuple[Any, ...] = (), *,

@@ -68,3 +68,22 @@ def test_run_parallel_without_a_reader_keeps_order_and_skips_missing_texts() -> 
     out = run_parallel(items, shout, ("",), jobs=2)
     assert out[7] is None
     assert [o[0][0] for o in out if o is not None] == [f"T{i}" for i in range(100) if i != 7]
+
+
+def die_in_workers(path: str, text: str, parent: int, marker: str) -> tuple[tuple[str, int], bool]:
+    """Kill any worker process at its first file (a crash, an OOM kill); work in the parent."""
+    if os.getpid() != parent:
+        with open(marker, "w") as fh:
+            fh.write(path)
+        os._exit(1)
+    time.sleep(0.002)
+    return (text.upper(), os.getpid()), False
+
+
+def test_a_worker_that_dies_leaves_its_files_to_the_calling_process(tmp_path: Path) -> None:
+    items = [(f"f{i:03d}", f"t{i}") for i in range(200)]
+    marker = tmp_path / "died"
+    out = run_parallel(items, die_in_workers, (os.getpid(), str(marker)), jobs=2)
+    assert marker.exists()  # a worker did take a chunk, and died on it
+    assert [o[0][0] for o in out] == [f"T{i}" for i in range(200)]
+    assert {o[0][1] for o in out} == {os.getpid()}  # so its chunk was done here
