@@ -84,10 +84,10 @@ def check_nginx(text: str) -> str | None:
 
 def check_typescript(text: str, path: str) -> str | None:
     """Through the TypeScript editor's parser (cached per grammar: ``.tsx`` or ``.ts``)."""
-    from seenfix.editors.typescript import TsParseError, parse
+    from seenfix.editors.typescript import TsParseError, parse_source
 
     try:
-        parse(text.encode("utf-8"), path)
+        parse_source(text.encode("utf-8"), path)
     except TsParseError as exc:
         return f"line {exc.line}: invalid TypeScript: {exc.message}"
     return None

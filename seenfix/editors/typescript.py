@@ -20,6 +20,7 @@ tree-sitter is imported lazily (on the first parse), so importing this module is
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -147,10 +148,31 @@ def parse(src: bytes, path: str) -> Any:
     return tree
 
 
+_UNPARSABLE = "syntax error, or syntax tree-sitter-typescript cannot parse (the file is skipped)"
+
+
+def parse_source(src: bytes, path: str) -> tuple[Any, bytes]:
+    """Parse ``src``, as :func:`parse`; also a file that fails only for its variance annotations.
+
+    tree-sitter-typescript's grammar has no ``in``/``out`` variance annotations (TypeScript 4.7,
+    tree-sitter-typescript issue #370), which libraries such as effect and zod use throughout.  Their
+    letters are blanked out (turned into spaces: every offset, line and column still holds) and the
+    file parsed again; a keyword before a type parameter's name cannot change which names a file
+    uses.  Returns the tree and the bytes it is a tree of (``src`` itself, or its blanked copy).
+    """
+    try:
+        return parse(src, path), src
+    except TsParseError:
+        blanked = without_variance(src)
+        if blanked is None:
+            raise
+        return parse(blanked, path), blanked  # or its error: past the annotations, where it is
+
+
 def _first_error(node: Any) -> tuple[int, str]:
     while True:
         if node.type == "ERROR":
-            return node.start_point[0] + 1, "syntax error (tree-sitter could not parse this file)"
+            return node.start_point[0] + 1, _UNPARSABLE
         if node.is_missing:
             return node.start_point[0] + 1, f"syntax error: missing {node.type!r}"
         for child in node.children:
@@ -158,7 +180,7 @@ def _first_error(node: Any) -> tuple[int, str]:
                 node = child
                 break
         else:
-            return node.start_point[0] + 1, "syntax error (tree-sitter could not parse this file)"
+            return node.start_point[0] + 1, _UNPARSABLE
 
 
 def _unquote(node: Any) -> str:
@@ -607,14 +629,31 @@ def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True
     """
     src = text.encode("utf-8")
     try:
-        tree = parse(src, path)
+        tree, parsed = parse_source(src, path)
     except TsParseError as exc:
         return FileResult(path, error=(exc.line, exc.message))
+    original = None if parsed is src else src
+    src = parsed
     kept = frozenset(keep) | (_CLASSIC_JSX if is_tsx(path) else frozenset())
-    return _result(path, src, tree, kept, recheck)
+    return _result(path, src, tree, kept, recheck, original)
 
 
-def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: bool) -> FileResult:
+#: ``in``/``out`` variance annotations of type parameters: after ``<`` or ``,`` (and ``const``),
+#: before a type parameter's name and its ``,``, ``>``, ``=`` or ``extends``.
+_VARIANCE = re.compile(rb"([<,]\s*(?:const\s+)?)((?:in\s+out|in|out)\s)(?=\s*[A-Za-z_$][\w$]*\s*(?:[,>=]|extends\b))")
+_LETTERS = re.compile(rb"[a-z]")
+
+
+def without_variance(src: bytes) -> bytes | None:
+    """``src`` with the letters of its variance annotations turned into spaces, or ``None``."""
+    out, n = _VARIANCE.subn(lambda m: m.group(1) + _LETTERS.sub(b" ", m.group(2)), src)
+    return out if n else None
+
+
+def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: bool,
+            original: bytes | None = None) -> FileResult:
+    """The analysis of ``src``; with ``original`` (the same length), the edits apply to it instead:
+    ``src`` is then ``original`` with its variance annotations blanked out."""
     decls = parse_imports(tree)
     if not any(d.bindings for d in decls):
         return FileResult(path)
@@ -627,18 +666,20 @@ def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: boo
         if mine:
             spans.extend(removal_edits(src, decl, mine))
     new_src = apply_deletions(src, spans)
+    new_original = apply_deletions(original, spans) if original is not None else None
     again = None
     if recheck:
         new_tree = _reparse(path, src, tree, spans, new_src)
         if new_tree.root_node.has_error:  # a bug in removal_edits: never hand out such a text
             line, message = _first_error(new_tree.root_node)
             return FileResult(path, error=(line, f"removing unused imports would break the syntax ({message})"))
-        again = _recheck(path, new_src, new_tree, tree, decls, unused, spans, keep)
-    return FileResult(path, tuple(unused), new_src.decode("utf-8"), recheck=again)
+        again = _recheck(path, new_src, new_tree, tree, decls, unused, spans, keep, new_original)
+    return FileResult(path, tuple(unused), (new_original or new_src).decode("utf-8"), recheck=again)
 
 
 def _recheck(path: str, src: bytes, tree: Any, old_tree: Any, old: list[ImportDecl],
-             removed: list[ImportBinding], spans: list[tuple[int, int]], keep: frozenset[str]) -> FileResult:
+             removed: list[ImportBinding], spans: list[tuple[int, int]], keep: frozenset[str],
+             original: bytes | None = None) -> FileResult:
     """Analyse a fixed text: when exactly the removed bindings are gone, the others are still used.
 
     Whether a binding is used depends only on the bytes outside import declarations, which the fix
@@ -677,7 +718,7 @@ def _recheck(path: str, src: bytes, tree: Any, old_tree: Any, old: list[ImportDe
     else:
         if len(now) == before - len(old) + kept:
             return FileResult(path)
-    return _result(path, src, tree, keep, False)
+    return _result(path, src, tree, keep, False, original)
 
 
 def _point(src: bytes, offset: int) -> tuple[int, int]:

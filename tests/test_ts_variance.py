@@ -1,0 +1,93 @@
+"""Variance annotations (``in``/``out``, TypeScript 4.7), which tree-sitter-typescript cannot parse.
+
+SF009 parses such a file with the annotations' letters blanked out (same length: every offset still
+holds), and edits the original bytes.  Shown on hand-written cases and on the sources of ``effect``
+(installed from npm by .ci/run), where a third of the files use them.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from seenfix.editors.typescript import TsParseError, analyse, parse, parse_source, without_variance
+
+EFFECT = REPO / ".cache" / "npm" / "node_modules" / "effect" / "src"
+
+
+@pytest.mark.parametrize(("src", "want"), [
+    (b"interface I<in T> {}", b"interface I<   T> {}"),
+    (b"interface I<out T> { v: T }", b"interface I<    T> { v: T }"),
+    (b"interface I<in out T, out E = never> {}", b"interface I<       T,     E = never> {}"),
+    (b"class C<const in T> {}", b"class C<const    T> {}"),
+    (b"type F<out T extends X> = T", b"type F<    T extends X> = T"),
+    (b"type F<\n  in out T,\n  out E\n> = T", b"type F<\n         T,\n      E\n> = T"),
+    (b"const f = <out A,>(a: A) => a", b"const f = <    A,>(a: A) => a"),
+])
+def test_variance_letters_become_spaces(src: bytes, want: bytes) -> None:
+    assert without_variance(src) == want
+    with pytest.raises(TsParseError):
+        parse(src, "a.ts")
+    tree, parsed = parse_source(src, "a.ts")
+    assert parsed == want and not tree.root_node.has_error
+
+
+@pytest.mark.parametrize("src", [
+    b"type N<out> = out", b"type B<out extends string> = out", b"type D<out = 1> = out",
+    b"for (const k in obj) {}", b"const t = a < b && x in y", b"f(a, in_b, out_c)", b"[a, out, b]",
+])
+def test_type_parameters_named_out_and_other_ins_stay(src: bytes) -> None:
+    assert without_variance(src) is None
+
+
+def test_a_real_syntax_error_is_still_reported_with_its_line() -> None:
+    res = analyse("a.ts", 'import { a } from "x";\ninterface I<out T> { v: T }\nconst = 1;\n')
+    assert res.error is not None and res.error[0] == 3
+
+
+def _effect_files() -> list[Path]:
+    if not EFFECT.is_dir():
+        pytest.skip(f"effect's sources are not installed ({EFFECT}); .ci/run installs them with npm")
+    return sorted(EFFECT.rglob("*.ts"))
+
+
+def test_effect_files_with_variance_annotations_are_analysed_and_fixed_exactly() -> None:
+    variance_only = []
+    for path in _effect_files():
+        src = path.read_bytes()
+        try:
+            parse(src, path.name)
+            continue
+        except TsParseError:
+            pass
+        blanked = without_variance(src)
+        if blanked is not None and not _has_error(blanked, path.name):
+            variance_only.append(path)
+    assert len(variance_only) >= 50, len(variance_only)
+    for path in variance_only:
+        text = path.read_text(encoding="utf-8")
+        assert analyse(path.name, text).error is None, path
+        # an unused import put in front of the file is found and removed, and nothing else changes
+        injected = 'import { seenfixUnused } from "./seenfix-unused"\n' + text
+        res = analyse(path.name, injected)
+        assert [b.local for b in res.unused] == ["seenfixUnused"], path
+        assert res.new_text == text, path
+        assert res.recheck is not None and res.recheck.unused == () and res.recheck.error is None
+        # and within a kept import, only the specifier goes
+        named = re.search(r"^import (type )?\{", text, re.MULTILINE)
+        if named is not None:
+            at = named.end()
+            res = analyse(path.name, text[:at] + " seenfixUnused," + text[at:])
+            assert [b.local for b in res.unused] == ["seenfixUnused"], path
+            assert res.new_text == text, path
+
+
+def _has_error(src: bytes, name: str) -> bool:
+    try:
+        parse(src, name)
+    except TsParseError:
+        return True
+    return False
