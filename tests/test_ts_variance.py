@@ -26,6 +26,8 @@ EFFECT = REPO / ".cache" / "npm" / "node_modules" / "effect" / "src"
     (b"type F<out T extends X> = T", b"type F<    T extends X> = T"),
     (b"type F<\n  in out T,\n  out E\n> = T", b"type F<\n         T,\n      E\n> = T"),
     (b"const f = <out A,>(a: A) => a", b"const f = <    A,>(a: A) => a"),
+    (b"interface Z<\n  /** @ts-ignore Cast variance */\n  out S extends X = Y,\n  // c\n  out C,\n> {}",
+     b"interface Z<\n  /** @ts-ignore Cast variance */\n      S extends X = Y,\n  // c\n      C,\n> {}"),
 ])
 def test_variance_letters_become_spaces(src: bytes, want: bytes) -> None:
     assert without_variance(src) == want
@@ -41,6 +43,26 @@ def test_variance_letters_become_spaces(src: bytes, want: bytes) -> None:
 ])
 def test_type_parameters_named_out_and_other_ins_stay(src: bytes) -> None:
     assert without_variance(src) is None
+
+
+def test_comment_lines_after_a_comma_do_not_make_the_search_explode() -> None:
+    """Found on zod's sources: with ``//[^\\n]*`` free to end anywhere, each line comment holding
+    ``//`` doubled the ways to match, and 36 such lines took minutes.  An alarm turns a hang into a
+    failure (this is no timing test: the search takes microseconds, the bug took hours)."""
+    import signal
+
+    def hang(*_: object) -> None:
+        raise TimeoutError("without_variance did not finish")
+
+    src = b"f(a,\n" + b"\n".join([b"//   // a comment that quotes // another"] * 60) + b"\nb)\n"
+    previous = signal.signal(signal.SIGALRM, hang)
+    signal.alarm(30)
+    try:
+        assert without_variance(src) is None
+        assert without_variance(b"type T<\n" + src[5:-3] + b"\nout A> = A") is not None
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_a_real_syntax_error_is_still_reported_with_its_line() -> None:

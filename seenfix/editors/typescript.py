@@ -638,9 +638,11 @@ def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True
     return _result(path, src, tree, kept, recheck, original)
 
 
-#: ``in``/``out`` variance annotations of type parameters: after ``<`` or ``,`` (and ``const``),
-#: before a type parameter's name and its ``,``, ``>``, ``=`` or ``extends``.
-_VARIANCE = re.compile(rb"([<,]\s*(?:const\s+)?)((?:in\s+out|in|out)\s)(?=\s*[A-Za-z_$][\w$]*\s*(?:[,>=]|extends\b))")
+#: ``in``/``out`` variance annotations of type parameters: after ``<`` or ``,`` (and comments, and
+#: ``const``), before a type parameter's name and its ``,``, ``>``, ``=`` or ``extends``.
+_VARIANCE = re.compile(
+    rb"([<,](?:\s|/\*(?:[^*]|\*(?!/))*\*/|//[^\n]*\n)*(?:const\s+)?)"
+    rb"((?:in\s+out|in|out)\s)(?=\s*[A-Za-z_$][\w$]*\s*(?:[,>=]|extends\b))")
 _LETTERS = re.compile(rb"[a-z]")
 
 
