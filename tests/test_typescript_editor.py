@@ -287,3 +287,20 @@ def test_sf009_instance_reused_on_another_workspace_reads_that_workspace(tmp_pat
         (root / "m.ts").write_text(body)
         found.append([f.message for f in fixer.check(Project(Workspace(root)))])
     assert found == [['`a` is imported from "x" but never used'], []]
+
+
+@pytest.mark.parametrize(("above", "kept"), [
+    ("/* eslint-disable-next-line no-console, no-unused-vars */", True),
+    ("// eslint-disable-next-line no-console", False),
+    ("// eslint-disable-next-line -- no rules named: all of them", True),
+    ("// biome-ignore lint: everything", True),
+    ("// biome-ignore lint/correctness/noUnusedVariables: another rule", False),
+    ("// seenfix-ignore SF001, SF009", True),
+    ("// seenfix-ignore SF001", False),
+    ("// seenfix-ignored is not the keyword", False),
+    ("const x = 1; // eslint-disable-next-line", False),  # code on the line: not a comment line
+])
+def test_comments_that_keep_an_unused_import(above: str, kept: bool) -> None:
+    text = f'{above}\nimport {{ unused }} from "x";\nexport const y = 2;\n'
+    res = analyse("a.ts", text)
+    assert [b.local for b in res.unused] == ([] if kept else ["unused"])

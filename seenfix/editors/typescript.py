@@ -503,6 +503,71 @@ def _declare(declaration: Any, meaning: int, scopes: frozenset[str], occ: _Occur
     occ.decls.append((scope.start_byte, scope.end_byte, meaning))
 
 
+# -- suppression comments ---------------------------------------------------------------------------
+#: Rules of ESLint and its plugins that report unused imports.
+_ESLINT_RULES = frozenset({b"no-unused-vars", b"@typescript-eslint/no-unused-vars",
+                           b"unused-imports/no-unused-imports", b"unused-imports/no-unused-vars"})
+#: Biome categories that cover its noUnusedImports rule.
+_BIOME_CATEGORIES = frozenset({b"lint", b"lint/correctness", b"lint/correctness/noUnusedImports"})
+_SEENFIX_IGNORE = re.compile(rb"seenfix-ignore(?![\w-])([^\n]*)")
+_CODES = re.compile(rb"\bSF\d{3}\b")
+_BIOME_IGNORE = re.compile(rb"biome-ignore\s+([\w/]+)")
+_ESLINT_NEXT = re.compile(rb"eslint-disable-next-line(?![\w-])([^\n]*)")
+_ESLINT_LINE = re.compile(rb"eslint-disable-line(?![\w-])([^\n]*)")
+
+
+def _eslint_covers(rest: bytes) -> bool:
+    """Whether an ``eslint-disable-*`` comment's rule list (all rules when empty) covers unused imports."""
+    rules = rest.split(b"--", 1)[0].replace(b"*/", b"")
+    names = {r.strip() for r in rules.split(b",") if r.strip()}
+    return not names or bool(names & _ESLINT_RULES)
+
+
+def _keeps(comment: bytes, same_line: bool) -> bool:
+    m = _SEENFIX_IGNORE.search(comment)
+    if m is not None:
+        codes = _CODES.findall(m.group(1))
+        return not codes or b"SF009" in codes
+    if same_line:
+        m = _ESLINT_LINE.search(comment)
+        return m is not None and _eslint_covers(m.group(1))
+    m = _BIOME_IGNORE.search(comment)
+    if m is not None:
+        return m.group(1) in _BIOME_CATEGORIES
+    m = _ESLINT_NEXT.search(comment)
+    return m is not None and _eslint_covers(m.group(1))
+
+
+def _comment_of(line: bytes) -> bytes | None:
+    at = min((i for i in (line.find(b"//"), line.find(b"/*")) if i >= 0), default=-1)
+    return None if at < 0 else line[at:]
+
+
+def suppressed(src: bytes, decl_start: int, binding: ImportBinding) -> bool:
+    """Whether a comment keeps this import binding although it is unused.
+
+    The line above the declaration (or above the binding, in a multi-line import) may say
+    ``// seenfix-ignore`` (``seenfix-ignore SF009``), Biome's ``biome-ignore
+    lint/correctness/noUnusedImports`` or ESLint's ``eslint-disable-next-line`` (for all rules or
+    one that reports unused imports); the binding's own line may end with ``// seenfix-ignore`` or
+    ``// eslint-disable-line``.  Such an import was kept on purpose (to check that a type is
+    exported, say), as those tools keep it.
+    """
+    own = _line_start(src, binding.start)
+    comment = _comment_of(src[own:_line_end(src, binding.start)])
+    if comment is not None and _keeps(comment, True):
+        return True
+    for start in {_line_start(src, decl_start), own}:
+        if start == 0:
+            continue
+        above = src[_line_start(src, start - 1):start - 1].strip()
+        if above.startswith((b"//", b"/*", b"*")) or above.endswith(b"*/"):
+            comment = _comment_of(above)
+            if comment is not None and _keeps(comment, False):
+                return True
+    return False
+
+
 # -- removal ---------------------------------------------------------------------------------------
 def _line_start(src: bytes, i: int) -> int:
     return src.rfind(b"\n", 0, i) + 1
@@ -660,6 +725,9 @@ def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: boo
     if not any(d.bindings for d in decls):
         return FileResult(path)
     unused = [b for b in unused_bindings(src, tree, decls) if b.local not in keep and b.source not in keep]
+    if unused:
+        starts = {b: d.start for d in decls for b in d.bindings}
+        unused = [b for b in unused if not suppressed(src, starts[b], b)]
     if not unused:
         return FileResult(path)
     spans: list[tuple[int, int]] = []

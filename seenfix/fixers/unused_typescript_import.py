@@ -72,6 +72,13 @@ class UnusedTypescriptImport(FileFixer):
     declaration reuses the imported name, the import is kept.  Removing a whole declaration also
     drops the module's evaluation in that file, as `tsc`, ESLint and Biome do.
 
+    An import kept on purpose stays: when the line above it (or above the name, in a multi-line
+    import) is `// seenfix-ignore` (or `// seenfix-ignore SF009`), Biome's
+    `// biome-ignore lint/correctness/noUnusedImports: ...` or ESLint's `// eslint-disable-next-line`
+    (for every rule, or for `no-unused-vars`, `@typescript-eslint/no-unused-vars` or
+    `unused-imports/no-unused-imports`), or when its own line ends with `// seenfix-ignore` or
+    `// eslint-disable-line` (same rules).  It is neither reported nor removed.
+
     ## Options
     - `keep` (list of strings, default `[]`): module specifiers (`"solid-js"`, `"./polyfills"`) or
       local binding names (`"React"`) whose imports are never removed.
