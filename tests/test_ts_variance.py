@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from seenfix.editors.typescript import TsParseError, analyse, parse, parse_source, without_variance
+from seenfix.editors.typescript import (
+    TsParseError,
+    analyse,
+    parse,
+    parse_source,
+    without_unsupported,
+    without_variance,
+)
 
 EFFECT = REPO / ".cache" / "npm" / "node_modules" / "effect" / "src"
 
@@ -63,6 +70,22 @@ def test_comment_lines_after_a_comma_do_not_make_the_search_explode() -> None:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(("src", "want"), [
+    (b"export type * from './serializer'\n", b"export      * from './serializer'\n"),
+    (b"export type * as ns from './a';\nexport type { A } from './a';\n",
+     b"export      * as ns from './a';\nexport type { A } from './a';\n"),
+    (b"export type *\n  from './a'\ninterface I<out T> {}\n", b"export      *\n  from './a'\ninterface I<    T> {}\n"),
+])
+def test_export_type_star_is_read_as_export_star(src: bytes, want: bytes) -> None:
+    assert without_unsupported(src) == want
+    tree, parsed = parse_source(src, "index.ts")
+    assert parsed == want and not tree.root_node.has_error
+    text = 'import { used, unused } from "./m";\n' + src.decode() + "export { used };\n"
+    res = analyse("index.ts", text)
+    assert [b.local for b in res.unused] == ["unused"]
+    assert res.new_text == text.replace("used, unused", "used")
 
 
 def test_a_real_syntax_error_is_still_reported_with_its_line() -> None:

@@ -155,15 +155,16 @@ def parse_source(src: bytes, path: str) -> tuple[Any, bytes]:
     """Parse ``src``, as :func:`parse`; also a file that fails only for its variance annotations.
 
     tree-sitter-typescript's grammar has no ``in``/``out`` variance annotations (TypeScript 4.7,
-    tree-sitter-typescript issue #370), which libraries such as effect and zod use throughout.  Their
-    letters are blanked out (turned into spaces: every offset, line and column still holds) and the
-    file parsed again; a keyword before a type parameter's name cannot change which names a file
-    uses.  Returns the tree and the bytes it is a tree of (``src`` itself, or its blanked copy).
+    tree-sitter-typescript issue #370), which libraries such as effect and zod use throughout, nor
+    ``export type * from`` (TypeScript 5.0).  Their letters are blanked out (turned into spaces:
+    every offset, line and column still holds) and the file parsed again (:func:`without_unsupported`);
+    a keyword before a type parameter's name, or the ``type`` of a re-export, cannot change which names
+    a file uses.  Returns the tree and the bytes it is a tree of (``src`` itself, or its blanked copy).
     """
     try:
         return parse(src, path), src
     except TsParseError:
-        blanked = without_variance(src)
+        blanked = without_unsupported(src)
         if blanked is None:
             raise
         return parse(blanked, path), blanked  # or its error: past the annotations, where it is
@@ -715,6 +716,19 @@ def without_variance(src: bytes) -> bytes | None:
     """``src`` with the letters of its variance annotations turned into spaces, or ``None``."""
     out, n = _VARIANCE.subn(lambda m: m.group(1) + _LETTERS.sub(b" ", m.group(2)), src)
     return out if n else None
+
+
+#: ``export type * from "m"`` and ``export type * as ns from "m"`` (TypeScript 5.0).
+_TYPE_STAR = re.compile(rb"\bexport(\s+)type(?=\s*\*)")
+
+
+def without_unsupported(src: bytes) -> bytes | None:
+    """``src`` with the TypeScript that tree-sitter-typescript 0.23 cannot parse blanked out (its
+    letters turned into spaces), or ``None`` when there is none: variance annotations, and the
+    ``type`` of ``export type *`` (an ``export *`` then: neither refers to a name of the file)."""
+    out = without_variance(src)
+    star, n = _TYPE_STAR.subn(lambda m: b"export" + m.group(1) + b"    ", out if out is not None else src)
+    return star if n else out
 
 
 def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: bool,
