@@ -152,22 +152,65 @@ _UNPARSABLE = "syntax error, or syntax tree-sitter-typescript cannot parse (the 
 
 
 def parse_source(src: bytes, path: str) -> tuple[Any, bytes]:
-    """Parse ``src``, as :func:`parse`; also a file that fails only for its variance annotations.
+    """Parse ``src``, as :func:`parse`; also a file that fails only for syntax the grammar lacks.
 
     tree-sitter-typescript's grammar has no ``in``/``out`` variance annotations (TypeScript 4.7,
     tree-sitter-typescript issue #370), which libraries such as effect and zod use throughout, nor
     ``export type * from`` (TypeScript 5.0).  Their letters are blanked out (turned into spaces:
     every offset, line and column still holds) and the file parsed again (:func:`without_unsupported`);
     a keyword before a type parameter's name, or the ``type`` of a re-export, cannot change which names
-    a file uses.  Returns the tree and the bytes it is a tree of (``src`` itself, or its blanked copy).
+    a file uses.  If that still fails, member separators go before generic call signatures
+    (:func:`_with_signature_separators`).  Returns the tree and the bytes it is a tree of: ``src``
+    itself, or a copy of the same length.
     """
     try:
         return parse(src, path), src
-    except TsParseError:
+    except TsParseError as exc:
         blanked = without_unsupported(src)
-        if blanked is None:
-            raise
-        return parse(blanked, path), blanked  # or its error: past the annotations, where it is
+        try:
+            if blanked is None:
+                raise exc
+            return parse(blanked, path), blanked
+        except TsParseError as again:
+            separated = _with_signature_separators(blanked if blanked is not None else src, path)
+            if separated is None:
+                raise again from None  # its line is past the blanked syntax, where the error is
+            return separated
+
+
+#: A line of a ``.ts`` file that starts, after its indentation, with a generic call signature
+#: (``<A>(a: A): B``); the last character of the indentation is where a ``;`` can go.
+_SIGNATURE_LINE = re.compile(rb"(?m)^[ \t]*([ \t])(?=<[A-Za-z_$])")
+_TYPE_BODIES = frozenset({"object_type", "interface_body"})
+
+
+def _with_signature_separators(src: bytes, path: str) -> tuple[Any, bytes] | None:
+    """Parse ``src`` with a ``;`` before each generic call signature that starts a line, if every such
+    ``;`` then separates two members of an interface or object type, and nothing else fails.
+
+    tree-sitter-typescript does not end a type member at a line break before a generic call
+    signature (``(n: number): <A>(a: A) => A`` then ``<A>(a: A, n: number): A`` on the next line),
+    which effect writes for every overloaded function.  A ``;`` there means what the line break
+    means; one anywhere else (a ``.tsx`` file's JSX, a type assertion) would not, so the file is then
+    left unparsed.  The ``;`` takes the place of an indentation character: offsets still hold.
+    """
+    if is_tsx(path):
+        return None
+    spots = [m.start(1) for m in _SIGNATURE_LINE.finditer(src)]
+    if not spots:
+        return None
+    buf = bytearray(src)
+    for at in spots:
+        buf[at] = 0x3B  # ";"
+    separated = bytes(buf)
+    tree = _parser(False).parse(separated)
+    if tree.root_node.has_error:
+        return None
+    for at in spots:
+        node = tree.root_node.descendant_for_byte_range(at, at + 1)
+        if node is None or node.type != ";" or node.parent is None or node.parent.type not in _TYPE_BODIES:
+            return None
+    return tree, separated
 
 
 def _first_error(node: Any) -> tuple[int, str]:

@@ -66,8 +66,8 @@ class UnusedTypescriptImport(FileFixer):
     line endings, a missing final newline).  Side-effect imports (`import "./app.css"`) are never
     touched, nor declaration files (`.d.ts`), build output, `node_modules`, or files tree-sitter
     cannot parse (reported and skipped): syntax errors, and TypeScript that tree-sitter-typescript's
-    grammar lacks, such as generic call signatures on consecutive lines of an interface (`in`/`out`
-    variance annotations and `export type *`, also missing from it, are handled).  `React` is kept in `.tsx` files, where the classic JSX runtime
+    grammar lacks (seenfix works around three gaps of it: `in`/`out` variance annotations,
+    `export type *`, and generic call signatures that start a line of an interface).  `React` is kept in `.tsx` files, where the classic JSX runtime
     uses it without a visible reference.  Where scope analysis is unsure, for example when a top-level
     declaration reuses the imported name, the import is kept.  Removing a whole declaration also
     drops the module's evaluation in that file, as `tsc`, ESLint and Biome do.
