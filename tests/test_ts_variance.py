@@ -97,8 +97,13 @@ export interface Replicate {
 }
 export declare const pair: {
   <B>(that: B): <A>(self: A) => [A, B]
+  // data first
   <A, B>(self: A, that: B): [A, B]
 }
+export const dual: Dual<
+  <B>(that: B) => <A>(self: A) => [A, B],
+  <A, B>(self: A, that: B) => [A, B]
+> = pairOf
 """
 
 
@@ -107,7 +112,8 @@ def test_generic_call_signatures_on_their_own_lines_get_a_separator() -> None:
         parse(SIGNATURES, "a.ts")
     tree, parsed = parse_source(SIGNATURES, "a.ts")
     assert not tree.root_node.has_error
-    assert parsed == SIGNATURES.replace(b"\n  <", b"\n ;<")
+    # after a member only: not after "{" (the first member), nor inside a type argument list
+    assert parsed == SIGNATURES.replace(b"\n  <A>(a: A, n", b"\n ;<A>(a: A, n").replace(b"\n  <A, B>", b"\n ;<A, B>", 1)
     text = 'import { Unused, Used } from "./m";\n' + SIGNATURES.decode() + "export type U = Used;\n"
     res = analyse("a.ts", text)
     assert [b.local for b in res.unused] == ["Unused"]
@@ -144,7 +150,7 @@ def test_effect_files_tree_sitter_cannot_parse_are_analysed_and_fixed_exactly() 
             except TsParseError:
                 continue
             recovered.append(path)
-    assert len(recovered) >= 120, len(recovered)  # 193 of the 363 files failed to parse before
+    assert len(recovered) >= 165, len(recovered)  # 193 of the 363 files failed to parse before
     for path in recovered:
         text = path.read_text(encoding="utf-8")
         assert analyse(path.name, text).error is None, path

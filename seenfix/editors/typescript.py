@@ -184,6 +184,29 @@ _SIGNATURE_LINE = re.compile(rb"(?m)^[ \t]*([ \t])(?=<[A-Za-z_$])")
 _TYPE_BODIES = frozenset({"object_type", "interface_body"})
 
 
+_OPEN = frozenset(b"<(,=|&:?[{")
+
+
+def _code_before(src: bytes, at: int) -> int:
+    """The last byte of code before ``at`` (whitespace, block comments and comment lines skipped),
+    or -1 at the start."""
+    i = at
+    while i > 0:
+        i -= 1
+        c = src[i]
+        if c in b" \t\r\n":
+            continue
+        if c == 0x2F and i > 0 and src[i - 1] == 0x2A:  # "*/": go to its "/*"
+            i = max(src.rfind(b"/*", 0, i - 1), 0)
+            continue
+        start = src.rfind(b"\n", 0, i) + 1
+        if src[start:i + 1].lstrip().startswith(b"//"):  # a comment line
+            i = start
+            continue
+        return c
+    return -1
+
+
 def _with_signature_separators(src: bytes, path: str) -> tuple[Any, bytes] | None:
     """Parse ``src`` with a ``;`` before each generic call signature that starts a line, if every such
     ``;`` then separates two members of an interface or object type, and nothing else fails.
@@ -196,7 +219,8 @@ def _with_signature_separators(src: bytes, path: str) -> tuple[Any, bytes] | Non
     """
     if is_tsx(path):
         return None
-    spots = [m.start(1) for m in _SIGNATURE_LINE.finditer(src)]
+    # not after what cannot end a member: an opening '<' or '(' of a list, a ',', an operator
+    spots = [m.start(1) for m in _SIGNATURE_LINE.finditer(src) if _code_before(src, m.start(1)) not in _OPEN]
     if not spots:
         return None
     buf = bytearray(src)
