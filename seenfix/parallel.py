@@ -1,9 +1,9 @@
 """Running one function over many files in worker processes, each file read by the worker that uses it.
 
 A fixer that parses thousands of files (SF009) spends most of its time in work that parallelises
-across cores.  :func:`map_files` deals the files out to forked worker processes (the calling process
-does one share itself), and the workers read the files themselves: reading and decoding is part of
-the per-file cost, and sending texts to workers would leave it serial.  A worker sends a file's text
+across cores.  :func:`map_files` hands the files, in chunks, to forked worker processes and to the
+calling process alike, and the files are read where they are processed: reading and decoding is part
+of the per-file cost, and sending texts to workers would leave it serial.  A worker sends a file's text
 back only when the function says the caller needs it (the file is going to change), and the
 caller's :class:`~seenfix.project.Project` remembers it, so the runner does not read it again.
 
@@ -17,19 +17,17 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.project import Project
     from seenfix.workspace import Encoded
 
-R = TypeVar("R")
-#: ``func(path, text, *args) -> (result, keep_text)``; must be a module-level function (picklable).
+#: ``func(path, text, *args) -> (result, keep_text)``; the workers inherit it (fork), and send back
+#: its results, which must be picklable.
 FileFunc = Callable[..., tuple[Any, bool]]
 #: ``reader(path)``: (text, encoding), or a warning (a string), or ``None`` (the file is gone)
 Reader = Callable[[str], "tuple[str, Encoded] | str | None"]
-#: per item: ``None`` when the file could not be read, else (result, (text, encoding) or None)
-Outcome = "tuple[Any, tuple[str, Encoded] | None] | None"
 
 #: Below this many files one process is faster than starting others.
 PARALLEL_MIN_FILES = 48
