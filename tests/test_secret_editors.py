@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -201,3 +202,14 @@ def test_spring_placeholder_defaults() -> None:
     assert [(s.line, s.env_var) for s in sites] == [(3, "JWT_SECRET")]
     fixed = apply_edits(java, [e for s in sites if (e := s.edit) is not None])
     assert '@Value("${jwt.secret}") String s;' in fixed and "// @Value(\"${jwt.secret:old}\")" in fixed
+
+
+@pytest.mark.parametrize("text", [
+    "", "const a = 1", "SECRET", "my_Secret_value", "Signing", "jwtKey", "JWT_KEY", "jwt.key", "jwt-key",
+    "jwt key", "SessionKey", "session_KEY", "session--key", "keys and tokens", "monkey", "jwtkeyring",
+])
+def test_secret_prefilter_matches_the_case_insensitive_pattern(text: str) -> None:
+    from seenfix.fixers.weak_jwt_secret import _maybe_secret
+
+    pattern = re.compile(r"(?i)secret|signing|jwt[._-]?key|session[._-]?key")
+    assert _maybe_secret(text) == bool(pattern.search(text))
