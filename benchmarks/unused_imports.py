@@ -13,8 +13,11 @@ DIR.  Every tool then runs, as a whole process, on its own fresh copy:
 - ``check``: ``python -m seenfix check --select SF009 COPY``: the same analysis, nothing written (the
   difference to ``seenfix`` is the cost of writing the changed files atomically);
 - ``warm``: the same ``check`` once more on a copy it has already checked, with seenfix's cache on
-  (files found clean before are not parsed again: a pre-commit hook's second run).  Every other
-  seenfix run has the cache off (``SEENFIX_NO_CACHE=1``): they measure the work, not the cache;
+  (files found clean before are not parsed again: a pre-commit hook's second run);
+- ``clean``: ``check`` with the cache on, on a copy that ``apply`` has fixed and ``check`` has seen
+  once (untimed; its "changed" column counts what that ``apply`` changed): a pre-commit hook on a
+  repository seenfix keeps clean.  Every other seenfix run has
+  the cache off (``SEENFIX_NO_CACHE=1``): they measure the work, not the cache;
 - ``sf009``: SF009 alone, through a small ``python -c`` entry: discovery, ``check()``, ``fix()`` and
   plain in-place writes, without the runner's verification and its atomic writes (a temporary file
   and a rename per file): what the fixer itself costs;
@@ -277,7 +280,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--files", type=int, default=2000, help="number of files to replicate (default 2000)")
     ap.add_argument("--dir", type=Path, help="benchmark on this directory's .ts/.tsx files instead")
     ap.add_argument("--jobs", type=int, help="processes for seenfix and the floor (SEENFIX_JOBS)")
-    ap.add_argument("--tools", default="seenfix,check,warm,sf009,floor,biome,eslint")
+    ap.add_argument("--tools", default="seenfix,check,warm,clean,sf009,floor,biome,eslint")
     ap.add_argument("--npm-dir", type=Path, default=None)
     ap.add_argument("--repeat", type=int, default=3, help="runs per tool; the best is kept (default 3)")
     ap.add_argument("--keep-work", action="store_true", help="keep the temporary copies")
@@ -299,6 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seenfix": lambda d: [sys.executable, "-m", "seenfix", "apply", "--select", "SF009", str(d)],
             "check": lambda d: [sys.executable, "-m", "seenfix", "check", "--select", "SF009", str(d)],
             "warm": lambda d: [sys.executable, "-m", "seenfix", "check", "--select", "SF009", str(d)],
+            "clean": lambda d: [sys.executable, "-m", "seenfix", "check", "--select", "SF009", str(d)],
             "sf009": lambda d: [sys.executable, "-c", CORE, str(d)],
             "floor": lambda d: [sys.executable, "-c", FLOOR, str(d), str(jobs)],
         }
@@ -341,11 +345,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 copy = copies[(r, tool)]
                 os.sync()
                 run_env = env
-                if tool == "warm":  # the cache on, in the work folder, filled by one untimed run
+                if tool in ("warm", "clean"):  # the cache on, in the work folder, filled untimed
                     run_env = {k: v for k, v in env.items() if k != "SEENFIX_NO_CACHE"}
                     run_env["XDG_CACHE_HOME"] = str(work / "xdg-cache")
-                    subprocess.run(commands[tool](copy), cwd=copy, env=run_env, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL, check=False)
+                    before = [commands["seenfix"](copy)] if tool == "clean" else []
+                    for cmd in [*before, commands[tool](copy)]:
+                        subprocess.run(cmd, cwd=copy, env=run_env, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL, check=False)
                 wall, cpu, mem, _ = timed(commands[tool](copy), copy, run_env)
                 changed = sum(1 for k, v in snapshot(copy).items() if original.get(k) != v)
                 old = results.get(tool)
@@ -364,7 +370,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             ratio2 = f"{core[0] / wall:8.2f}" if core else f"{'':>8s}"
             print(f"{tool:8s} {wall:8.2f} {cpu:7.2f} {n / wall:9.0f} {ratio} {ratio2} {changed:8d} {mem:9.1f}")
         for name, mine in (("seenfix", seen), ("check", results.get("check")), ("warm", results.get("warm")),
-                           ("sf009", core)):
+                           ("clean", results.get("clean")), ("sf009", core)):
             if mine is None:
                 continue
             for tool, limit in TARGETS.items():
