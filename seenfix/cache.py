@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import sys
 from collections.abc import Iterable
 
@@ -59,7 +60,7 @@ def package_stat(package: str) -> str:
                 st = os.stat(os.path.join(path, name))
             except OSError:
                 continue
-            if not os.path.isdir(os.path.join(path, name)):
+            if not stat.S_ISDIR(st.st_mode):
                 parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
         return ";".join(parts)
     return f"{package}:missing"

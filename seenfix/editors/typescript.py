@@ -166,16 +166,17 @@ def parse_source(src: bytes, path: str) -> tuple[Any, bytes]:
     try:
         return parse(src, path), src
     except TsParseError as exc:
-        blanked = without_unsupported(src)
+        error = exc
+    blanked = without_unsupported(src)
+    if blanked is not None:
         try:
-            if blanked is None:
-                raise exc
             return parse(blanked, path), blanked
-        except TsParseError as again:
-            separated = _with_signature_separators(blanked if blanked is not None else src, path)
-            if separated is None:
-                raise again from None  # its line is past the blanked syntax, where the error is
-            return separated
+        except TsParseError as exc:
+            error = exc  # its line is past the blanked syntax, where the error is
+    separated = _with_signature_separators(blanked if blanked is not None else src, path)
+    if separated is None:
+        raise error
+    return separated
 
 
 #: A line of a ``.ts`` file that starts, after its indentation, with a generic call signature

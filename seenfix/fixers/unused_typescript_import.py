@@ -67,8 +67,8 @@ class UnusedTypescriptImport(FileFixer):
     touched, nor declaration files (`.d.ts`), build output, `node_modules`, or files tree-sitter
     cannot parse (reported and skipped): syntax errors, and TypeScript that tree-sitter-typescript's
     grammar lacks (seenfix works around three gaps of it: `in`/`out` variance annotations,
-    `export type *`, and generic call signatures that start a line of an interface).  `React` is kept in `.tsx` files, where the classic JSX runtime
-    uses it without a visible reference.  Where scope analysis is unsure, for example when a top-level
+    `export type *`, and generic call signatures that start a line of an interface).  `React` is
+    kept in `.tsx` files, where the classic JSX runtime uses it without a visible reference.  Where scope analysis is unsure, for example when a top-level
     declaration reuses the imported name, the import is kept.  Removing a whole declaration also
     drops the module's evaluation in that file, as `tsc`, ESLint and Biome do.
 
@@ -140,6 +140,7 @@ class UnusedTypescriptImport(FileFixer):
             self._memo.clear()
             self._memo_for = project.workspace
         keys = [(path, self._overlaid(project, path)) for path in self.targets(project)]
+        texts = dict(keys)
         todo = [path for path, text in keys if (path, text) not in self._memo]
         if todo:
             keep = tuple(self.config["keep"])
@@ -147,7 +148,7 @@ class UnusedTypescriptImport(FileFixer):
             found = []
             for path, (res, digest) in map_files(project, todo, _analyse_unless_known, (keep, clean.known),
                                                  prepare=load_parsers):
-                self._memo[(path, self._overlaid(project, path))] = res
+                self._memo[(path, texts[path])] = res
                 if res.new_text is not None and res.recheck is not None:
                     self._memo[(path, res.new_text)] = res.recheck
                 if digest is not None:
