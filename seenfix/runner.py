@@ -214,9 +214,8 @@ def _write_temp(target: Path, data: bytes, mode: int) -> Path:
     """Write ``data`` to a new temporary file beside ``target`` (same filesystem, so the rename that
     follows is atomic) with ``mode``; return its path."""
     tmp = target.with_name(f".{target.name}.{os.getpid()}.seenfix-tmp")
-    umask = _UMASK
     # created with its final mode when the umask keeps it (no chmod); else private, then chmod
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode if mode & umask == 0 else 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode if mode & _UMASK == 0 else 0o600)
     try:
         try:
             view = memoryview(data)
@@ -224,7 +223,7 @@ def _write_temp(target: Path, data: bytes, mode: int) -> Path:
                 view = view[os.write(fd, view):]
             if FSYNC:
                 os.fsync(fd)
-            if mode & umask:
+            if mode & _UMASK:
                 os.fchmod(fd, mode)
         finally:
             os.close(fd)
@@ -277,8 +276,8 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
 
     Every new content is first written to a temporary file beside its target; only when all of them
     exist are they renamed over their targets (many renames in a few threads: on ext4 renaming over a
-    file starts writing the new one out, which overlaps well).  A failure while writing the temporary files changes nothing; a failure while
-    renaming restores the files already replaced.  Refuses (``DirtyError``) to overwrite files with
+    file starts writing the new one out, which overlaps well).  A failure while writing the temporary
+    files changes nothing; a failure while renaming restores the files already replaced.  Refuses (``DirtyError``) to overwrite files with
     uncommitted changes unless ``force``.  With ``only_secret`` only the secret files (untracked
     ``.env``) are written (fix-branch mode: the rest goes to the branch).  Returns the written paths.
     """
