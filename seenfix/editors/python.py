@@ -180,6 +180,15 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
         def _add(self, name: str, env: str, value: str, node: Any, kind: str, fixable: bool) -> None:
             found.append(PySecret(name, env, value, self._line(node), kind, fixable))
 
+        def _named_literal(self, updated: Any, name: str, lit: str, value: Any, kind: str, fixable: bool) -> Any:
+            """Record ``name = "lit"`` (or its dict/keyword form); with ``fix``, read it from the
+            environment instead."""
+            var = env_name(name)
+            self._add(name, var, lit, value, kind, fixable)
+            if fix and fixable:
+                return updated.with_changes(value=_required(var, _quote_of(value)))
+            return updated
+
         # settings fields ---------------------------------------------------------------------
         def leave_AnnAssign(self, original: cst.AnnAssign, updated: cst.AnnAssign) -> Any:
             if not isinstance(original.target, cst.Name) or original.value is None:
@@ -238,11 +247,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
             lit = _literal(original.value)
             if lit is None or not is_signing_secret_name(name) or lit == name:
                 return updated
-            var = env_name(name)
-            self._add(name, var, lit, original.value, "assign", fixable)
-            if fix and fixable:
-                return updated.with_changes(value=_required(var, _quote_of(original.value)))
-            return updated
+            return self._named_literal(updated, name, lit, original.value, "assign", fixable)
 
         # {"SECRET_KEY": "..."} and f(SECRET_KEY="...") ------------------------------------------
         def leave_DictElement(self, original: cst.DictElement, updated: cst.DictElement) -> Any:
@@ -250,11 +255,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
             lit = _literal(original.value)
             if name is None or lit is None or not _config_name(name) or lit == name:
                 return updated
-            var = env_name(name)
-            self._add(name, var, lit, original.value, "dict", has_os)
-            if fix and has_os:
-                return updated.with_changes(value=_required(var, _quote_of(original.value)))
-            return updated
+            return self._named_literal(updated, name, lit, original.value, "dict", has_os)
 
         def leave_Arg(self, original: cst.Arg, updated: cst.Arg) -> Any:
             if original.keyword is None or original.keyword.value in ("default",):
@@ -263,11 +264,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
             lit = _literal(original.value)
             if lit is None or not _config_name(name) or lit == name:
                 return updated
-            var = env_name(name)
-            self._add(name, var, lit, original.value, "keyword", has_os)
-            if fix and has_os:
-                return updated.with_changes(value=_required(var, _quote_of(original.value)))
-            return updated
+            return self._named_literal(updated, name, lit, original.value, "keyword", has_os)
 
         # X or "literal" -------------------------------------------------------------------------
         def leave_BooleanOperation(self, original: cst.BooleanOperation, updated: cst.BooleanOperation) -> Any:
