@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+"""Where SF009's time goes, phase by phase, in one process, against a plain parse.
+
+usage: python benchmarks/sf009_phases.py [--files N] [--dir DIR] [--repeat R]
+
+The same corpus as ``benchmarks/unused_imports.py`` (N files replicated from the shared TypeScript
+corpus's ``mutated/`` files, default 2000, or the ``.ts``/``.tsx`` files of DIR) is read into memory
+once; then each phase runs over every file (best of ``--repeat``), and its time is printed with its
+ratio to the baseline measured in the same run, ``parse``: tree-sitter parsing every file, which is
+the per-file work of ``unused_imports.py``'s parse floor.
+
+- ``parse``: ``Parser.parse`` of every file (the baseline);
+- ``parse_source``: seenfix's parse (the same, plus the pre-pass that blanks out the syntax
+  tree-sitter-typescript 0.23 cannot parse);
+- ``imports``: reading the import declarations off the parsed trees (``parse_imports``);
+- ``usage``: deciding which imported names nothing refers to (``unused_bindings``: the name's
+  occurrences, each classified by its node and the scopes that declare it);
+- ``analyse``: the whole per-file work of ``seenfix check``/``apply``: parse, imports, usage, the
+  removal edits, and the incremental re-parse and second look that verify the output.
+
+``analyse / parse`` is the floor for a whole ``seenfix`` process on this analysis: however well its
+processes share the work, it cannot come closer to the parse floor than this ratio (startup and
+writing the changed files come on top).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from unused_imports import corpus_files, make_master  # noqa: E402
+
+
+def best(repeat: int, func: Callable[[], object]) -> float:
+    times = []
+    for _ in range(max(1, repeat)):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    ap.add_argument("--files", type=int, default=2000, help="number of files to replicate (default 2000)")
+    ap.add_argument("--dir", type=Path, help="measure this directory's .ts/.tsx files instead")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per phase; the best is kept (default 3)")
+    args = ap.parse_args(argv)
+
+    import tree_sitter_typescript as tst
+    from tree_sitter import Language, Parser
+
+    from seenfix.editors import typescript as ts
+
+    directory, files = corpus_files(args.dir)
+    with tempfile.TemporaryDirectory(prefix="sf009-phases-") as tmp:
+        n = make_master(directory, files, None if args.dir else args.files, Path(tmp))
+        paths = sorted(str(p.relative_to(tmp)) for p in Path(tmp).rglob("*") if p.is_file())
+        sources = [(p, (Path(tmp) / p).read_bytes()) for p in paths]
+    texts = [(p, src.decode("utf-8")) for p, src in sources]
+    parsers = {True: Parser(Language(tst.language_tsx())), False: Parser(Language(tst.language_typescript()))}
+    trees = [(src, ts.parse_source(src, p)[0]) for p, src in sources]
+    decls = [(src, tree, ts.parse_imports(tree)) for src, tree in trees]
+    changed = sum(ts.analyse(p, text).new_text is not None for p, text in texts)
+
+    phases: dict[str, Callable[[], object]] = {
+        "parse": lambda: [parsers[p.endswith(".tsx")].parse(src) for p, src in sources],
+        "parse_source": lambda: [ts.parse_source(src, p) for p, src in sources],
+        "imports": lambda: [ts.parse_imports(tree) for _, tree in trees],
+        "usage": lambda: [ts.unused_bindings(src, tree, d) for src, tree, d in decls],
+        "analyse": lambda: [ts.analyse(p, text) for p, text in texts],
+    }
+    print(f"{n} files ({sum(len(s) for _, s in sources) // 1024} KiB) from {directory}, {changed} of them "
+          f"with unused imports; one process, best of {args.repeat}")
+    print(f"{'phase':<14}{'s':>7}{'x parse':>9}{'us/file':>9}")
+    base = None
+    for name, func in phases.items():
+        took = best(args.repeat, func)
+        base = base or took
+        print(f"{name:<14}{took:7.3f}{took / base:9.2f}{took / n * 1e6:9.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

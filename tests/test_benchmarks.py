@@ -1,0 +1,45 @@
+"""The SF009 benchmarks still run and measure what they say (a small corpus; no timing is asserted:
+speed is judged by running the benchmarks, not by tests)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_ts_corpus import built_corpus
+
+REPO = Path(__file__).resolve().parents[1]
+NUMBER = r"\d+(?:\.\d+)?"
+
+
+def run(script: str, *args: str) -> str:
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / script), *args],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+@pytest.mark.slow
+def test_sf009_benchmarks_agree_on_what_changes() -> None:
+    built_corpus()
+    phases = run("sf009_phases.py", "--files", "40", "--repeat", "1")
+    head = re.search(r"^40 files .*, (\d+) of them with unused imports", phases, re.MULTILINE)
+    assert head, phases
+    with_unused = int(head.group(1))
+    assert 0 < with_unused <= 40
+    rows = re.findall(rf"^(\w+)\s+({NUMBER})\s+({NUMBER})\s+(\d+)$", phases, re.MULTILINE)
+    assert [r[0] for r in rows] == ["parse", "parse_source", "imports", "usage", "analyse"], phases
+    assert rows[0][2] == "1.00"  # the baseline's ratio to itself
+
+    timing = run("unused_imports.py", "--files", "40", "--repeat", "1", "--tools", "seenfix,check,floor")
+    changed = {m.group(1): int(m.group(2)) for m in re.finditer(
+        rf"^(seenfix|check|floor)\s+{NUMBER}\s+{NUMBER}\s+\d+\s+{NUMBER}\s+(\d+)\s+{NUMBER}$",
+        timing, re.MULTILINE)}
+    # apply rewrote exactly the files the analysis says have unused imports; check and the floor none
+    assert changed == {"seenfix": with_unused, "check": 0, "floor": 0}, timing
+    assert re.search(r"^target: seenfix / floor <= 1\.5: ", timing, re.MULTILINE), timing
+    assert re.search(rf"^bound: floor \+ atomic writes of {with_unused} files", timing, re.MULTILINE), timing
