@@ -179,18 +179,26 @@ def parse_source(src: bytes, path: str) -> tuple[Any, bytes]:
     return separated
 
 
-#: A line of a ``.ts`` file that starts, after its indentation, with a generic call signature
-#: (``<A>(a: A): B``); the last character of the indentation is where a ``;`` can go.
-_SIGNATURE_LINE = re.compile(rb"(?m)^[ \t]*([ \t])(?=<[A-Za-z_$])")
+#: A line of a ``.ts`` file that starts, after its indentation, with a call signature, generic
+#: (``<A>(a: A): B``) or not (``(a: A): B``); the last character of the indentation is where a ``;``
+#: can go.
+_SIGNATURE_LINE = re.compile(rb"(?m)^[ \t]*([ \t])(?=<\s*[A-Za-z_$]|\()")
 _TYPE_BODIES = frozenset({"object_type", "interface_body"})
 
 
+#: What a member cannot end with: an opening ``<`` or ``(`` of a list, a ``,``, an operator.
 _OPEN = frozenset(b"<(,=|&:?[{")
+#: Words after which a line break does not end a type member: type operators and the words that
+#: take a type after them (``keyof\n(A | B)`` is one type).
+_TYPE_WORDS = frozenset({b"keyof", b"typeof", b"readonly", b"unique", b"infer", b"is", b"asserts",
+                         b"extends", b"new", b"abstract", b"in", b"out", b"const", b"as", b"satisfies",
+                         b"import"})
+_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
 def _code_before(src: bytes, at: int) -> int:
-    """The last byte of code before ``at`` (whitespace, block comments and comment lines skipped),
-    or -1 at the start."""
+    """The offset of the last byte of code before ``at`` (whitespace, block comments and comment
+    lines skipped), or -1 at the start."""
     i = at
     while i > 0:
         i -= 1
@@ -204,38 +212,61 @@ def _code_before(src: bytes, at: int) -> int:
         if src[start:i + 1].lstrip().startswith(b"//"):  # a comment line
             i = start
             continue
-        return c
+        return i
     return -1
 
 
-def _with_signature_separators(src: bytes, path: str) -> tuple[Any, bytes] | None:
-    """Parse ``src`` with a ``;`` before each generic call signature that starts a line, if every such
-    ``;`` then separates two members of an interface or object type, and nothing else fails.
+def _can_end_member(src: bytes, at: int) -> bool:
+    """Whether the code before ``at`` can be the end of a type member (so a line break there can
+    separate it from the next)."""
+    i = _code_before(src, at)
+    if i < 0 or src[i] in _OPEN:
+        return False
+    if src[i] == 0x3E:  # ">": not the arrow of a function type, whose return type follows
+        return i == 0 or src[i - 1] != 0x3D
+    if src[i] in _WORD:
+        start = i
+        while start > 0 and src[start - 1] in _WORD:
+            start -= 1
+        return src[start:i + 1] not in _TYPE_WORDS
+    return True
 
-    tree-sitter-typescript does not end a type member at a line break before a generic call
-    signature (``(n: number): <A>(a: A) => A`` then ``<A>(a: A, n: number): A`` on the next line),
-    which effect writes for every overloaded function.  A ``;`` there means what the line break
-    means; one anywhere else (a ``.tsx`` file's JSX, a type assertion) would not, so the file is then
-    left unparsed.  The ``;`` takes the place of an indentation character: offsets still hold.
+
+def _with_signature_separators(src: bytes, path: str) -> tuple[Any, bytes] | None:
+    """Parse ``src`` with a ``;`` before each call signature that starts a line where that ``;`` then
+    separates two members of an interface or object type, if nothing else fails.
+
+    tree-sitter-typescript does not end a type member at a line break before a call signature
+    (``(n: number): <A>(a: A) => A`` then ``<A>(a: A, n: number): A`` or ``(a: A): A`` on the next
+    line), which effect writes for every overloaded function.  A ``;`` there means what the line
+    break means.  Candidates are the lines that start with ``<`` or ``(`` after what can end a
+    member; a ``;`` that lands anywhere but between two type members (value code, where it could
+    end a statement) is taken out again and the file parsed again, a few times at most.  ``.tsx``
+    files are left as they are (a line starting with ``<`` is JSX there).  The ``;`` takes the place
+    of an indentation character: offsets still hold.
     """
     if is_tsx(path):
         return None
-    # not after what cannot end a member: an opening '<' or '(' of a list, a ',', an operator
-    spots = [m.start(1) for m in _SIGNATURE_LINE.finditer(src) if _code_before(src, m.start(1)) not in _OPEN]
-    if not spots:
-        return None
-    buf = bytearray(src)
-    for at in spots:
-        buf[at] = 0x3B  # ";"
-    separated = bytes(buf)
-    tree = _parser(False).parse(separated)
-    if tree.root_node.has_error:
-        return None
-    for at in spots:
-        node = tree.root_node.descendant_for_byte_range(at, at + 1)
-        if node is None or node.type != ";" or node.parent is None or node.parent.type not in _TYPE_BODIES:
+    spots = [m.start(1) for m in _SIGNATURE_LINE.finditer(src) if _can_end_member(src, m.start(1))]
+    for _ in range(4):
+        if not spots:
             return None
-    return tree, separated
+        buf = bytearray(src)
+        for at in spots:
+            buf[at] = 0x3B  # ";"
+        separated = bytes(buf)
+        tree = _parser(False).parse(separated)
+        root = tree.root_node
+        kept = []
+        for at in spots:
+            node = root.descendant_for_byte_range(at, at + 1)
+            if node is not None and node.type == ";" and node.parent is not None \
+                    and node.parent.type in _TYPE_BODIES:
+                kept.append(at)
+        if len(kept) == len(spots):
+            return None if root.has_error else (tree, separated)
+        spots = kept
+    return None
 
 
 def _first_error(node: Any) -> tuple[int, str]:
