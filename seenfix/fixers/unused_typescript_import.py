@@ -67,8 +67,9 @@ class UnusedTypescriptImport(FileFixer):
     touched, nor declaration files (`.d.ts`), build output, `node_modules`, or files tree-sitter
     cannot parse (reported and skipped): syntax errors, and TypeScript that tree-sitter-typescript's
     grammar lacks (seenfix works around three gaps of it: `in`/`out` variance annotations,
-    `export type *`, and generic call signatures that start a line of an interface).  `React` is
-    kept in `.tsx` files, where the classic JSX runtime uses it without a visible reference.  Where scope analysis is unsure, for example when a top-level
+    `export type *`, and call signatures that start a line of an interface or object type).
+    `React` is kept in `.tsx` files, where the classic JSX runtime uses it without a visible
+    reference.  Where scope analysis is unsure, for example when a top-level
     declaration reuses the imported name, the import is kept.  Removing a whole declaration also
     drops the module's evaluation in that file, as `tsc`, ESLint and Biome do.
 
