@@ -325,6 +325,18 @@ def test_invalid_yaml_is_one_line_and_other_fixers_run(seen_repo: Path) -> None:
     assert "frontend/nginx.conf" in proc.stdout  # the nginx fixers still ran
 
 
+def test_a_recursive_merge_is_one_line_not_a_crash(seen_repo: Path) -> None:
+    compose = seen_repo / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("services:", "x-a: &a\n  nested:\n    <<: *a\nservices:", 1))
+    line = compose.read_text().splitlines().index("    <<: *a") + 1
+    proc = run_cli("check", str(seen_repo))
+    assert proc.returncode == 3
+    assert f"error: docker-compose.yml:{line}: SF008, SF007" in proc.stderr
+    assert "this merge (<<) includes the mapping it is in" in proc.stderr
+    assert "crashed" not in proc.stderr and "Traceback" not in proc.stderr
+    assert "frontend/nginx.conf" in proc.stdout  # the nginx fixers still ran
+
+
 def test_apply_names_at_most_ten_files_per_fixer_and_counts_the_rest(tmp_path: Path) -> None:
     root = tmp_path / "web"
     root.mkdir()

@@ -40,6 +40,9 @@ def _ensure(text: str, services: list[str], wanted: dict[str, Any]) -> str:
     ("a: 1\n---\nb: 2\n", 2),
     ("services:\n  a: 1\n  a: 2\n", 3),
     ("key: 'unterminated\n", 2),
+    # a merge of the mapping the key is in (ruamel.yaml raises AttributeError on it)
+    ("x-a: &a\n  image: nginx\n  nested:\n    <<: *a\nservices:\n  web:\n    <<: *a\n", 4),
+    ("x-b: &b\n  depends_on: {}\nx-a: &a\n  <<: [*b]\n  web:\n    <<: [*b, *a]\n", 6),
 ])
 def test_invalid_yaml_is_an_input_error_with_its_line(text: str, line: int) -> None:
     with pytest.raises(InputError) as info:
@@ -47,6 +50,12 @@ def test_invalid_yaml_is_an_input_error_with_its_line(text: str, line: int) -> N
     assert info.value.path == "bad.yml"
     assert info.value.line == line
     assert info.value.message.startswith("invalid YAML")
+
+
+def test_recursive_aliases_without_a_merge_load() -> None:
+    doc = Y.load("services:\n  web: &w\n    image: nginx\n    again: *w\n", "x.yml")
+    assert doc.data["services"]["web"]["image"] == "nginx"
+    assert Y.recursive_merge_line(doc.text) is None
 
 
 def test_load_keeps_text_and_detects_newlines() -> None:

@@ -189,7 +189,50 @@ def _load(text: str, path: str) -> Document:
         raise InputError(path, line, f"invalid YAML: {problem}") from None
     except (YAMLError, ValueError) as exc:
         raise InputError(path, 1, f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else exc}") from None
+    except (AttributeError, TypeError, KeyError, RecursionError) as exc:
+        # ruamel.yaml fails this way on YAML it cannot construct, such as a recursive merge
+        line = recursive_merge_line(text)
+        if line is not None:
+            raise InputError(path, line, "invalid YAML: this merge (<<) includes the mapping it is in") from None
+        raise InputError(path, 1, f"YAML that ruamel.yaml cannot load ({type(exc).__name__}: {exc})") from None
     return Document(path=path, text=text, data=data, newline=detect_newline(text), starts=line_starts(text))
+
+
+def recursive_merge_line(text: str) -> int | None:
+    """The line of the first merge key (``<<``) whose value contains the mapping the key is in
+    (``x: &a {n: {<<: *a}}``), or ``None``.  Other recursive aliases load (as recursive data)."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    try:
+        root = YAML(typ="rt").compose(text)
+    except YAMLError:
+        return None
+    on_path: set[int] = set()
+    done: set[int] = set()
+    # iterative depth-first walk: (node, whether its children have been pushed)
+    todo: list[tuple[Any, bool]] = [(root, False)] if root is not None else []
+    while todo:
+        node, expanded = todo.pop()
+        if expanded:
+            on_path.discard(id(node))
+            done.add(id(node))
+            continue
+        if id(node) in done or not isinstance(node, (MappingNode, SequenceNode)):
+            continue
+        on_path.add(id(node))
+        todo.append((node, True))
+        if isinstance(node, SequenceNode):
+            todo.extend((child, False) for child in node.value)
+            continue
+        for key, value in node.value:
+            if key.tag == "tag:yaml.org,2002:merge":
+                merged = value.value if isinstance(value, SequenceNode) else [value]
+                if any(id(m) in on_path for m in merged) or id(value) in on_path:
+                    return int(key.start_mark.line) + 1
+            todo.append((value, False))
+    return None
 
 
 # -- compose structure --------------------------------------------------------------------------
