@@ -18,6 +18,8 @@ def check_yaml(text: str) -> str | None:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    from seenfix.editors import yaml as Y
+
     try:
         list(YAML(typ="rt").load_all(text))
     except MarkedYAMLError as exc:
@@ -26,6 +28,11 @@ def check_yaml(text: str) -> str | None:
         return f"line {line}: invalid YAML: {exc.problem or exc.context}"
     except YAMLError as exc:
         return f"invalid YAML: {exc}"
+    except Y.CONSTRUCT_ERRORS as exc:
+        line = Y.recursive_merge_line(text)
+        if line is not None:
+            return f"line {line}: {Y.RECURSIVE_MERGE}"
+        return f"YAML that ruamel.yaml cannot load ({type(exc).__name__}: {exc})"
     return None
 
 

@@ -389,3 +389,12 @@ def test_insertions_at_one_offset_go_deepest_first() -> None:
     assert plan.apply(text) == (
         "services:\n  a:\n    deploy:\n      resources:\n        limits:\n          memory: 1g\n"
         "          cpus: \"1\"\n    ulimits:\n      memlock: -1\n")
+
+
+def test_output_verification_reports_a_recursive_merge_with_its_line() -> None:
+    from seenfix.verify import parse_error
+
+    good = "x-a: &a\n  image: nginx\nservices:\n  web:\n    <<: *a\n"
+    looped = good.replace("  image: nginx\n", "  image: nginx\n  again:\n    <<: *a\n")
+    assert parse_error("compose.yml", good, looped) == f"line 4: {Y.RECURSIVE_MERGE}"
+    assert parse_error("compose.yml", looped, looped) is None  # it was already so: not the fixer's doing

@@ -157,6 +157,10 @@ def _yaml() -> Any:
 
 
 _CACHE: dict[tuple[str, str], Document] = {}
+#: ruamel.yaml raises AttributeError on a merge of the mapping the merge key is in; Compose rejects it
+RECURSIVE_MERGE = "invalid YAML: this merge (<<) includes the mapping it is in"
+#: what else ruamel.yaml raises on YAML it can scan but not construct
+CONSTRUCT_ERRORS = (AttributeError, TypeError, KeyError, RecursionError)
 _CACHE_SIZE = 32
 
 
@@ -189,11 +193,10 @@ def _load(text: str, path: str) -> Document:
         raise InputError(path, line, f"invalid YAML: {problem}") from None
     except (YAMLError, ValueError) as exc:
         raise InputError(path, 1, f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else exc}") from None
-    except (AttributeError, TypeError, KeyError, RecursionError) as exc:
-        # ruamel.yaml fails this way on YAML it cannot construct, such as a recursive merge
+    except CONSTRUCT_ERRORS as exc:
         line = recursive_merge_line(text)
         if line is not None:
-            raise InputError(path, line, "invalid YAML: this merge (<<) includes the mapping it is in") from None
+            raise InputError(path, line, RECURSIVE_MERGE) from None
         raise InputError(path, 1, f"YAML that ruamel.yaml cannot load ({type(exc).__name__}: {exc})") from None
     return Document(path=path, text=text, data=data, newline=detect_newline(text), starts=line_starts(text))
 
@@ -203,12 +206,18 @@ def recursive_merge_line(text: str) -> int | None:
     (``x: &a {n: {<<: *a}}``), or ``None``.  Other recursive aliases load (as recursive data)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
-    from ruamel.yaml.nodes import MappingNode, SequenceNode
 
     try:
         root = YAML(typ="rt").compose(text)
     except YAMLError:
         return None
+    return merge_cycle_line(root)
+
+
+def merge_cycle_line(root: Any) -> int | None:
+    """:func:`recursive_merge_line` on a composed node (``YAML.compose``)."""
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
     on_path: set[int] = set()
     done: set[int] = set()
     # iterative depth-first walk: (node, whether its children have been pushed)
@@ -219,7 +228,7 @@ def recursive_merge_line(text: str) -> int | None:
             on_path.discard(id(node))
             done.add(id(node))
             continue
-        if id(node) in done or not isinstance(node, (MappingNode, SequenceNode)):
+        if id(node) in done or id(node) in on_path or not isinstance(node, (MappingNode, SequenceNode)):
             continue
         on_path.add(id(node))
         todo.append((node, True))

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from seenfix.editors.yaml import RECURSIVE_MERGE, merge_cycle_line
 from seenfix.model import InputError
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -78,12 +79,16 @@ def compose_nodes(text: str, path: str) -> Any:
 
     yaml = YAML(typ="rt")
     try:
-        return yaml.compose(text)
+        root = yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise InputError(path, (mark.line + 1) if mark else 1, f"invalid YAML: {exc.problem}") from None
     except YAMLError as exc:
         raise InputError(path, 1, f"invalid YAML: {exc}") from None
+    line = merge_cycle_line(root)
+    if line is not None:
+        raise InputError(path, line, RECURSIVE_MERGE)
+    return root
 
 
 def scalar(node: Any) -> Scalar | None:
