@@ -170,7 +170,10 @@ def _verify(project: Project, fixer: Fixer, changes: list[FileChange]) -> str | 
         if ch.content is None:
             continue
         before = project.read_text(ch.path)
-        problem = None if fixer.verifies_syntax else parse_error(ch.path, before, ch.content)
+        try:
+            problem = None if fixer.verifies_syntax else parse_error(ch.path, before, ch.content)
+        except Exception as exc:  # noqa: BLE001  (a parser's bug must not cost the run)
+            return f"{ch.path}: checking that the output parses crashed: {type(exc).__name__}: {exc}"
         if problem is not None:
             return f"{ch.path}: output no longer parses: {problem}"
         try:

@@ -165,3 +165,20 @@ def test_secret_file_diff_masks_raw_lines() -> None:
 
     diff = file_diff("secrets/db_password.txt", None, "hunter2-raw\n# note\nKEY=v\n", secret=True)
     assert "hunter2" not in diff and "+********\n" in diff and "+# note\n" in diff and "+KEY=********\n" in diff
+
+
+def test_a_crash_while_checking_that_the_output_parses_drops_that_fixer_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _repo(tmp_path)
+
+    def broken(path: str, before: str | None, after: str) -> str | None:
+        if "two" in after:
+            raise AttributeError("'NoneType' object has no attribute 'add_referent'")
+        return None
+
+    monkeypatch.setattr(runner_mod, "parse_error", broken)
+    result = run(root, [_Appender, _Second], Config(), fix=True)
+    assert result.failures == ["a.txt: checking that the output parses crashed: AttributeError: 'NoneType' "
+                               "object has no attribute 'add_referent' (SF951 append-two; its changes were dropped)"]
+    assert [s.info.code for s in result.steps] == ["SF950"]  # the fixer before it still applies
+    assert result.changes["a.txt"].content == "a\none\n"
