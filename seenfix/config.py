@@ -71,12 +71,15 @@ def find_config(root: Path) -> tuple[Path, dict[str, Any]] | None:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
+        data = path.read_bytes()
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:  # TOML is UTF-8
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(str(path), "", f"invalid TOML: not UTF-8 text (at line {line})") from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(str(path), "", f"invalid TOML: {exc}") from exc
+        raise ConfigError(str(path), "", f"invalid TOML: {exc}") from None
     except OSError as exc:
-        raise ConfigError(str(path), "", exc.strerror or str(exc)) from exc
+        raise ConfigError(str(path), "", exc.strerror or str(exc)) from None
 
 
 def _str_list(file: str, key: str, value: Any) -> tuple[str, ...]:

@@ -314,6 +314,19 @@ def test_invalid_toml_is_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "invalid TOML" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize(("name", "content"), [
+    (".seenfix.toml", b'select = ["SF011"]\nignore \xff= ["SF010"]\n'),
+    ("pyproject.toml", b'[project]\nname = "x"\ndescription = "caf\xe9"\n'),
+])
+def test_toml_that_is_not_utf8_is_one_line(tmp_path: Path, name: str, content: bytes) -> None:
+    (tmp_path / name).write_bytes(content)
+    proc = run_cli("check", str(tmp_path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    line = content.count(b"\n")  # the bad byte is on the last line
+    assert proc.stderr.strip().endswith(f"{name}: invalid TOML: not UTF-8 text (at line {line})")
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
 def test_invalid_yaml_is_one_line_and_other_fixers_run(seen_repo: Path) -> None:
     (seen_repo / "docker-compose.yml").write_text("services:\n  db: [unclosed\n")
     proc = run_cli("check", str(seen_repo))
