@@ -99,3 +99,35 @@ def test_every_fixer_survives_a_broken_real_input(name: str, source: Path, dest:
             victim.write_bytes(mutate(victim.read_bytes(), rng))
         for args in (["check", str(project)], ["apply", "--dry-run", "--unsafe-fixes", str(project)]):
             assert_clean_outcome(args, runner.invoke(cli, args))
+
+
+def _readme_config() -> bytes:
+    """The example `.seenfix.toml` of README.md (its first ```toml block after the heading)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    at = readme.index("`.seenfix.toml` in the target")
+    block = re.search(r"```toml\n(.*?)```", readme[at:], re.DOTALL)
+    assert block is not None
+    return block.group(1).encode("utf-8")
+
+
+def test_a_broken_configuration_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    config = _readme_config()
+    runner = CliRunner()
+    seen = Path(__file__).resolve().parents[1] / "fixtures" / "seen"
+    outcomes = set()
+    for k in range(20):
+        rng = random.Random(f"config:{k}")
+        project = tmp_path / f"c{k}"
+        shutil.copytree(seen, project)
+        (project / ".seenfix.toml").write_bytes(mutate(mutate(config, rng), rng))
+        args = ["check", str(project)]
+        result = runner.invoke(cli, args)
+        outcomes.add(result.exit_code)
+        if result.exit_code == 2:
+            assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+            assert "Traceback" not in result.output
+            lines = result.output.strip().splitlines()
+            assert len(lines) == 1 and lines[0].startswith(f"seenfix: error: {project / '.seenfix.toml'}: "), lines
+        else:
+            assert_clean_outcome(args, result)
+    assert 2 in outcomes  # some mutations do break it
