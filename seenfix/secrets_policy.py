@@ -91,9 +91,17 @@ _DB_TOKENS = frozenset({"postgres", "postgresql", "pg", "db", "database", "mysql
                         "sql", "redis", "couchdb", "initdb"})
 #: Database user names that move with the passwords (``move_usernames``).
 DB_USER_KEYS = frozenset({"POSTGRES_USER", "MYSQL_USER", "MARIADB_USER", "MONGO_INITDB_ROOT_USERNAME"})
+#: User names that are an image's own default: public, so written out they reveal nothing (the
+#: postgres image's superuser is ``postgres`` when ``POSTGRES_USER`` is not set).
+DEFAULT_DB_USERS = {"POSTGRES_USER": "postgres"}
 #: Variables whose images also read ``<NAME>_FILE`` (postgres, mysql, mariadb, mongo).
 FILE_READING_KEYS = frozenset({"POSTGRES_PASSWORD", "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD", "MARIADB_PASSWORD",
                                "MARIADB_ROOT_PASSWORD", "MONGO_INITDB_ROOT_PASSWORD"})
+
+
+def is_moved_user(name: str, value: str) -> bool:
+    """A database user name that SF004 moves with the passwords: not the image's public default."""
+    return name in DB_USER_KEYS and DEFAULT_DB_USERS.get(name) != value
 
 
 def is_db_password(name: str) -> bool:

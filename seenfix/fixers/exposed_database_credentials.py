@@ -10,7 +10,14 @@ from dataclasses import replace
 from seenfix.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
 from seenfix.project import Project
 from seenfix.secret_sites import Site, candidate_files, env_changes, env_dir_for, env_path, file_changes
-from seenfix.secrets_policy import DB_USER_KEYS, FILE_READING_KEYS, is_db_password, is_literal_value, mask
+from seenfix.secrets_policy import (
+    DB_USER_KEYS,
+    FILE_READING_KEYS,
+    is_db_password,
+    is_literal_value,
+    is_moved_user,
+    mask,
+)
 
 _URL = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*)://(?P<user>[^:@/\s${}]*):(?P<pw>[^@/\s${}]+)@")
 
@@ -21,7 +28,8 @@ class ExposedDatabaseCredentials(Fixer):
     Finds database credentials committed in compose files: `POSTGRES_PASSWORD`, `MYSQL_PASSWORD`,
     `DB_PASSWORD`-style literals in `environment` maps and lists, `${DB_PASSWORD:-literal}` defaults,
     passwords inside connection URLs (`DATABASE_URL: postgresql://seen:seen@postgres/seen`), and
-    (with `move_usernames`) `POSTGRES_USER`-style user names.
+    (with `move_usernames`) `POSTGRES_USER`-style user names, except the image's own default
+    (`POSTGRES_USER: postgres`), which everyone knows.
 
     ## Why is this bad?
     Everyone who can read the repository, its forks and its CI logs knows the database password;
@@ -124,7 +132,7 @@ class ExposedDatabaseCredentials(Fixer):
 
             for e in entries:
                 plain = is_literal_value(e.value) and "${" not in e.value
-                if plain and (is_db_password(e.key) or self.config["move_usernames"] and e.key in DB_USER_KEYS):
+                if plain and (is_db_password(e.key) or self.config["move_usernames"] and is_moved_user(e.key, e.value)):
                     var = var_for(e.key, e.owner, e.value)
                     edit = (e.start, e.end, required_ref(var)) if e.editable and var else None
                     out.append(Site(path, e.line, e.key, var or e.key, e.value, "compose", edit, d, keep_value=True))

@@ -21,6 +21,7 @@ from seenfix.model import (
     Severity,
 )
 from seenfix.project import Project
+from seenfix.secrets_policy import is_moved_user
 
 #: Images and commands that already back a database up.
 BACKUP_TOOL = re.compile(r"backup|pgbackrest|wal-g|barman|pgbackweb|borgmatic|restic|pg_dump|kartoza/pg-backup")
@@ -126,7 +127,8 @@ class MissingDatabaseBackups(Fixer):
         db = dbs[0]
         message = f"database service `{db.name}` has no backup: one lost volume loses all data"
         env = _environment(db.node)
-        literal = [k for k in CREDENTIALS[1:] if k in env and "${" not in str(env[k])]
+        literal = [k for k in CREDENTIALS[1:] if k in env and "${" not in str(env[k])
+                   and (k == "POSTGRES_PASSWORD" or is_moved_user(k, str(env[k])))]  # what SF004 moves
         if literal:
             why = f"{', '.join(literal)} {'is a literal' if len(literal) == 1 else 'are literals'} here: run SF004 first"
             return doc, db, None, f"{message} ({why})"
