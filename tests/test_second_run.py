@@ -1,0 +1,42 @@
+"""A second ``apply`` of every fixer changes nothing, on every real input of ``../shared/corpus``.
+
+Each fixer is checked for idempotence on its own output by the runner; this checks the whole run:
+a fixer must not leave work for one that ran before it (SF008's backup service once copied the
+postgres image's default user name, which SF004, run first, would have moved on the next run).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from seenfix.cli import cli
+from tests.test_mutated_inputs import CASES, CORPUS
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CASES, reason=f"the shared corpus is absent ({CORPUS})")
+@pytest.mark.parametrize(("name", "source", "dest"), CASES, ids=[c[0] for c in CASES])
+def test_a_second_apply_changes_nothing(name: str, source: Path, dest: str, tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    if dest:
+        (project / dest).parent.mkdir(parents=True)
+        shutil.copyfile(source, project / dest)
+    else:
+        shutil.copytree(source, project)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["apply", "--unsafe-fixes", str(project)])
+    assert first.exit_code in (0, 1, 3), first.output
+    after_first = snapshot(project)
+    second = runner.invoke(cli, ["apply", "--unsafe-fixes", str(project)])
+    now = snapshot(project)
+    changed = sorted(k for k in now.keys() | after_first.keys() if now.get(k) != after_first.get(k))
+    assert changed == [], second.output
+    assert second.exit_code in (0, 3), second.output  # 1 would mean it changed something
