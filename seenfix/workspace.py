@@ -59,7 +59,8 @@ def decode(data: bytes) -> tuple[str, Encoded]:
     try:
         return data.decode("utf-8"), Encoded("utf-8", b"", 0o644)
     except UnicodeDecodeError as exc:
-        raise Undecodable("not valid UTF-8") from exc
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise Undecodable(f"not valid UTF-8 (line {line})") from exc
 
 
 def encode(text: str, how: Encoded) -> bytes:

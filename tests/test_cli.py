@@ -234,11 +234,11 @@ def test_symlink_out_of_root_is_not_followed(tmp_path: Path) -> None:
 
 def test_binary_and_undecodable_files_are_skipped_with_warning(tmp_path: Path) -> None:
     (tmp_path / "image.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00  \n")
-    (tmp_path / "latin.md").write_bytes("caf\xe9  \n".encode("latin-1"))
+    (tmp_path / "latin.md").write_bytes("ok\ncaf\xe9  \n".encode("latin-1"))
     proc = run_cli("apply", "--select", "SF901", str(tmp_path), plugins=True)
     assert proc.returncode == 0
     assert "image.md: skipped, binary file" in proc.stderr
-    assert "latin.md: skipped, not valid UTF-8" in proc.stderr
+    assert "latin.md: skipped, not valid UTF-8 (line 2)" in proc.stderr
 
 
 def test_bom_mode_and_line_endings_are_kept(tmp_path: Path) -> None:

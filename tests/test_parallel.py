@@ -45,7 +45,7 @@ def test_map_files_reads_in_workers_and_gives_the_serial_answer(tmp_path: Path, 
     assert os.getpid() in pids  # the calling process took chunks from the back...
     assert (len(pids) > 1) == (jobs > 1)  # ...and forked workers from the front
     assert sorted(project.workspace.warnings) == ["binary.txt: skipped, binary file",
-                                                  "latin.txt: skipped, not valid UTF-8"]
+                                                  "latin.txt: skipped, not valid UTF-8 (line 1)"]
     # the texts of the files that change came back with the results: the runner does not read them
     # again (they are gone from disk now, and still known)
     changing = [p for p, _ in got if "change" in (tmp_path / p).read_text()]
