@@ -10,7 +10,6 @@ on.  Writing is atomic per file and all-or-nothing per run.
 from __future__ import annotations
 
 import os
-import re
 import stat
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
@@ -67,11 +66,11 @@ class RunResult:
         Long values are masked wherever they occur; short ones (a moved password such as ``seen``)
         only as a whole word, so that ``seenfix`` in a comment stays readable.
         """
+        from seenfix.secrets_policy import value_pattern
+
         for value in sorted(self.secret_values, key=len, reverse=True):
-            if len(value) >= 12:
-                text = text.replace(value, MASK)
-            elif value:
-                text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(value)}(?![A-Za-z0-9_])", MASK, text)
+            if value:
+                text = value_pattern(value).sub(MASK, text)
         return text
 
 

@@ -269,6 +269,44 @@ def test_a_secret_value_in_a_committed_file_is_refused(project: Path) -> None:
     assert received(project) == []
 
 
+def _moved_seen(project: Path) -> None:
+    """A committed compose file whose password is also its database's name (SEEN's: ``seen``)."""
+    (project / "docker-compose.yml").write_text(
+        "services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_DB: seen\n"
+        "      POSTGRES_PASSWORD: seen\n")
+    git(project, "commit", "-q", "-am", "seen")
+    git(project, "push", "-q", "origin", "main")  # the base is the remote's default branch
+
+
+def test_a_moved_secret_may_stay_where_the_base_has_it_for_another_reason(project: Path) -> None:
+    _moved_seen(project)
+    moved = ("services:\n  db:\n    image: postgres\n    environment:\n      POSTGRES_DB: seen\n"
+             "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?}\n")
+    backup = moved + "  backup:\n    environment:\n      POSTGRES_DB: seen\n"  # copied: 2, as in the base
+    s = [step("SF004", "secrets", [FileChange(".env", "POSTGRES_PASSWORD=seen\n", secret=True,
+                                              secret_values=("seen",)),
+                                   FileChange("docker-compose.yml", moved)]),
+         step("SF008", "compose", [FileChange("docker-compose.yml", backup)])]
+    result = sync(project, s, push=False)
+    assert result.commits == 2
+    assert git(project, "show", f"{result.head}:docker-compose.yml") + "\n" == backup
+
+
+@pytest.mark.parametrize("content", [
+    "services:\n  db:\n    environment:\n      POSTGRES_DB: seen\n      POSTGRES_PASSWORD: seen\n"
+    "      PGPASSWORD: seen\n",  # 3 > the base's 2
+    "services:\n  db:\n    environment:\n      POSTGRES_DB: seen\n"
+    "      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?}\n      NOTE: the password is seen, seen\n",
+])
+def test_a_moved_secret_shown_more_often_than_in_the_base_is_refused(project: Path, content: str) -> None:
+    _moved_seen(project)
+    s = [step("SF004", "secrets", [FileChange(".env", "POSTGRES_PASSWORD=seen\n", secret=True,
+                                              secret_values=("seen",)),
+                                   FileChange("docker-compose.yml", content)])]
+    with pytest.raises(br.BranchError, match="docker-compose.yml: refusing to commit"):
+        sync(project, s, push=False)
+
+
 def test_project_in_a_subdirectory_and_crlf_kept(project: Path) -> None:
     sub = project / "app"
     sub.mkdir()

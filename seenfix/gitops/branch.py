@@ -251,6 +251,23 @@ def _blob_bytes(repo: Git, path: str, text: str) -> bytes:
     return encode(text, how)
 
 
+def _shows_more_secrets(repo: Git, base_tree: str, path: str, content: str, secrets: set[str]) -> bool:
+    """Whether ``content`` shows one of ``secrets`` more often than the file does in the base.
+
+    A generated secret was in no commit: one occurrence is a leak.  A moved one (a committed
+    password SF004 takes out) is in the base already, and may also be a word the file keeps or
+    copies for another reason (the database name ``seen`` when the password is ``seen`` too, which
+    SF008 copies into its backup service): a fix may leave it as often as the base has it, not more.
+    """
+    from seenfix.secrets_policy import value_pattern
+
+    shown = {v: len(value_pattern(v).findall(content)) for v in secrets}
+    if not any(shown.values()):
+        return False
+    old = repo.run("cat-file", "blob", f"{base_tree}:{path}", check=False)  # "" for a new file
+    return any(n > len(value_pattern(v).findall(old)) for v, n in shown.items() if n)
+
+
 def plan_commits(repo: Git, base: str, steps: Sequence[Step],
                  message: Callable[[Step], str] = commit_message) -> Plan:
     """Write the blobs and trees of one commit per step (the commits themselves come later)."""
@@ -269,7 +286,7 @@ def plan_commits(repo: Git, base: str, steps: Sequence[Step],
                 edits[path] = None
                 continue
             assert change.content is not None
-            if any(v in change.content for v in secrets):
+            if _shows_more_secrets(repo, base_tree, path, change.content, secrets):
                 raise BranchError(f"{change.path}: refusing to commit, the file would contain a "
                                   f"secret value of {step.info.code}")
             # hash-object --path applies the repository's clean filters (e.g. CRLF normalisation)
