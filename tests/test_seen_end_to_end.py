@@ -71,3 +71,23 @@ def test_every_fixer_together_converges_in_one_run(seen_repo: Path) -> None:
     backup = compose.split("  postgres-backup:", 1)[1]
     assert "logging: *default-logging" in backup and "memory: 256M" in backup
     assert "pg_isready" not in backup  # its image has its own HEALTHCHECK; it runs no server
+
+
+def test_every_fixer_on_a_fix_branch_in_one_run(seen_repo: Path) -> None:
+    """SEEN's database password is ``seen``, also its database's name, which SF004 leaves and SF008
+    copies: the branch is built on the first run (the leak guard once refused it), holds no
+    generated secret, and the working tree is untouched but for the untracked .env."""
+    head = git(seen_repo, "rev-parse", "HEAD")
+    proc = run_cli("apply", "--set", "all", "--unsafe-fixes", "--branch", str(seen_repo))
+    assert proc.returncode == 1, proc.stderr
+    assert "error:" not in proc.stderr and "seenfix/all: committed" in proc.stderr, proc.stderr
+    assert git(seen_repo, "status", "--porcelain").strip() == "?? .env"
+    assert git(seen_repo, "rev-parse", "HEAD") == head
+    jwt = next(line.split("=", 1)[1] for line in (seen_repo / ".env").read_text().splitlines()
+               if line.startswith("JWT_SECRET="))
+    assert len(jwt) >= 32
+    assert git(seen_repo, "log", "-p", "seenfix/all", "-G", jwt, "--format=%H") == ""
+    compose = git(seen_repo, "show", "seenfix/all:docker-compose.yml")
+    assert "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?" in compose and "postgres-backup:" in compose
+    again = run_cli("apply", "--set", "all", "--unsafe-fixes", "--branch", str(seen_repo))
+    assert "already up to date" in again.stderr, again.stderr

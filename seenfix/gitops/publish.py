@@ -50,8 +50,10 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
     secrets = sorted({v for s in steps for c in s.changes for v in c.secret_values if v}, key=len, reverse=True)
 
     def clean(text: str) -> str:
-        for value in secrets:
-            text = text.replace(value, MASK)
+        from seenfix.secrets_policy import value_pattern
+
+        for value in secrets:  # a short moved password only as a word: "seen", not in "seenfix/p0"
+            text = value_pattern(value).sub(MASK, text)
         return redact(_strip_credentials(text))
 
     def say(text: str) -> None:
