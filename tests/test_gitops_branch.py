@@ -172,15 +172,40 @@ def test_local_branch_without_push(project: Path) -> None:
 
 def test_user_tree_index_and_branch_untouched_even_when_dirty(project: Path) -> None:
     git(project, "checkout", "-q", "-b", "feature")
-    (project / "docker-compose.yml").write_text("services: {}  # half-done edit\n")  # unstaged
-    (project / "nginx" / "default.conf").write_text("server { listen 81; }\n")
-    git(project, "add", "nginx/default.conf")  # staged
+    (project / "backend.env").write_text("DB_PASSWORD=changed\n")  # unstaged (the fix untracks it)
+    (project / "staged.txt").write_text("staged\n")
+    git(project, "add", "staged.txt")  # staged
     (project / "notes.txt").write_text("untracked\n")
     before = snapshot(project)
     sync(project, steps_v1())
     assert snapshot(project) == before
     sync(project, steps_v1(), push=False)
     assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("how", ["unstaged", "staged", "committed, not in the base"])
+def test_a_file_the_fixes_change_must_be_as_in_the_base(project: Path, how: str) -> None:
+    """Fixers read the working tree: the user's edits of a file they change would ride along."""
+    (project / "docker-compose.yml").write_text("services: {}  # half-done edit\n")
+    if how != "unstaged":
+        git(project, "add", "docker-compose.yml")
+    if how.startswith("committed"):
+        git(project, "commit", "-q", "-m", "local, not pushed")
+    before = snapshot(project)
+    with pytest.raises(br.BranchError, match=r"^docker-compose.yml: not as in the base \(main\): ") as info:
+        sync(project, steps_v1())
+    assert info.value.exit_code == br.USAGE
+    assert snapshot(project) == before and received(project) == []
+    assert git(project, "branch", "--list", "seenfix/*") == ""
+
+
+def test_a_file_untracked_in_the_base_is_not_committed_with_its_fix(project: Path) -> None:
+    (project / "extra.conf").write_text("server {}\n")  # the user's, never committed
+    s = [step("SF003", "nginx", [FileChange("extra.conf", "server {}\n# fixed\n")])]
+    with pytest.raises(br.BranchError, match="extra.conf: not as in the base"):
+        sync(project, s, push=False)
+    created = [step("SF006", "config", [FileChange("new.example", "A=\n")])]  # a new file is fine
+    assert sync(project, created, push=False).commits == 1
 
 
 def test_rerun_with_the_same_result_pushes_nothing(project: Path) -> None:
@@ -313,6 +338,7 @@ def test_project_in_a_subdirectory_and_crlf_kept(project: Path) -> None:
     (sub / "x.conf").write_bytes(b"\xef\xbb\xbfa\r\nb")
     git(project, "add", "app")
     git(project, "commit", "-q", "-m", "app")
+    git(project, "push", "-q", "origin", "main")
     s = [step("SF003", "nginx", [FileChange("x.conf", "a\r\nb\r\nc")])]
     result = br.sync_branch(br.Git(sub), s, branch="seenfix/p0", base="main", remote="origin",
                             identity=ME, push_remote=False)
@@ -409,6 +435,7 @@ def test_work_grows_with_changed_files_not_with_the_repository(tmp_path: Path,
         data = f"{i}\n"
         stream.append(f"M 100644 inline d{i // 50:02d}/f{i % 50:02d}.txt\ndata {len(data)}\n{data}\n")
     subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], input="".join(stream).encode(), check=True)
+    subprocess.run(["git", "-C", str(repo), "reset", "-q", "--hard"], check=True)  # the files, checked out
     reads: list[bytes] = []
     writes: list[bytes] = []
     real_read, real_write = br.Trees.read, br.Trees.write

@@ -91,3 +91,14 @@ def test_every_fixer_on_a_fix_branch_in_one_run(seen_repo: Path) -> None:
     assert "POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?" in compose and "postgres-backup:" in compose
     again = run_cli("apply", "--set", "all", "--unsafe-fixes", "--branch", str(seen_repo))
     assert "already up to date" in again.stderr, again.stderr
+
+
+def test_a_fix_branch_never_carries_uncommitted_work(seen_repo: Path) -> None:
+    compose = seen_repo / "docker-compose.yml"
+    compose.write_text(compose.read_text().replace("services:", "services:\n  # WIP, not committed", 1))
+    proc = run_cli("apply", "--set", "all", "--unsafe-fixes", "--branch", str(seen_repo))
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: docker-compose.yml: not as in the base (main): uncommitted"), proc.stderr
+    assert git(seen_repo, "branch", "--list", "seenfix/*") == ""
+    assert not (seen_repo / ".env").exists()  # nothing written either: the secrets wait for the branch
+    assert git(seen_repo, "status", "--porcelain").strip() == "M docker-compose.yml"

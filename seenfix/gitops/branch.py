@@ -268,6 +268,29 @@ def _shows_more_secrets(repo: Git, base_tree: str, path: str, content: str, secr
     return any(n > len(value_pattern(v).findall(old)) for v, n in shown.items() if n)
 
 
+def check_same_as_base(repo: Git, base: str, base_name: str | None, steps: Sequence[Step]) -> None:
+    """Refuse (``USAGE``) when a file the fixes change is not in the working tree as in the base.
+
+    Fixers read the working tree and a fix commit holds the whole fixed file: a file with
+    uncommitted changes, changed by commits the base lacks, or untracked there would carry those
+    changes into the branch (and with ``--pr`` to the remote).  New files and untracking are fine.
+    """
+    paths = sorted({repo.prefix + c.path for s in steps for c in s.changes if committable(c) and not c.untrack})
+    if not paths:
+        return
+    literal = {"GIT_LITERAL_PATHSPECS": "1"}
+    differ = set(repo.run("diff", "--name-only", "--no-renames", base, "--", *paths, env=literal).splitlines())
+    tracked = set(repo.run("ls-tree", "-r", "--name-only", base, "--", *paths, env=literal).splitlines())
+    differ |= {p for p in paths if p not in tracked and (repo.top / p).exists()}
+    if differ:
+        shown = ", ".join(p.removeprefix(repo.prefix) for p in sorted(differ)[:5])
+        more = f" and {len(differ) - 5} more" if len(differ) > 5 else ""
+        raise BranchError(
+            f"{shown}{more}: not as in the base ({base_name or base[:12]}): uncommitted changes, commits "
+            "the base lacks, or untracked there; the fix branch would carry them (commit and push them, "
+            "stash them, or choose --base)", USAGE)
+
+
 def plan_commits(repo: Git, base: str, steps: Sequence[Step],
                  message: Callable[[Step], str] = commit_message) -> Plan:
     """Write the blobs and trees of one commit per step (the commits themselves come later)."""
@@ -488,8 +511,11 @@ class BranchResult:
 
 def sync_branch(repo: Git, steps: Sequence[Step], *, branch: str, base: str | None, remote: str,
                 identity: Identity, push_remote: bool,
-                message: Callable[[Step], str] = commit_message) -> BranchResult:
-    """Build the fix branch and move it (locally, or on the remote when ``push_remote``)."""
+                message: Callable[[Step], str] = commit_message,
+                before_commits: Callable[[], None] | None = None) -> BranchResult:
+    """Build the fix branch and move it (locally, or on the remote when ``push_remote``).
+
+    ``before_commits`` runs after the checks (the base, the files as in it), before any commit."""
     base_sha, base_name = resolve_base(repo, remote, base)
     if push_remote:
         old = remote_tip(repo, remote, branch, base_name)
@@ -499,6 +525,9 @@ def sync_branch(repo: Git, steps: Sequence[Step], *, branch: str, base: str | No
             raise BranchError(f"{branch} is the current branch; switch to another branch first", USAGE)
         old = repo.rev(f"refs/heads/{branch}")
         where = f"branch {branch}"
+    check_same_as_base(repo, base_sha, base_name, steps)
+    if before_commits is not None:
+        before_commits()
     plan = plan_commits(repo, base_sha, steps, message)
     if old is not None:
         commits = check_foreign(repo, base_sha, old, identity, where)

@@ -37,9 +37,13 @@ MASK = "********"
 
 def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base: str | None,
             branch: str | None, author: str | None, token_env: str | None, labels: tuple[str, ...],
-            remote: str, echo: Callable[[str], None], redact: Callable[[str], str]) -> int:
+            remote: str, echo: Callable[[str], None], redact: Callable[[str], str],
+            before_commits: Callable[[], None] | None = None) -> int:
     """Commit ``steps`` (one commit per fixer) to ``seenfix/<set_name>`` and, with ``pr``, push it and
     open or update the pull/merge request.  Returns the exit code.
+
+    ``before_commits`` runs once the files the fixes change are known to be as in the base, before
+    any commit is made (the CLI writes the secret files there; it raises ``BranchError`` to stop).
 
     ``branch`` overrides the branch name; ``labels`` empty means the default ``seenfix``, ``security``;
     ``redact`` masks the run's secret values and is applied to every line, message and request text.
@@ -66,6 +70,7 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
         return exc.exit_code
     try:
         return _publish(repo, steps, name=name, set_name=set_name, pr=pr, base=base, author=author,
+                        before_commits=before_commits,
                         token_env=token_env, labels=labels, remote=remote, say=say, clean=clean)
     finally:
         repo.close()
@@ -73,7 +78,8 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
 
 def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: bool, base: str | None,
              author: str | None, token_env: str | None, labels: tuple[str, ...], remote: str,
-             say: Callable[[str], None], clean: Callable[[str], str]) -> int:
+             say: Callable[[str], None], clean: Callable[[str], str],
+             before_commits: Callable[[], None] | None = None) -> int:
     from seenfix.gitops import branch as br
     from seenfix.gitops import forge as fg
 
@@ -87,7 +93,8 @@ def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: 
                 return br.USAGE
             forge = fg.detect(url, token_env)
         result = br.sync_branch(repo, steps, branch=name, base=base, remote=remote, identity=identity,
-                                push_remote=pr, message=lambda step: clean(br.commit_message(step)))
+                                push_remote=pr, message=lambda step: clean(br.commit_message(step)),
+                                before_commits=before_commits)
     except fg.ForgeError as exc:
         say(f"error: {exc}")
         return br.FAILURE
