@@ -199,6 +199,16 @@ def test_a_file_the_fixes_change_must_be_as_in_the_base(project: Path, how: str)
     assert git(project, "branch", "--list", "seenfix/*") == ""
 
 
+def test_base_head_is_the_local_head_not_the_remote_one(project: Path) -> None:
+    (project / "docker-compose.yml").write_text("services: {}  # local\n")
+    git(project, "commit", "-q", "-am", "local, not pushed")
+    local = git(project, "rev-parse", "HEAD")
+    result = br.sync_branch(br.Git(project), steps_v1(), branch="seenfix/p0", base="HEAD", remote="origin",
+                            identity=ME, push_remote=False)
+    assert (result.base, result.base_name) == (local, "main")
+    assert git(project, "rev-parse", f"{result.head}~{result.commits}") == local
+
+
 def test_a_file_untracked_in_the_base_is_not_committed_with_its_fix(project: Path) -> None:
     (project / "extra.conf").write_text("server {}\n")  # the user's, never committed
     s = [step("SF003", "nginx", [FileChange("extra.conf", "server {}\n# fixed\n")])]

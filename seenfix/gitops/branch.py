@@ -142,15 +142,23 @@ def resolve_identity(repo: Git, author: str | None, environ: Mapping[str, str]) 
 def resolve_base(repo: Git, remote: str, base: str | None) -> tuple[str, str | None]:
     """The base commit and, when known, the base branch name (for the pull request).
 
-    ``--base NAME`` is looked up as ``<remote>/NAME`` then as a local name; without it the remote's
-    default branch (``<remote>/HEAD``) is used, else ``HEAD``.
+    ``--base NAME`` is looked up as ``<remote>/NAME`` then as a local name (``HEAD`` and ``refs/...``
+    only as they are: ``--base HEAD`` is the local HEAD, not ``<remote>/HEAD``); without it the
+    remote's default branch (``<remote>/HEAD``) is used, else ``HEAD``.
     """
+    if base == "HEAD":
+        sha = repo.rev("HEAD")
+        if sha is None:
+            raise BranchError("the repository has no commit yet: commit something before --branch", USAGE)
+        return sha, repo.current_branch()
     if base:
-        for candidate in (f"refs/remotes/{remote}/{base}", base):
+        as_is = base.startswith("refs/")
+        for candidate in ((base,) if as_is else (f"refs/remotes/{remote}/{base}", base)):
             sha = repo.rev(candidate)
             if sha:
                 return sha, base.removeprefix("refs/heads/")
-        raise BranchError(f"--base {base}: no such branch or commit (also not {remote}/{base})", USAGE)
+        also = "" if as_is else f" (also not {remote}/{base})"
+        raise BranchError(f"--base {base}: no such branch or commit{also}", USAGE)
     target = repo.run("symbolic-ref", "-q", f"refs/remotes/{remote}/HEAD", check=False)
     if target:
         sha = repo.rev(target)
