@@ -238,7 +238,7 @@ def merge_cycle_line(root: Any) -> int | None:
         for key, value in node.value:
             if key.tag == "tag:yaml.org,2002:merge":
                 merged = value.value if isinstance(value, SequenceNode) else [value]
-                if any(id(m) in on_path for m in merged) or id(value) in on_path:
+                if any(id(m) in on_path for m in merged):
                     return int(key.start_mark.line) + 1
             todo.append((value, False))
     return None

@@ -147,10 +147,7 @@ def resolve_base(repo: Git, remote: str, base: str | None) -> tuple[str, str | N
     remote's default branch (``<remote>/HEAD``) is used, else ``HEAD``.
     """
     if base == "HEAD":
-        sha = repo.rev("HEAD")
-        if sha is None:
-            raise BranchError("the repository has no commit yet: commit something before --branch", USAGE)
-        return sha, repo.current_branch()
+        return _head(repo), repo.current_branch()
     if base:
         as_is = base.startswith("refs/")
         for candidate in ((base,) if as_is else (f"refs/remotes/{remote}/{base}", base)):
@@ -164,10 +161,14 @@ def resolve_base(repo: Git, remote: str, base: str | None) -> tuple[str, str | N
         sha = repo.rev(target)
         if sha:
             return sha, target.removeprefix(f"refs/remotes/{remote}/")
+    return _head(repo), repo.current_branch() or os.environ.get("GITHUB_BASE_REF") or os.environ.get("GITHUB_REF_NAME")
+
+
+def _head(repo: Git) -> str:
     sha = repo.rev("HEAD")
     if sha is None:
         raise BranchError("the repository has no commit yet: commit something before --branch", USAGE)
-    return sha, repo.current_branch() or os.environ.get("GITHUB_BASE_REF") or os.environ.get("GITHUB_REF_NAME")
+    return sha
 
 
 # -- commit messages ------------------------------------------------------------------------------
