@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import git, init_repo
 from seenfix.cli import cli
 from tests.test_mutated_inputs import CASES, CORPUS
 
@@ -40,3 +41,32 @@ def test_a_second_apply_changes_nothing(name: str, source: Path, dest: str, tmp_
     changed = sorted(k for k in now.keys() | after_first.keys() if now.get(k) != after_first.get(k))
     assert changed == [], second.output
     assert second.exit_code in (0, 3), second.output  # 1 would mean it changed something
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CASES, reason=f"the shared corpus is absent ({CORPUS})")
+@pytest.mark.parametrize(("name", "source", "dest"), CASES, ids=[c[0] for c in CASES])
+def test_every_fixer_on_a_fix_branch(name: str, source: Path, dest: str, tmp_path: Path) -> None:
+    """The fix branch is built on the first run from every real input (its leak guard once refused
+    weak passwords such as ``postgres`` that are also service names), holds no generated secret, and
+    a second run finds it up to date."""
+    project = tmp_path / "p"
+    if dest:
+        (project / dest).parent.mkdir(parents=True)
+        shutil.copyfile(source, project / dest)
+    else:
+        shutil.copytree(source, project)
+    init_repo(project)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["apply", "--set", "all", "--unsafe-fixes", "--branch", str(project)])
+    assert "refusing" not in first.output and "Traceback" not in first.output, first.output
+    assert first.exit_code in (0, 1, 3), first.output
+    if "seenfix/all: committed" not in first.output:
+        assert "nothing to commit" in first.output or "nothing to change" in first.output, first.output
+        return
+    generated = [line.split("=", 1)[1] for env in project.rglob(".env") if env.is_file()
+                 for line in env.read_text().splitlines() if "=" in line and len(line.split("=", 1)[1]) >= 40]
+    history = git(project, "log", "-p", "seenfix/all", "--format=%H")
+    assert not [g for g in generated if g in history]
+    second = runner.invoke(cli, ["apply", "--set", "all", "--unsafe-fixes", "--branch", str(project)])
+    assert "already up to date" in second.output, second.output

@@ -260,21 +260,35 @@ def _blob_bytes(repo: Git, path: str, text: str) -> bytes:
     return encode(text, how)
 
 
-def _shows_more_secrets(repo: Git, base_tree: str, path: str, content: str, secrets: set[str]) -> bool:
-    """Whether ``content`` shows one of ``secrets`` more often than the file does in the base.
+class _Committed:
+    """The base versions of the files a plan changes, read once and only when needed: where a secret
+    value that already is in the base (a committed password that SF004 moves) can be found."""
 
-    A generated secret was in no commit: one occurrence is a leak.  A moved one (a committed
-    password SF004 takes out) is in the base already, and may also be a word the file keeps or
-    copies for another reason (the database name ``seen`` when the password is ``seen`` too, which
-    SF008 copies into its backup service): a fix may leave it as often as the base has it, not more.
+    def __init__(self, repo: Git, base_tree: str, steps: Sequence[Step]) -> None:
+        self.repo, self.base_tree = repo, base_tree
+        self.paths = sorted({repo.prefix + c.path for s in steps for c in s.changes if committable(c)})
+        self._text: str | None = None
+
+    def text(self) -> str:
+        if self._text is None:
+            self._text = "\n".join(self.repo.run("cat-file", "blob", f"{self.base_tree}:{p}", check=False)
+                                   for p in self.paths)  # "" for a file the base lacks
+        return self._text
+
+
+def _leaked_secret(content: str, secrets: set[str], committed: _Committed) -> bool:
+    """Whether ``content`` shows a secret value the base does not already hold.
+
+    A generated secret is in no commit: any occurrence is a leak.  A moved one (a committed password
+    that SF004 takes out of a file) is in the base already, in the file it comes from; it may also be
+    a word the fixed files keep or write for another reason (a database or service named like its
+    password, ``seen`` or ``postgres``, which SF008 and SF006 also write), and committing it again
+    tells nobody anything new.
     """
     from seenfix.secrets_policy import value_pattern
 
-    shown = {v: len(value_pattern(v).findall(content)) for v in secrets}
-    if not any(shown.values()):
-        return False
-    old = repo.run("cat-file", "blob", f"{base_tree}:{path}", check=False)  # "" for a new file
-    return any(n > len(value_pattern(v).findall(old)) for v, n in shown.items() if n)
+    shown = [v for v in secrets if value_pattern(v).search(content)]
+    return any(value_pattern(v).search(committed.text()) is None for v in shown)
 
 
 def check_same_as_base(repo: Git, base: str, base_name: str | None, steps: Sequence[Step]) -> None:
@@ -307,6 +321,7 @@ def plan_commits(repo: Git, base: str, steps: Sequence[Step],
     trees = Trees(repo)
     commits: list[PlannedCommit] = []
     secrets: set[str] = set()
+    committed = _Committed(repo, base_tree, steps)
     tree = base_tree
     for step in steps:
         secrets.update(v for c in step.changes for v in c.secret_values if v)
@@ -318,7 +333,7 @@ def plan_commits(repo: Git, base: str, steps: Sequence[Step],
                 edits[path] = None
                 continue
             assert change.content is not None
-            if _shows_more_secrets(repo, base_tree, path, change.content, secrets):
+            if _leaked_secret(change.content, secrets, committed):
                 raise BranchError(f"{change.path}: refusing to commit, the file would contain a "
                                   f"secret value of {step.info.code}")
             # hash-object --path applies the repository's clean filters (e.g. CRLF normalisation)
