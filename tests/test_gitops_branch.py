@@ -199,6 +199,21 @@ def test_a_file_the_fixes_change_must_be_as_in_the_base(project: Path, how: str)
     assert git(project, "branch", "--list", "seenfix/*") == ""
 
 
+def test_a_file_with_a_non_ascii_name_is_recognised_as_in_the_base(project: Path) -> None:
+    """git C-quotes such names ("d\\303\\251...") unless asked for them raw (-z)."""
+    folder = project / "déploiement"
+    folder.mkdir()
+    (folder / "compose.yml").write_text("services: {}\n")
+    git(project, "add", "déploiement")
+    git(project, "commit", "-q", "-m", "unicode")
+    git(project, "push", "-q", "origin", "main")
+    s = [step("SF011", "compose", [FileChange("déploiement/compose.yml", "services: {}\n# fixed\n")])]
+    assert sync(project, s, push=False).commits == 1
+    (folder / "compose.yml").write_text("services: {}  # wip\n")
+    with pytest.raises(br.BranchError, match="^déploiement/compose.yml: not as in the base"):
+        sync(project, [step("SF007", "compose", [FileChange("déploiement/compose.yml", "x: 1\n")])], push=False)
+
+
 def test_base_head_is_the_local_head_not_the_remote_one(project: Path) -> None:
     (project / "docker-compose.yml").write_text("services: {}  # local\n")
     git(project, "commit", "-q", "-am", "local, not pushed")

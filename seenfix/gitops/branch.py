@@ -301,9 +301,11 @@ def check_same_as_base(repo: Git, base: str, base_name: str | None, steps: Seque
     paths = sorted({repo.prefix + c.path for s in steps for c in s.changes if committable(c) and not c.untrack})
     if not paths:
         return
-    literal = {"GIT_LITERAL_PATHSPECS": "1"}
-    differ = set(repo.run("diff", "--name-only", "--no-renames", base, "--", *paths, env=literal).splitlines())
-    tracked = set(repo.run("ls-tree", "-r", "--name-only", base, "--", *paths, env=literal).splitlines())
+    literal = {"GIT_LITERAL_PATHSPECS": "1"}  # -z: names as they are, not C-quoted ("d\303\251...")
+    differ = set(repo.run("diff", "-z", "--name-only", "--no-renames", base, "--", *paths, env=literal)
+                 .split("\0")) - {""}
+    tracked = set(repo.run("ls-tree", "-z", "-r", "--name-only", base, "--", *paths, env=literal)
+                  .split("\0")) - {""}
     differ |= {p for p in paths if p not in tracked and (repo.top / p).exists()}
     if differ:
         shown = ", ".join(p.removeprefix(repo.prefix) for p in sorted(differ)[:5])
