@@ -224,6 +224,14 @@ def test_base_head_is_the_local_head_not_the_remote_one(project: Path) -> None:
     assert git(project, "rev-parse", f"{result.head}~{result.commits}") == local
 
 
+def test_the_base_check_asks_git_in_batches_of_paths(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(br, "_PATHS_PER_CALL", 1)  # one git command line per path
+    assert sync(project, steps_v1(), push=False).commits == 4
+    (project / "run.sh").write_text("#!/bin/sh\n# wip\n")  # the last of the three paths
+    with pytest.raises(br.BranchError, match="^run.sh: not as in the base"):
+        sync(project, steps_v1(), push=False)
+
+
 def test_a_file_untracked_in_the_base_is_not_committed_with_its_fix(project: Path) -> None:
     (project / "extra.conf").write_text("server {}\n")  # the user's, never committed
     s = [step("SF003", "nginx", [FileChange("extra.conf", "server {}\n# fixed\n")])]

@@ -291,6 +291,10 @@ def _leaked_secret(content: str, secrets: set[str], committed: _Committed) -> bo
     return any(value_pattern(v).search(committed.text()) is None for v in shown)
 
 
+#: Paths per git command line (far below the kernel's argument limit, whatever their length).
+_PATHS_PER_CALL = 1000
+
+
 def check_same_as_base(repo: Git, base: str, base_name: str | None, steps: Sequence[Step]) -> None:
     """Refuse (``USAGE``) when a file the fixes change is not in the working tree as in the base.
 
@@ -302,10 +306,14 @@ def check_same_as_base(repo: Git, base: str, base_name: str | None, steps: Seque
     if not paths:
         return
     literal = {"GIT_LITERAL_PATHSPECS": "1"}  # -z: names as they are, not C-quoted ("d\303\251...")
-    differ = set(repo.run("diff", "-z", "--name-only", "--no-renames", base, "--", *paths, env=literal)
-                 .split("\0")) - {""}
-    tracked = set(repo.run("ls-tree", "-z", "-r", "--name-only", base, "--", *paths, env=literal)
-                  .split("\0")) - {""}
+    differ: set[str] = set()
+    tracked: set[str] = set()
+    for at in range(0, len(paths), _PATHS_PER_CALL):  # pathspecs limit the work to these files
+        some = paths[at:at + _PATHS_PER_CALL]
+        differ.update(repo.run("diff", "-z", "--name-only", "--no-renames", base, "--", *some, env=literal)
+                      .split("\0"))
+        tracked.update(repo.run("ls-tree", "-z", "-r", "--name-only", base, "--", *some, env=literal).split("\0"))
+    differ.discard("")
     differ |= {p for p in paths if p not in tracked and (repo.top / p).exists()}
     if differ:
         shown = ", ".join(p.removeprefix(repo.prefix) for p in sorted(differ)[:5])
