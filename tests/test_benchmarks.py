@@ -43,3 +43,14 @@ def test_sf009_benchmarks_agree_on_what_changes() -> None:
     assert changed == {"seenfix": with_unused, "check": 0, "floor": 0}, timing
     assert re.search(r"^target: seenfix / floor <= 1\.5: ", timing, re.MULTILINE), timing
     assert re.search(rf"^bound: floor \+ atomic writes of {with_unused} files", timing, re.MULTILINE), timing
+
+
+def test_branch_benchmark_runs() -> None:
+    """On a small repository: it builds the branch and prints the ratio (whether 0.1 is met is for
+    the full-size run to say: with 2,000 files `git worktree add` is too quick to compare)."""
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "branch.py"), "--files", "2000"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    assert re.search(r"^fix branch \(5 changed files, 2 commits\): \d+ ms", proc.stdout, re.MULTILINE), proc.stdout
+    assert re.search(r"^git worktree add \(2000 files\):", proc.stdout, re.MULTILINE), proc.stdout
+    assert re.search(rf"^ratio: {NUMBER} \(must be < 0\.1\)$", proc.stdout, re.MULTILINE), proc.stdout
