@@ -1,4 +1,4 @@
-"""The SF009 benchmarks still run and measure what they say (a small corpus; no timing is asserted:
+"""The benchmarks still run and measure what they say (small inputs; no timing is asserted:
 speed is judged by running the benchmarks, not by tests)."""
 
 from __future__ import annotations
@@ -54,3 +54,13 @@ def test_branch_benchmark_runs() -> None:
     assert re.search(r"^fix branch \(5 changed files, 2 commits\): \d+ ms", proc.stdout, re.MULTILINE), proc.stdout
     assert re.search(r"^git worktree add \(2000 files\):", proc.stdout, re.MULTILINE), proc.stdout
     assert re.search(rf"^ratio: {NUMBER} \(must be < 0\.1\)$", proc.stdout, re.MULTILINE), proc.stdout
+
+
+def test_startup_benchmark_runs() -> None:
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "startup.py"), "--runs", "2"],
+                          capture_output=True, text=True, cwd=REPO)
+    assert proc.returncode in (0, 1), proc.stderr[-3000:]
+    rows = dict(re.findall(rf"^(python -c pass|seenfix --help|seenfix list|seenfix check fixtures/seen)\s+"
+                           rf"{NUMBER}\s+({NUMBER})", proc.stdout, re.MULTILINE))
+    assert set(rows) == {"python -c pass", "seenfix --help", "seenfix list", "seenfix check fixtures/seen"}, proc.stdout
+    assert rows["python -c pass"] == "1.00"  # the baseline, measured in the same run
