@@ -29,10 +29,8 @@ def check_yaml(text: str) -> str | None:
     except YAMLError as exc:
         return f"invalid YAML: {exc}"
     except Y.CONSTRUCT_ERRORS as exc:
-        line = Y.recursive_merge_line(text)
-        if line is not None:
-            return f"line {line}: {Y.RECURSIVE_MERGE}"
-        return f"YAML that ruamel.yaml cannot load ({type(exc).__name__}: {exc})"
+        line, message = Y.construct_problem(text, exc)
+        return f"line {line}: {message}"
     return None
 
 

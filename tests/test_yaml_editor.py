@@ -43,6 +43,9 @@ def _ensure(text: str, services: list[str], wanted: dict[str, Any]) -> str:
     # a merge of the mapping the key is in (ruamel.yaml raises AttributeError on it)
     ("x-a: &a\n  image: nginx\n  nested:\n    <<: *a\nservices:\n  web:\n    <<: *a\n", 4),
     ("x-b: &b\n  depends_on: {}\nx-a: &a\n  <<: [*b]\n  web:\n    <<: [*b, *a]\n", 6),
+    # nested deeper than ruamel.yaml's recursion goes (RecursionError)
+    ("services:\n  web:\n    image: nginx\n    labels: " + "[" * 3000 + "]" * 3000 + "\n", 4),
+    ("x:\n" + "".join("  " * i + "a:\n" for i in range(1, 1500)) + "  " * 1500 + "b: 1\n", 1501),
 ])
 def test_invalid_yaml_is_an_input_error_with_its_line(text: str, line: int) -> None:
     with pytest.raises(InputError) as info:
@@ -50,6 +53,15 @@ def test_invalid_yaml_is_an_input_error_with_its_line(text: str, line: int) -> N
     assert info.value.path == "bad.yml"
     assert info.value.line == line
     assert info.value.message.startswith("invalid YAML")
+
+
+def test_nesting_too_deep_for_the_composer_is_an_input_error_for_compose_nodes_too() -> None:
+    from seenfix.editors.yaml_env import compose_nodes
+
+    text = "services:\n  web:\n    labels: " + "{a: " * 3000 + "1" + "}" * 3000 + "\n"
+    with pytest.raises(InputError) as info:
+        compose_nodes(text, "compose.yml")
+    assert (info.value.line, info.value.message) == (3, Y.TOO_DEEP)
 
 
 def test_recursive_aliases_without_a_merge_load() -> None:

@@ -159,6 +159,8 @@ def _yaml() -> Any:
 _CACHE: dict[tuple[str, str], Document] = {}
 #: ruamel.yaml raises AttributeError on a merge of the mapping the merge key is in; Compose rejects it
 RECURSIVE_MERGE = "invalid YAML: this merge (<<) includes the mapping it is in"
+#: ruamel.yaml's reader recurses once per level of nesting
+TOO_DEEP = "invalid YAML: nested too deeply to load"
 #: what else ruamel.yaml raises on YAML it can scan but not construct
 CONSTRUCT_ERRORS = (AttributeError, TypeError, KeyError, RecursionError)
 _CACHE_SIZE = 32
@@ -194,11 +196,35 @@ def _load(text: str, path: str) -> Document:
     except (YAMLError, ValueError) as exc:
         raise InputError(path, 1, f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else exc}") from None
     except CONSTRUCT_ERRORS as exc:
-        line = recursive_merge_line(text)
-        if line is not None:
-            raise InputError(path, line, RECURSIVE_MERGE) from None
-        raise InputError(path, 1, f"YAML that ruamel.yaml cannot load ({type(exc).__name__}: {exc})") from None
+        line, message = construct_problem(text, exc)
+        raise InputError(path, line, message) from None
     return Document(path=path, text=text, data=data, newline=detect_newline(text), starts=line_starts(text))
+
+
+def construct_problem(text: str, exc: BaseException) -> tuple[int, str]:
+    """The line and message for YAML that ruamel.yaml scans but cannot load (``CONSTRUCT_ERRORS``)."""
+    if isinstance(exc, RecursionError):
+        return deepest_line(text), TOO_DEEP
+    line = recursive_merge_line(text)
+    if line is not None:
+        return line, RECURSIVE_MERGE
+    return 1, f"YAML that ruamel.yaml cannot load ({type(exc).__name__}: {exc})"
+
+
+def deepest_line(text: str) -> int:
+    """Where nesting first goes deeper than anyone writes by hand: 100 open ``[``/``{``, else the
+    most indented line (a rough count: brackets inside quotes count too)."""
+    depth = 0
+    for number, line in enumerate(text.splitlines(), 1):
+        for ch in line:
+            if ch in "[{":
+                depth += 1
+                if depth > 100:
+                    return number
+            elif ch in "]}":
+                depth -= 1
+    indents = [(len(line) - len(line.lstrip(" ")), -n) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    return -max(indents)[1] if indents else 1
 
 
 def recursive_merge_line(text: str) -> int | None:
@@ -209,7 +235,7 @@ def recursive_merge_line(text: str) -> int | None:
 
     try:
         root = YAML(typ="rt").compose(text)
-    except YAMLError:
+    except (YAMLError, RecursionError):
         return None
     return merge_cycle_line(root)
 

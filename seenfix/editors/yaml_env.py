@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from seenfix.editors.yaml import RECURSIVE_MERGE, merge_cycle_line
+from seenfix.editors.yaml import RECURSIVE_MERGE, TOO_DEEP, deepest_line, merge_cycle_line
 from seenfix.model import InputError
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -85,6 +85,8 @@ def compose_nodes(text: str, path: str) -> Any:
         raise InputError(path, (mark.line + 1) if mark else 1, f"invalid YAML: {exc.problem}") from None
     except YAMLError as exc:
         raise InputError(path, 1, f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise InputError(path, deepest_line(text), TOO_DEEP) from None
     line = merge_cycle_line(root)
     if line is not None:
         raise InputError(path, line, RECURSIVE_MERGE)
