@@ -369,16 +369,11 @@ def _scan(reads: list[Read], path: str, lineno: int, content: str, stack: list[t
 
 def python_reads(path: str, text: str, component: str) -> list[Read]:
     """Reads in one Python file: pydantic-settings fields and ``os.getenv`` / ``os.environ``."""
-    import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
+    from seenfix.editors.python import parse_module, visit
 
-    try:
-        module = cst.parse_module(text)
-    except cst.ParserSyntaxError as exc:
-        raise InputError(path, exc.raw_line, f"cannot parse Python: {exc.message}") from None
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    module = parse_module(text, path)
     visitor = _visitor(path, component)
-    wrapper.visit(visitor)
+    visit(module, visitor, path, text)
     reads: list[Read] = visitor.reads
     return reads
 

@@ -327,6 +327,21 @@ def test_toml_that_is_not_utf8_is_one_line(tmp_path: Path, name: str, content: b
     assert len(proc.stderr.strip().splitlines()) == 1
 
 
+def test_python_nested_too_deeply_is_an_input_error_not_a_crash(tmp_path: Path) -> None:
+    """libcst's native parser overflows its stack on thousands of nested brackets (the process dies
+    with SIGSEGV), and its visitors recurse: both are turned away with the file's name and line.
+    Run as a separate process, so that a regression fails this test instead of killing pytest."""
+    backend = tmp_path / "backend" / "app"
+    backend.mkdir(parents=True)
+    cases = {"x = " + "[" * 3000 + "]" * 3000: "2: SF001: cannot parse Python: too many nested parentheses",
+             "x = " + "[" * 199 + "]" * 199: "2: SF001: cannot analyse Python: nested too deeply"}
+    for deep, expected in cases.items():
+        (backend / "config.py").write_text('JWT_SECRET = "changeme"\n' + deep + "\n")
+        proc = run_cli("check", "--select", "SF001", str(tmp_path))
+        assert proc.returncode == 3, (proc.returncode, proc.stderr[-500:])
+        assert proc.stderr.strip() == f"error: backend/app/config.py:{expected}"
+
+
 def test_invalid_yaml_is_one_line_and_other_fixers_run(seen_repo: Path) -> None:
     (seen_repo / "docker-compose.yml").write_text("services:\n  db: [unclosed\n")
     proc = run_cli("check", str(seen_repo))

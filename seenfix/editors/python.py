@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from seenfix.editors.text import deepest_line
 from seenfix.model import InputError
 from seenfix.secrets_policy import is_literal_value, is_signing_secret_name, name_tokens
 
@@ -119,14 +120,52 @@ def _quote_of(node: Any) -> str:
     return '"'
 
 
-def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
+_TOO_DEEP = ("too many nested parentheses", "too many levels of indentation", "too complex")
+
+
+def parse_module(text: str, path: str) -> Any:
+    """``libcst.parse_module(text)``; a file it cannot parse is an :class:`InputError` with its line.
+
+    CPython's own parser reads the file first, to turn away what it cannot compile for nesting
+    (brackets or operators thousands deep), on which libcst's native parser overflows its stack
+    and takes the process down.  Its other syntax errors are left to libcst, which knows Python
+    newer than the interpreter running seenfix.
+    """
+    import ast
+
     import libcst as cst
-    from libcst.metadata import MetadataWrapper, PositionProvider
 
     try:
-        module = cst.parse_module(text)
+        ast.parse(text)
+    except (RecursionError, MemoryError):
+        raise InputError(path, deepest_line(text), "cannot parse Python: nested too deeply") from None
+    except SyntaxError as exc:
+        if any(words in str(exc.msg) for words in _TOO_DEEP):
+            raise InputError(path, exc.lineno or 1, f"cannot parse Python: {exc.msg}") from None
+    try:
+        return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         raise InputError(path, exc.raw_line, f"cannot parse Python: {exc.message}") from None
+    except RecursionError:
+        raise InputError(path, deepest_line(text), "cannot parse Python: nested too deeply") from None
+
+
+def visit(module: Any, visitor: Any, path: str, text: str) -> Any:
+    """``visitor`` over ``module`` with position metadata; a tree too deep for libcst's recursive
+    visitors (yet not for CPython) is an :class:`InputError`, not a crash."""
+    from libcst.metadata import MetadataWrapper
+
+    try:
+        return MetadataWrapper(module, unsafe_skip_copy=True).visit(visitor)
+    except RecursionError:
+        raise InputError(path, deepest_line(text), "cannot analyse Python: nested too deeply") from None
+
+
+def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
+    import libcst as cst
+    from libcst.metadata import PositionProvider
+
+    module = parse_module(text, path)
     has_os = any(
         isinstance(stmt, cst.SimpleStatementLine)
         and any(isinstance(s, cst.Import) and any(dotted_name(a.name) == "os" and a.asname is None for a in s.names)
@@ -351,8 +390,7 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
                     return updated.with_changes(args=args)
             return updated
 
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    new = wrapper.visit(Visitor())
+    new = visit(module, Visitor(), path, text)
     out = new.code if fix else text
     return found, out
 

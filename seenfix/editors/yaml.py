@@ -38,7 +38,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from seenfix.editors.text import detect_newline, line_starts
+from seenfix.editors.text import deepest_line, detect_newline, line_starts
 from seenfix.model import InputError
 
 Key = Any  # a mapping key (str in practice) or a sequence index (int)
@@ -209,22 +209,6 @@ def construct_problem(text: str, exc: BaseException) -> tuple[int, str]:
     if line is not None:
         return line, RECURSIVE_MERGE
     return 1, f"YAML that ruamel.yaml cannot load ({type(exc).__name__}: {exc})"
-
-
-def deepest_line(text: str) -> int:
-    """Where nesting first goes deeper than anyone writes by hand: 100 open ``[``/``{``, else the
-    most indented line (a rough count: brackets inside quotes count too)."""
-    depth = 0
-    for number, line in enumerate(text.splitlines(), 1):
-        for ch in line:
-            if ch in "[{":
-                depth += 1
-                if depth > 100:
-                    return number
-            elif ch in "]}":
-                depth -= 1
-    indents = [(len(line) - len(line.lstrip(" ")), -n) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
-    return -max(indents)[1] if indents else 1
 
 
 def recursive_merge_line(text: str) -> int | None:

@@ -14,7 +14,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from seenfix.editors.yaml import RECURSIVE_MERGE, TOO_DEEP, deepest_line, merge_cycle_line
+from seenfix.editors.text import deepest_line
+from seenfix.editors.yaml import RECURSIVE_MERGE, TOO_DEEP, merge_cycle_line
 from seenfix.model import InputError
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
