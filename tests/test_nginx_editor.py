@@ -287,3 +287,24 @@ def test_insert_at_top_level_without_final_newline() -> None:
                                               ["x y;"])])
     assert out == text + "\nx y;"
     assert apply_edits(text, [cfg.insert_lines(cfg.root, None, ["x y;"])]) == "x y;\n" + text
+
+
+def test_blocks_nested_thousands_deep_are_walked_checked_and_fixed(tmp_path: Path) -> None:
+    """Walking, tokenising and SF003's inheritance levels use a stack, not recursion."""
+    depth = 3000
+    text = ("server {\n    listen 80;\n" + "location /a {\n" * depth + "add_header X-A 1;\n"
+            + "}\n" * depth + "}\n")
+    cfg = nginx.parse(text, "deep.conf")
+    assert sum(1 for n in cfg.walk() if n.name == "location") == depth
+    assert list(nginx.tokens(cfg))[:7] == ["server", "{", "listen", "80", ";", "location", "/a"]
+    assert list(nginx.tokens(cfg)).count("}") == depth + 1
+    (tmp_path / "nginx.conf").write_text(text)
+    from seenfix.config import Config
+    from seenfix.runner import run
+
+    result = run(tmp_path, [MissingSecurityHeaders], Config(), fix=True)
+    assert result.failures == [] and result.problems == []
+    lines = [f.line for f in result.findings]
+    assert lines == [1, depth + 2]  # the server, and the innermost location (its own add_header)
+    assert result.changes["nginx.conf"].content is not None
+    assert nginx.only_insertions(text, result.changes["nginx.conf"].content) is None

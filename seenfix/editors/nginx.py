@@ -96,11 +96,14 @@ class Config:
         return offset_to_line(self._starts, offset)
 
     def walk(self, node: Node | None = None) -> Iterator[Node]:
-        """Every node, depth first, in file order."""
-        for child in (node or self.root).children or ():
+        """Every node below ``node`` (default: the root), depth first, in file order; without
+        recursion, so that blocks nested thousands deep are walked too."""
+        todo = list(reversed((node or self.root).children or ()))
+        while todo:
+            child = todo.pop()
             yield child
-            if child.children is not None:
-                yield from self.walk(child)
+            if child.children:
+                todo.extend(reversed(child.children))
 
     # -- layout ---------------------------------------------------------------------------------
     def line_start(self, offset: int) -> int:
@@ -270,16 +273,22 @@ def parse(text: str, path: str = "<nginx>") -> Config:
 
 
 def tokens(cfg: Config, node: Node | None = None) -> Iterator[str]:
-    """The file as a flat stream of words, braces and semicolons, comments included, in order."""
-    for child in (node or cfg.root).children or ():
+    """The file as a flat stream of words, braces and semicolons, comments included, in order
+    (a stack, not recursion, as :meth:`Config.walk`)."""
+    todo: list[Node | str] = list(reversed((node or cfg.root).children or ()))
+    while todo:
+        child = todo.pop()
+        if isinstance(child, str):  # a block's closing brace
+            yield child
+            continue
         yield child.name
         yield from (a.raw for a in child.args)
         if child.children is None:
             yield ";"
         else:
             yield "{"
-            yield from tokens(cfg, child)
-            yield "}"
+            todo.append("}")
+            todo.extend(reversed(child.children))
 
 
 def only_insertions(before: str, after: str, path: str = "<nginx>") -> str | None:

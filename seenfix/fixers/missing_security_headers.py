@@ -219,38 +219,44 @@ class MissingSecurityHeaders(FileFixer):
             self._level(cfg, server, inherited, wanted[tls], tls, head, resolve, findings, edits)
         return findings, edits
 
-    def _level(self, cfg: nginx.Config, block: nginx.Node, inherited: dict[str, str], wanted: dict[str, str],
+    def _level(self, cfg: nginx.Config, server: nginx.Node, inherited: dict[str, str], wanted: dict[str, str],
                tls: bool, head: list[str], resolve: nginx.Resolver, findings: list[Finding],
                edits: list[nginx.Edit]) -> None:
-        own = nginx.header_directives(block, resolve)
-        have = _lines(own) if own else dict(inherited)
-        add: list[str] = list(head)
-        if own or block.name == "server":  # a block without add_header of its own inherits: leave it
-            present = set(have) | (CSP_NAMES if CSP_NAMES & set(have) else set())  # either CSP will do
-            missing = [h for h in wanted if h.lower() not in present]
-            if missing:
-                if not own:  # the block starts having headers of its own: carry the inherited ones along
-                    add += list(inherited.values())
-                for h in missing:
-                    default = f"add_header {h} {nginx.quote(wanted[h], force=True)} always;"
-                    have[h.lower()] = inherited.get(h.lower()) or default
-                    add.append(have[h.lower()])
-                where = "server" if block.name == "server" else f"{block.name} {' '.join(block.arg_values())}"
-                why = "" if block.name == "server" else " (it sets its own add_header, so it inherits none)"
-                hsts = "" if tls or self.config["headers"].get(HSTS) == "" else \
-                    "; Strict-Transport-Security waits for TLS (SF002)"
-                findings.append(self.finding(cfg.path, block.line,
-                                             f"{where} does not send {', '.join(missing)}{why}{hsts}"))
-            elif head:
-                findings.append(self.finding(cfg.path, block.line,
-                                             "`server_tokens` is on: nginx discloses its version"))
-        if add:
-            direct = [n for n in block.children or () if n.name == "add_header"]
-            anchor = direct[-1] if direct else nginx.last_before_blocks(block)
-            edits.append(cfg.insert_lines(block, anchor, add))
-        for child in block.children or ():
-            if child.name == "location" or child.name == "if" and block.name == "location":
-                self._level(cfg, child, have, wanted, tls, [], resolve, findings, edits)
+        """The server block, then its locations (and the ``if`` blocks inside them), in file order;
+        each block with ``add_header`` of its own gets every wanted header.  A stack, not recursion:
+        locations nested thousands deep are handled too."""
+        todo: list[tuple[nginx.Node, dict[str, str], list[str]]] = [(server, inherited, head)]
+        while todo:
+            block, inherited, head = todo.pop()
+            own = nginx.header_directives(block, resolve)
+            have = _lines(own) if own else dict(inherited)
+            add: list[str] = list(head)
+            if own or block.name == "server":  # a block without add_header of its own inherits: leave it
+                present = set(have) | (CSP_NAMES if CSP_NAMES & set(have) else set())  # either CSP will do
+                missing = [h for h in wanted if h.lower() not in present]
+                if missing:
+                    if not own:  # the block starts having headers of its own: carry the inherited ones along
+                        add += list(inherited.values())
+                    for h in missing:
+                        default = f"add_header {h} {nginx.quote(wanted[h], force=True)} always;"
+                        have[h.lower()] = inherited.get(h.lower()) or default
+                        add.append(have[h.lower()])
+                    where = "server" if block.name == "server" else f"{block.name} {' '.join(block.arg_values())}"
+                    why = "" if block.name == "server" else " (it sets its own add_header, so it inherits none)"
+                    hsts = "" if tls or self.config["headers"].get(HSTS) == "" else \
+                        "; Strict-Transport-Security waits for TLS (SF002)"
+                    findings.append(self.finding(cfg.path, block.line,
+                                                 f"{where} does not send {', '.join(missing)}{why}{hsts}"))
+                elif head:
+                    findings.append(self.finding(cfg.path, block.line,
+                                                 "`server_tokens` is on: nginx discloses its version"))
+            if add:
+                direct = [n for n in block.children or () if n.name == "add_header"]
+                anchor = direct[-1] if direct else nginx.last_before_blocks(block)
+                edits.append(cfg.insert_lines(block, anchor, add))
+            inner = [child for child in block.children or ()
+                     if child.name == "location" or child.name == "if" and block.name == "location"]
+            todo.extend((child, have, []) for child in reversed(inner))
 
 
 def _lines(nodes: list[nginx.Node]) -> dict[str, str]:
