@@ -78,6 +78,11 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(str(path), "", f"invalid TOML: not UTF-8 text (at line {line})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "", f"invalid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        from seenfix.editors.text import deepest_line
+
+        line = deepest_line(data.decode("utf-8", "replace"))
+        raise ConfigError(str(path), "", f"invalid TOML: nested too deeply (at line {line})") from None
     except OSError as exc:
         raise ConfigError(str(path), "", exc.strerror or str(exc)) from None
 

@@ -342,6 +342,13 @@ def test_python_nested_too_deeply_is_an_input_error_not_a_crash(tmp_path: Path) 
         assert proc.stderr.strip() == f"error: backend/app/config.py:{expected}"
 
 
+def test_toml_nested_too_deeply_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".seenfix.toml").write_text("select = []\nx = " + "[" * 3000 + "1" + "]" * 3000 + "\n")
+    proc = run_cli("check", str(tmp_path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().endswith(".seenfix.toml: invalid TOML: nested too deeply (at line 2)")
+
+
 def test_invalid_yaml_is_one_line_and_other_fixers_run(seen_repo: Path) -> None:
     (seen_repo / "docker-compose.yml").write_text("services:\n  db: [unclosed\n")
     proc = run_cli("check", str(seen_repo))
