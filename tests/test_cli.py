@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -347,6 +349,16 @@ def test_toml_nested_too_deeply_is_one_line(tmp_path: Path) -> None:
     proc = run_cli("check", str(tmp_path))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().endswith(".seenfix.toml: invalid TOML: nested too deeply (at line 2)")
+
+
+def test_a_todo_line_with_a_long_run_of_spaces_does_not_hang_the_check(tmp_path: Path) -> None:
+    """SF010's pattern once backtracked for minutes on such a line (5,000 spaces: 140 s).  The
+    timeout is a guard against a hang, not a speed target: the check takes milliseconds."""
+    (tmp_path / "notes.py").write_text("x = 1  # TODO check" + " " * 20_000 + "this */\n")
+    proc = subprocess.run([sys.executable, "-m", "seenfix", "check", "--select", "SF010", str(tmp_path)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.splitlines()[0] == "notes.py:1:8: SF010 TODO comment: check" + " " * 20_000 + "this"
 
 
 def test_invalid_yaml_is_one_line_and_other_fixers_run(seen_repo: Path) -> None:

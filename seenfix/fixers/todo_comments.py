@@ -10,7 +10,9 @@ from seenfix.project import Project, is_test_path
 
 _SUFFIXES = (".py", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".sh", ".yml", ".yaml", ".conf")
 # A marker inside a comment: after `#`, `//`, `/*` or `{/*`, at a word boundary, upper case.
-_COMMENT_TODO = re.compile(r"(?:#|//|/\*)\s*(?P<tag>TODO|FIXME|XXX|HACK)\b[:\s-]*(?P<text>.*?)\s*(?:\*/\}?)?\s*$")
+#: The rest of the line is taken whole and trimmed in Python (:func:`_note`): a lazy ``.*?`` before
+#: optional trailing parts backtracked for minutes on a comment line with a long run of spaces.
+_COMMENT_TODO = re.compile(r"(?:#|//|/\*)\s*(?P<tag>TODO|FIXME|XXX|HACK)\b[:\s-]*(?P<text>.*)")
 
 
 class TodoComments(FileFixer):
@@ -75,5 +77,14 @@ class TodoComments(FileFixer):
             m = _COMMENT_TODO.search(line)
             if m is None or m.group("tag") not in tags:
                 continue
-            note = m.group("text").strip() or "(no description)"
+            note = _note(m.group("text")) or "(no description)"
             yield self.finding(path, number, f"{m.group('tag')} comment: {note}", column=m.start() + 1)
+
+
+def _note(rest: str) -> str:
+    """A TODO's text: the rest of its line without the ``*/`` (or JSX ``*/}``) that may close it."""
+    rest = rest.rstrip()
+    for closer in ("*/}", "*/"):
+        if rest.endswith(closer):
+            return rest[:-len(closer)].strip()
+    return rest.strip()
