@@ -28,7 +28,9 @@ from seenfix.secrets_policy import (
 
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts")
 SPRING_CONFIG = re.compile(r"(^|/)application(-[^/]*)?\.(ya?ml|properties)$")
-_PROPERTY = re.compile(r"[ \t]*(?P<key>[A-Za-z0-9_.\-\[\]]+)[ \t]*[=:][ \t]*(?P<value>[^\r\n]*?)[ \t]*$")
+#: ``key = value`` of a .properties line; the value runs to its last non-blank character (greedy, so
+#: that a long run of blanks inside a value costs no backtracking).
+_PROPERTY = re.compile(r"[ \t]*(?P<key>[A-Za-z0-9_.\-\[\]]+)[ \t]*[=:][ \t]*(?P<value>(?:[^\r\n]*[^ \t\r\n])?)[ \t]*$")
 
 
 @dataclass(frozen=True)
