@@ -18,6 +18,16 @@ from seenfix.cli import cli
 from tests.test_mutated_inputs import CASES, CORPUS
 
 
+def make_project(source: Path, dest: str, project: Path) -> Path:
+    """A corpus input as a project: one file placed at ``dest``, or (``dest`` empty) a whole folder."""
+    if dest:
+        (project / dest).parent.mkdir(parents=True)
+        shutil.copyfile(source, project / dest)
+    else:
+        shutil.copytree(source, project)
+    return project
+
+
 def snapshot(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
@@ -26,12 +36,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 @pytest.mark.skipif(not CASES, reason=f"the shared corpus is absent ({CORPUS})")
 @pytest.mark.parametrize(("name", "source", "dest"), CASES, ids=[c[0] for c in CASES])
 def test_a_second_apply_changes_nothing(name: str, source: Path, dest: str, tmp_path: Path) -> None:
-    project = tmp_path / "p"
-    if dest:
-        (project / dest).parent.mkdir(parents=True)
-        shutil.copyfile(source, project / dest)
-    else:
-        shutil.copytree(source, project)
+    project = make_project(source, dest, tmp_path / "p")
     runner = CliRunner()
     first = runner.invoke(cli, ["apply", "--unsafe-fixes", str(project)])
     assert first.exit_code in (0, 1, 3), first.output
@@ -50,12 +55,7 @@ def test_every_fixer_on_a_fix_branch(name: str, source: Path, dest: str, tmp_pat
     """The fix branch is built on the first run from every real input (its leak guard once refused
     weak passwords such as ``postgres`` that are also service names), holds no generated secret, and
     a second run finds it up to date."""
-    project = tmp_path / "p"
-    if dest:
-        (project / dest).parent.mkdir(parents=True)
-        shutil.copyfile(source, project / dest)
-    else:
-        shutil.copytree(source, project)
+    project = make_project(source, dest, tmp_path / "p")
     init_repo(project)
     runner = CliRunner()
     first = runner.invoke(cli, ["apply", "--set", "all", "--unsafe-fixes", "--branch", str(project)])
