@@ -31,7 +31,6 @@ from seenfix.project import Project
 from seenfix.verify import parse_error
 from seenfix.workspace import Encoded, Workspace, encode
 
-MASK = "********"
 Progress = Callable[[int, int, str], None]
 
 
@@ -66,12 +65,9 @@ class RunResult:
         Long values are masked wherever they occur; short ones (a moved password such as ``seen``)
         only as a whole word, so that ``seenfix`` in a comment stays readable.
         """
-        from seenfix.secrets_policy import value_pattern
+        from seenfix.secrets_policy import mask_values
 
-        for value in sorted(self.secret_values, key=len, reverse=True):
-            if value:
-                text = value_pattern(value).sub(MASK, text)
-        return text
+        return mask_values(text, self.secret_values)
 
 
 def fix_enabled(info: FixerInfo, unsafe: bool) -> bool:

@@ -20,6 +20,7 @@ import math
 import re
 import secrets
 from collections import Counter
+from collections.abc import Iterable
 
 from seenfix.model import Severity
 from seenfix.project import is_template_env, is_test_path
@@ -184,6 +185,18 @@ def is_literal_value(value: str) -> bool:
 def generate_secret(nbytes: int = SECRET_BYTES) -> str:
     """A fresh URL-safe secret from the ``secrets`` module (``nbytes`` ≥ 32 random bytes)."""
     return secrets.token_urlsafe(max(32, nbytes))
+
+
+#: What a secret value is replaced with in every output.
+MASK = "********"
+
+
+def mask_values(text: str, values: Iterable[str]) -> str:
+    """``text`` with every one of ``values`` masked where :func:`value_pattern` finds it (the longest
+    first, so that a value containing a shorter one is masked whole)."""
+    for value in sorted({v for v in values if v}, key=len, reverse=True):
+        text = value_pattern(value).sub(MASK, text)
+    return text
 
 
 def value_pattern(value: str) -> re.Pattern[str]:

@@ -32,7 +32,6 @@ FOLLOW_UPS: dict[str, str] = {
 SECRET_FOLLOW_UP = ("Set the new secret values in your deployment: {files} {verb} written to the "
                     "working copy that ran seenfix only, deliberately not to this {kind}.")
 MAX_CHANGES = 20
-MASK = "********"
 
 
 def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base: str | None,
@@ -51,14 +50,12 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
     from seenfix.gitops import branch as br
 
     name = branch or f"seenfix/{set_name}"
-    secrets = sorted({v for s in steps for c in s.changes for v in c.secret_values if v}, key=len, reverse=True)
+    secrets = {v for s in steps for c in s.changes for v in c.secret_values}
 
     def clean(text: str) -> str:
-        from seenfix.secrets_policy import value_pattern
+        from seenfix.secrets_policy import mask_values
 
-        for value in secrets:  # a short moved password only as a word: "seen", not in "seenfix/p0"
-            text = value_pattern(value).sub(MASK, text)
-        return redact(_strip_credentials(text))
+        return redact(_strip_credentials(mask_values(text, secrets)))
 
     def say(text: str) -> None:
         echo(clean(text))
