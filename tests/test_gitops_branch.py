@@ -214,6 +214,19 @@ def test_a_file_with_a_non_ascii_name_is_recognised_as_in_the_base(project: Path
         sync(project, [step("SF007", "compose", [FileChange("déploiement/compose.yml", "x: 1\n")])], push=False)
 
 
+def test_trees_read_a_file_of_a_commit_from_the_object_database(project: Path) -> None:
+    (project / "déploiement").mkdir()
+    (project / "déploiement" / "compose.yml").write_text("services: {}\n")
+    git(project, "add", "déploiement")
+    git(project, "commit", "-q", "-m", "nested")
+    trees = br.Trees(br.Git(project))
+    tree = git(project, "rev-parse", "HEAD^{tree}")
+    assert trees.blob(tree, "déploiement/compose.yml") == b"services: {}\n"
+    assert trees.blob(tree, "nginx/default.conf") == b"server {\n}\n"
+    assert trees.blob(tree, "nginx") is None  # a folder, not a file
+    assert trees.blob(tree, "run.sh/x") is None and trees.blob(tree, "missing.txt") is None
+
+
 def test_base_head_is_the_local_head_not_the_remote_one(project: Path) -> None:
     (project / "docker-compose.yml").write_text("services: {}  # local\n")
     git(project, "commit", "-q", "-am", "local, not pushed")

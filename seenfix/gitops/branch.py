@@ -261,18 +261,18 @@ def _blob_bytes(repo: Git, path: str, text: str) -> bytes:
 
 
 class _Committed:
-    """The base versions of the files a plan changes, read once and only when needed: where a secret
-    value that already is in the base (a committed password that SF004 moves) can be found."""
+    """The base versions of the files a plan changes, read once and only when needed (from the
+    object database, as the trees are): where a secret value that already is in the base (a
+    committed password that SF004 moves) can be found."""
 
-    def __init__(self, repo: Git, base_tree: str, steps: Sequence[Step]) -> None:
-        self.repo, self.base_tree = repo, base_tree
-        self.paths = sorted({repo.prefix + c.path for s in steps for c in s.changes if committable(c)})
+    def __init__(self, trees: Trees, base_tree: str, paths: Sequence[str]) -> None:
+        self.trees, self.base_tree, self.paths = trees, base_tree, paths
         self._text: str | None = None
 
     def text(self) -> str:
         if self._text is None:
-            self._text = "\n".join(self.repo.run("cat-file", "blob", f"{self.base_tree}:{p}", check=False)
-                                   for p in self.paths)  # "" for a file the base lacks
+            blobs = (self.trees.blob(self.base_tree, p) for p in self.paths)
+            self._text = "\n".join(b.decode("utf-8", "replace") for b in blobs if b is not None)
         return self._text
 
 
@@ -331,7 +331,8 @@ def plan_commits(repo: Git, base: str, steps: Sequence[Step],
     trees = Trees(repo)
     commits: list[PlannedCommit] = []
     secrets: set[str] = set()
-    committed = _Committed(repo, base_tree, steps)
+    committed = _Committed(trees, base_tree,
+                           sorted({repo.prefix + c.path for s in steps for c in s.changes if committable(c)}))
     tree = base_tree
     for step in steps:
         secrets.update(v for c in step.changes for v in c.secret_values if v)
@@ -390,6 +391,18 @@ class Trees:
                 pos = nul + 21
             self._entries[sha] = entries
         return self._entries[sha]
+
+    def blob(self, tree: str, path: str) -> bytes | None:
+        """The content of the file at ``path`` in ``tree``, or ``None`` when there is none."""
+        parts = path.encode("utf-8", "surrogateescape").split(b"/")
+        sha = bytes.fromhex(tree)
+        for depth, part in enumerate(parts, 1):
+            entry = self.read(sha).get(part)
+            if entry is None or (entry[0] == TREE) != (depth < len(parts)):
+                return None
+            sha = entry[1]
+        data: bytes = self.odb.stream(sha).read()
+        return data
 
     def write(self, entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
         from io import BytesIO
