@@ -121,6 +121,7 @@ def _quote_of(node: Any) -> str:
 
 
 _TOO_DEEP = ("too many nested parentheses", "too many levels of indentation", "too complex")
+_NESTED = "cannot parse Python: nested too deeply"
 
 
 def parse_module(text: str, path: str) -> Any:
@@ -138,7 +139,7 @@ def parse_module(text: str, path: str) -> Any:
     try:
         ast.parse(text)
     except (RecursionError, MemoryError):
-        raise InputError(path, deepest_line(text), "cannot parse Python: nested too deeply") from None
+        raise InputError(path, deepest_line(text), _NESTED) from None
     except SyntaxError as exc:
         if any(words in str(exc.msg) for words in _TOO_DEEP):
             raise InputError(path, exc.lineno or 1, f"cannot parse Python: {exc.msg}") from None
@@ -147,7 +148,7 @@ def parse_module(text: str, path: str) -> Any:
     except cst.ParserSyntaxError as exc:
         raise InputError(path, exc.raw_line, f"cannot parse Python: {exc.message}") from None
     except RecursionError:
-        raise InputError(path, deepest_line(text), "cannot parse Python: nested too deeply") from None
+        raise InputError(path, deepest_line(text), _NESTED) from None
 
 
 def visit(module: Any, visitor: Any, path: str, text: str) -> Any:

@@ -156,13 +156,14 @@ def _yaml() -> Any:
     return y
 
 
-_CACHE: dict[tuple[str, str], Document] = {}
 #: ruamel.yaml raises AttributeError on a merge of the mapping the merge key is in; Compose rejects it
 RECURSIVE_MERGE = "invalid YAML: this merge (<<) includes the mapping it is in"
 #: ruamel.yaml's reader recurses once per level of nesting
 TOO_DEEP = "invalid YAML: nested too deeply to load"
 #: what else ruamel.yaml raises on YAML it can scan but not construct
 CONSTRUCT_ERRORS = (AttributeError, TypeError, KeyError, RecursionError)
+
+_CACHE: dict[tuple[str, str], Document] = {}
 _CACHE_SIZE = 32
 
 
