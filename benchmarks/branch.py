@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from seenfix.gitops import branch as br  # noqa: E402
-from seenfix.model import (  # noqa: E402
+from seenfix.core.model import (  # noqa: E402
     Applicability,
     FileChange,
     FixAvailability,

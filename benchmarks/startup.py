@@ -3,7 +3,7 @@
 Run: ``python benchmarks/startup.py [--runs N]``.  Every command is timed in this one run (median of
 N wall-clock runs), and the ratios are against ``python -c pass`` measured in the same run.
 Target: ``--help`` and ``list`` within 4x of the bare interpreter.  Exit status 1 if missed.
-``list`` is answered from its cache while the installed fixers are unchanged (seenfix/fastpath.py);
+``list`` is answered from its cache while the installed fixers are unchanged (seenfix/cli/fastpath.py);
 the row "cache disabled" shows the cost of loading every plugin, for comparison.
 """
 

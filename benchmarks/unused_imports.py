@@ -114,8 +114,8 @@ CORE = """\
 import sys
 from pathlib import Path
 from seenfix.fixers.unused_typescript_import import UnusedTypescriptImport
-from seenfix.project import Project
-from seenfix.workspace import Workspace
+from seenfix.core.project import Project
+from seenfix.core.workspace import Workspace
 root = Path(sys.argv[1])
 project = Project(Workspace(root))
 fixer = UnusedTypescriptImport()
@@ -270,7 +270,7 @@ def ensure_npm(npm_dir: Path) -> Path | None:
 
 def worker_count() -> int:
     sys.path.insert(0, str(REPO))
-    from seenfix.parallel import worker_count as wc
+    from seenfix.core.parallel import worker_count as wc
 
     return wc()
 

@@ -6,11 +6,11 @@ import sys
 
 
 def main() -> None:
-    from seenfix import fastpath
+    from seenfix.cli import fastpath
 
     if fastpath.handled(sys.argv[1:]):
         sys.exit(0)
-    from seenfix.cli import main as cli_main
+    from seenfix.cli.app import main as cli_main
 
     cli_main()
 

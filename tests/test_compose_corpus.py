@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from seenfix.compose_schema import is_valid
+from seenfix.editors.compose_schema import is_valid
 from seenfix.editors import yaml as Y
 from seenfix.fixers.missing_health_checks import MissingHealthChecks
 from seenfix.fixers.missing_log_rotation import MissingLogRotation

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from conftest import run_cli
-from seenfix.compose_schema import is_valid
+from seenfix.editors.compose_schema import is_valid
 from seenfix.editors import yaml as Y
 from seenfix.fixers.missing_database_backups import MissingDatabaseBackups
-from seenfix.project import Project
-from seenfix.workspace import Workspace
+from seenfix.core.project import Project
+from seenfix.core.workspace import Workspace
 
 CASES = Path(__file__).resolve().parent / "fixtures" / "missing-database-backups"
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "compose"

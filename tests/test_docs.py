@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from seenfix.model import Fixer
-from seenfix.registry import load
+from seenfix.core.model import Fixer
+from seenfix.core.registry import load
 
 REPO = Path(__file__).resolve().parents[1]
 SECTIONS = ["What it does", "Why is this bad?", "Example", "Use instead", "Fix safety", "Options", "References"]

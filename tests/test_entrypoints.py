@@ -7,7 +7,7 @@ from importlib.metadata import entry_points as stdlib_entry_points
 import pytest
 
 from conftest import BROKEN_PLUGINS, PLUGINS
-from seenfix.entrypoints import GROUP, entry_points
+from seenfix.core.entrypoints import GROUP, entry_points
 
 
 @pytest.mark.parametrize("extra", [[], [PLUGINS], [PLUGINS, BROKEN_PLUGINS]], ids=["installed", "plugin", "broken"])

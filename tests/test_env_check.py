@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from seenfix.commands.env import env
+from seenfix.cli.env import env
 
 STRONG = secrets.token_urlsafe(48)
 TMDB = "3f9a1c07b2d84e6f9a0c1b2d3e4f5a6b"

@@ -1,4 +1,4 @@
-"""Discovery of the environment variables a deployment reads (seenfix.envvars)."""
+"""Discovery of the environment variables a deployment reads (seenfix.analysis.envvars)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from seenfix.envvars import compose_reads, discover, interpolations, python_reads, ts_reads
-from seenfix.model import InputError
-from seenfix.project import Project, is_test_path
-from seenfix.workspace import Workspace
+from seenfix.analysis.envvars import compose_reads, discover, interpolations, python_reads, ts_reads
+from seenfix.core.model import InputError
+from seenfix.core.project import Project, is_test_path
+from seenfix.core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / ".." / "shared" / "corpus"
@@ -326,7 +326,7 @@ def test_secrets_corpus_python_reads() -> None:
 
 
 def test_envvars_is_not_imported_at_startup() -> None:
-    code = "import sys, seenfix.commands.env; print('libcst' in sys.modules, 'seenfix.envvars' in sys.modules)"
+    code = "import sys, seenfix.cli.env; print('libcst' in sys.modules, 'seenfix.analysis.envvars' in sys.modules)"
     out = subprocess.run([__import__("sys").executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 

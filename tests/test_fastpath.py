@@ -8,13 +8,13 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import run_cli
-from seenfix import fastpath
-from seenfix.cli import cli
+from seenfix.cli import fastpath
+from seenfix.cli.app import cli
 
 
 def test_static_help_is_clicks_help() -> None:
     result = CliRunner().invoke(cli, ["--help"], prog_name="seenfix", terminal_width=80)
-    assert result.output == fastpath.HELP, "update seenfix/fastpath.py HELP to:\n" + result.output
+    assert result.output == fastpath.HELP, "update seenfix/cli/fastpath.py HELP to:\n" + result.output
 
 
 def test_help_and_version_processes() -> None:

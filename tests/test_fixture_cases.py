@@ -24,11 +24,11 @@ from typing import Any
 import pytest
 
 from conftest import PLUGINS, init_repo
-from seenfix import diffing
-from seenfix.config import load_config
-from seenfix.registry import load
-from seenfix.runner import run, write
-from seenfix.verify import parse_error
+from seenfix.output import diffing
+from seenfix.core.config import load_config
+from seenfix.core.registry import load
+from seenfix.engine.run import run, write
+from seenfix.engine.verify import parse_error
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CASES = sorted(p for p in FIXTURES.glob("*/*") if (p / "before").is_dir())

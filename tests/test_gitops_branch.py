@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from seenfix.gitops import branch as br
-from seenfix.model import (
+from seenfix.core.model import (
     Applicability,
     FileChange,
     Finding,

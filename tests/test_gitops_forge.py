@@ -16,7 +16,7 @@ import pytest
 
 from seenfix.gitops import forge as fg
 from seenfix.gitops.publish import publish
-from seenfix.model import FileChange, Finding, Severity
+from seenfix.core.model import FileChange, Finding, Severity
 from test_gitops_branch import SECRET, project, received, step, steps_v1  # noqa: F401  (project: fixture)
 
 TOKEN = "tok-0123456789abcdef"

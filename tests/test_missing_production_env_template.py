@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from seenfix.editors.env_template import assigned_names, merge, parse_groups
+from seenfix.analysis.env_template import assigned_names, merge, parse_groups
 from seenfix.fixers.missing_production_env_template import MissingProductionEnvTemplate
-from seenfix.model import FileChange
-from seenfix.project import Project
-from seenfix.workspace import Workspace
+from seenfix.core.model import FileChange
+from seenfix.core.project import Project
+from seenfix.core.workspace import Workspace
 
 COMPOSE = """\
 services:
@@ -183,9 +183,9 @@ def test_merge_into_a_missing_or_empty_file() -> None:
 
 def test_seen_with_the_secret_fixers_in_the_same_run(seen_repo: Path) -> None:
     """SF001 and SF004 run first: the variables they make required are required in the template."""
-    from seenfix.config import load_config
-    from seenfix.registry import load
-    from seenfix.runner import run
+    from seenfix.core.config import load_config
+    from seenfix.core.registry import load
+    from seenfix.engine.run import run
 
     reg = load()
     fixers = [reg.find(code) for code in ("SF001", "SF004", "SF006")]

@@ -11,8 +11,8 @@ import pytest
 
 from conftest import FIXTURE_SEEN
 from seenfix.fixers.missing_tls import MissingTls
-from seenfix.project import Project
-from seenfix.workspace import Workspace
+from seenfix.core.project import Project
+from seenfix.core.workspace import Workspace
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "nginx"
 

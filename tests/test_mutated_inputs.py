@@ -21,7 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from conftest import SHARED
-from seenfix.cli import cli
+from seenfix.cli.app import cli
 
 CORPUS = SHARED / "corpus"
 STRAYS = [b"{", b"}", b";", b":", b"'", b'"', b"\t", b"- ", b"&a", b"*a", b"#", b"\\", b"\xff", b"${", b"$",

@@ -24,9 +24,9 @@ import pytest
 import nginx_harness as harness
 from seenfix.editors import nginx
 from seenfix.fixers.missing_security_headers import MissingSecurityHeaders
-from seenfix.model import InputError
-from seenfix.project import Project
-from seenfix.workspace import Workspace
+from seenfix.core.model import InputError
+from seenfix.core.project import Project
+from seenfix.core.workspace import Workspace
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "nginx"
 GIXY = shutil.which("gixy") or str(Path(sys.executable).parent / "gixy")

@@ -11,9 +11,9 @@ import pytest
 from seenfix.editors import nginx
 from seenfix.editors.text import apply_edits
 from seenfix.fixers.missing_security_headers import MissingSecurityHeaders
-from seenfix.model import InputError
-from seenfix.project import Project
-from seenfix.workspace import Workspace
+from seenfix.core.model import InputError
+from seenfix.core.project import Project
+from seenfix.core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / ".." / "shared" / "corpus" / "nginx" / "files"
@@ -299,8 +299,8 @@ def test_blocks_nested_thousands_deep_are_walked_checked_and_fixed(tmp_path: Pat
     assert list(nginx.tokens(cfg))[:7] == ["server", "{", "listen", "80", ";", "location", "/a"]
     assert list(nginx.tokens(cfg)).count("}") == depth + 1
     (tmp_path / "nginx.conf").write_text(text)
-    from seenfix.config import Config
-    from seenfix.runner import run
+    from seenfix.core.config import Config
+    from seenfix.engine.run import run
 
     result = run(tmp_path, [MissingSecurityHeaders], Config(), fix=True)
     assert result.failures == [] and result.problems == []

@@ -18,8 +18,8 @@ import nginx_harness as harness
 from seenfix.editors import nginx
 from seenfix.editors.text import apply_edits
 from seenfix.fixers.missing_security_headers import MissingSecurityHeaders
-from seenfix.project import Project
-from seenfix.workspace import Workspace
+from seenfix.core.project import Project
+from seenfix.core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEN = ROOT / "fixtures" / "seen"

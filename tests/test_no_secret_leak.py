@@ -35,7 +35,7 @@ COMPOSE = f"""services:
 PATCHED = (
     "import secrets, sys\n"
     f"secrets.token_urlsafe = lambda nbytes=None: {KNOWN!r}\n"
-    "from seenfix.cli import main\n"
+    "from seenfix.cli.app import main\n"
     "sys.argv = ['seenfix', *sys.argv[1:]]\n"
     "main()\n"
 )

@@ -1,4 +1,4 @@
-"""seenfix.parallel: files read and processed in worker processes give what one process gives."""
+"""seenfix.core.parallel: files read and processed in worker processes give what one process gives."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from seenfix.model import FileChange
-from seenfix.parallel import map_files, run_parallel
-from seenfix.project import Project
-from seenfix.workspace import Workspace
+from seenfix.core.model import FileChange
+from seenfix.core.parallel import map_files, run_parallel
+from seenfix.core.project import Project
+from seenfix.core.workspace import Workspace
 
 
 def shout(path: str, text: str, suffix: str, delay: float = 0.0) -> tuple[tuple[str, int], bool]:

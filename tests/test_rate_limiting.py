@@ -14,9 +14,9 @@ import nginx_harness as harness
 from seenfix.editors import nginx
 from seenfix.editors.text import apply_edits
 from seenfix.fixers.missing_rate_limiting import MissingRateLimiting
-from seenfix.model import InputError
-from seenfix.project import Project
-from seenfix.workspace import Workspace
+from seenfix.core.model import InputError
+from seenfix.core.project import Project
+from seenfix.core.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "fixtures" / "missing-rate-limiting"

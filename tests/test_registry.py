@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from conftest import BROKEN_PLUGINS, PLUGINS, REPO, run_cli
-from seenfix.entrypoints import EntryPoint
-from seenfix.registry import Registry, load
+from seenfix.core.entrypoints import EntryPoint
+from seenfix.core.registry import Registry, load
 
 PROBE = """\
 import sys
-from seenfix.cli import main
+from seenfix.cli.app import main
 sys.argv = ["seenfix", *sys.argv[1:]]
 try:
     main()

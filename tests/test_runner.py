@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-import seenfix.runner as runner_mod
+import seenfix.engine.run as runner_mod
 from conftest import git, init_repo
-from seenfix.config import Config
-from seenfix.model import FileChange, Finding, Fixer
-from seenfix.project import Project
-from seenfix.runner import WriteError, run, write
+from seenfix.core.config import Config
+from seenfix.core.model import FileChange, Finding, Fixer
+from seenfix.core.project import Project
+from seenfix.engine.run import WriteError, run, write
 
 
 class _Appender(Fixer):
@@ -141,7 +141,7 @@ def test_secret_file_is_0600_masked_and_untrack_runs(tmp_path: Path) -> None:
     result = run(root, [_SecretWriter], Config(), fix=True)
     assert _SecretWriter.value in result.secret_values
     assert result.redact(f"x {_SecretWriter.value} y") == "x ******** y"
-    from seenfix.diffing import render
+    from seenfix.output.diffing import render
 
     diff = render(result)
     assert _SecretWriter.value not in diff and "JWT_SECRET=********" in diff
@@ -152,7 +152,7 @@ def test_secret_file_is_0600_masked_and_untrack_runs(tmp_path: Path) -> None:
 
 
 def test_redact_masks_short_values_as_words_only(tmp_path: Path) -> None:
-    from seenfix.runner import RunResult
+    from seenfix.engine.run import RunResult
 
     result = RunResult(tmp_path, [], secret_values={"seen", "a-very-long-generated-secret"})
     assert result.redact("# Local secrets (seenfix)") == "# Local secrets (seenfix)"
@@ -161,7 +161,7 @@ def test_redact_masks_short_values_as_words_only(tmp_path: Path) -> None:
 
 
 def test_secret_file_diff_masks_raw_lines() -> None:
-    from seenfix.diffing import file_diff
+    from seenfix.output.diffing import file_diff
 
     diff = file_diff("secrets/db_password.txt", None, "hunter2-raw\n# note\nKEY=v\n", secret=True)
     assert "hunter2" not in diff and "+********\n" in diff and "+# note\n" in diff and "+KEY=********\n" in diff

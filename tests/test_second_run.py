@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import git, init_repo
-from seenfix.cli import cli
+from seenfix.cli.app import cli
 from tests.test_mutated_inputs import CASES, CORPUS
 
 

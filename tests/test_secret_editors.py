@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from seenfix.editors import jsenv, python, yaml_env
-from seenfix.secrets_policy import (
+from seenfix.editors import python, yaml_env
+from seenfix.analysis import secrets_js as jsenv
+from seenfix.analysis.secrets_policy import (
     committed_severity,
     generate_secret,
     is_signing_secret_name,
@@ -90,7 +91,7 @@ def test_python_not_findings(text: str) -> None:
 
 
 def test_python_syntax_error_is_input_error() -> None:
-    from seenfix.model import InputError
+    from seenfix.core.model import InputError
 
     with pytest.raises(InputError):
         python.find_secrets("def (:\n", "bad.py")
@@ -152,7 +153,7 @@ def test_yaml_env_offsets_quotes_and_crlf() -> None:
 
 
 def test_yaml_invalid_is_input_error() -> None:
-    from seenfix.model import InputError
+    from seenfix.core.model import InputError
 
     with pytest.raises(InputError) as info:
         yaml_env.env_entries("services:\n  a: [\n", "bad.yml")
@@ -160,7 +161,7 @@ def test_yaml_invalid_is_input_error() -> None:
 
 
 def test_app_yaml_forms() -> None:
-    from seenfix.secret_sites import app_yaml_sites
+    from seenfix.analysis.secret_sites import app_yaml_sites
 
     text = ("spec:\n  env:\n    - name: JWT_SECRET\n      value: k8s\n    - name: JWT_ALGORITHM\n      value: HS256\n"
             "  args:\n    - SECRET_KEY=lit\njwt:\n  secret: 1234  # c\n  expiration: 60\n# session:\n#  secret: x\n")
@@ -194,7 +195,7 @@ def test_yaml_env_anchor_tag_and_alias() -> None:
 
 def test_spring_placeholder_defaults() -> None:
     from seenfix.editors.text import apply_edits
-    from seenfix.secret_sites import spring_default_sites
+    from seenfix.analysis.secret_sites import spring_default_sites
 
     java = ('class A {\n    // @Value("${jwt.secret:old}")\n    @Value("${jwt.secret:mySecretKey}") String s;\n'
             '    @Value("${jwt.expiration:3600}") long e;\n}\n')

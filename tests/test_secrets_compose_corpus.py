@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from conftest import init_repo
-from seenfix.config import Config
+from seenfix.core.config import Config
 from seenfix.fixers.exposed_database_credentials import ExposedDatabaseCredentials
 from seenfix.fixers.weak_jwt_secret import WeakJwtSecret
-from seenfix.project import PathsConfig
-from seenfix.runner import run, write
+from seenfix.core.project import PathsConfig
+from seenfix.engine.run import run, write
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "compose" / "files"
 

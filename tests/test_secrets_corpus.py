@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from seenfix.config import Config
+from seenfix.core.config import Config
 from seenfix.fixers.weak_jwt_secret import WeakJwtSecret
-from seenfix.runner import run, write
+from seenfix.engine.run import run, write
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "secrets"
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from conftest import git, run_cli
-from seenfix.registry import load
-from seenfix.verify import parse_error
+from seenfix.core.registry import load
+from seenfix.engine.verify import parse_error
 
 QUICK_WINS = {"SF003", "SF006", "SF007", "SF009", "SF011"}
 

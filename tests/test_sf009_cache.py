@@ -8,8 +8,8 @@ import pytest
 
 import seenfix.editors.typescript as ts
 from seenfix.fixers.unused_typescript_import import UnusedTypescriptImport
-from seenfix.project import Project
-from seenfix.workspace import Workspace
+from seenfix.core.project import Project
+from seenfix.core.workspace import Workspace
 
 CLEAN = 'import { a } from "x";\nexport const y = a;\n'
 DIRTY = 'import { a, b } from "x";\nexport const y = a;\n'

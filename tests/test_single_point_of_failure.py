@@ -8,9 +8,9 @@ import pytest
 
 from conftest import FIXTURE_SEEN
 from seenfix.fixers.single_point_of_failure import SinglePointOfFailure
-from seenfix.model import InputError
-from seenfix.project import Project
-from seenfix.workspace import Workspace
+from seenfix.core.model import InputError
+from seenfix.core.project import Project
+from seenfix.core.workspace import Workspace
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "compose"
 

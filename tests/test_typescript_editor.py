@@ -276,8 +276,8 @@ def test_parallel_falls_back_to_one_process(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_sf009_instance_reused_on_another_workspace_reads_that_workspace(tmp_path: Path) -> None:
     from seenfix.fixers.unused_typescript_import import UnusedTypescriptImport
-    from seenfix.project import Project
-    from seenfix.workspace import Workspace
+    from seenfix.core.project import Project
+    from seenfix.core.workspace import Workspace
 
     fixer = UnusedTypescriptImport()
     found = []

@@ -38,7 +38,7 @@ def test_installed_wheel_renders_templates(wheel: Path, tmp_path: Path) -> None:
     py = venv / "bin" / "python"
     subprocess.run([str(py), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True)
     script = (
-        "import jinja2, pathlib, seenfix.templating as t\n"
+        "import jinja2, pathlib, seenfix.core.templating as t\n"
         "d = t.templates_dir()\n"
         "assert 'site-packages' in str(d), d\n"
         "env = t._environment()\n"

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from conftest import init_repo
-from seenfix.workspace import DEFAULT_EXCLUDED_DIRS, Workspace
+from seenfix.core.workspace import DEFAULT_EXCLUDED_DIRS, Workspace
 
 
 def _reference_listing(root: Path) -> tuple[list[str], list[str]]:

@@ -15,7 +15,7 @@ from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
 from seenfix.fixers.missing_log_rotation import MissingLogRotation
 from seenfix.fixers.missing_resource_limits import MissingResourceLimits
-from seenfix.model import InputError
+from seenfix.core.model import InputError
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "compose" / "files"
 LIMITS = {"deploy": {"resources": {"limits": {"cpus": Y.Quoted("0.5"), "memory": "256M"}}}}
@@ -359,7 +359,7 @@ def test_schema_ships_with_its_notice() -> None:
     assert data.joinpath("compose.schema.json").is_file()
     notice = data.joinpath("COMPOSE-SCHEMA-NOTICE.md").read_text(encoding="utf-8")
     assert "Apache License, Version 2.0" in notice and "dclint" in notice
-    from seenfix.compose_schema import is_valid, schema_errors
+    from seenfix.editors.compose_schema import is_valid, schema_errors
 
     assert is_valid({"services": {"a": {"image": "x", "deploy": {"resources": {"limits": {"cpus": "${CPUS}"}}}}}})
     assert schema_errors({"services": {"a": {"logging": "json-file"}}})
@@ -404,7 +404,7 @@ def test_insertions_at_one_offset_go_deepest_first() -> None:
 
 
 def test_output_verification_reports_a_recursive_merge_with_its_line() -> None:
-    from seenfix.verify import parse_error
+    from seenfix.engine.verify import parse_error
 
     good = "x-a: &a\n  image: nginx\nservices:\n  web:\n    <<: *a\n"
     looped = good.replace("  image: nginx\n", "  image: nginx\n  again:\n    <<: *a\n")

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from seenfix.editors import yaml as Y
-from seenfix.model import FileFixer, Finding, InputError
+from seenfix.core.model import FileFixer, Finding, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.project import Project
+    from seenfix.core.project import Project
 
 MIB = 1024 * 1024
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": MIB, "mb": MIB, "g": 1024 * MIB, "gb": 1024 * MIB,
@@ -191,7 +191,7 @@ def verify_plan(doc: Y.Document, plan: Y.Plan, after: str) -> str | None:
 
 def schema_regression(before: Y.Document, after: Y.Document) -> str | None:
     """A schema error of ``after`` when ``before`` passed the Compose Specification schema."""
-    from seenfix.compose_schema import is_valid, schema_errors
+    from seenfix.editors.compose_schema import is_valid, schema_errors
 
     old = Y.to_plain(before.data)
     if not isinstance(old, dict) or not is_valid(old):

@@ -8,7 +8,7 @@ exactly as they were.  (crossplane parses nginx well but reports start lines onl
 rewrites a large share of lines, so it is only used by tests, as a cross-check of this parser.)
 
 Unbalanced braces, an unterminated quoted string or a directive without its ``;`` raise
-:class:`seenfix.model.InputError`.
+:class:`seenfix.core.model.InputError`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from seenfix.editors.text import detect_newline, line_starts, offset_to_line
-from seenfix.model import InputError
+from seenfix.core.model import InputError
 
 Edit = tuple[int, int, str]
 

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from seenfix.editors.text import deepest_line
-from seenfix.model import InputError
-from seenfix.secrets_policy import is_literal_value, is_signing_secret_name, name_tokens
+from seenfix.core.model import InputError
+from seenfix.analysis.secrets_policy import is_literal_value, is_signing_secret_name, name_tokens
 
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst

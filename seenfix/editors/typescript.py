@@ -919,7 +919,7 @@ def _reparse(path: str, src: bytes, tree: Any, spans: list[tuple[int, int]], new
 
 
 def analyse_item(path: str, text: str, keep: Sequence[str] = ()) -> tuple[FileResult, bool]:
-    """:func:`analyse` for :mod:`seenfix.parallel`: the result, and whether the text changes."""
+    """:func:`analyse` for :mod:`seenfix.core.parallel`: the result, and whether the text changes."""
     res = analyse(path, text, keep)
     return res, res.new_text is not None
 
@@ -933,9 +933,9 @@ def analyse_many(items: Sequence[tuple[str, str]], keep: Sequence[str] = (),
                  jobs: int | None = None) -> list[FileResult]:
     """:func:`analyse` every ``(path, text)``, in ``jobs`` processes when there are many files.
 
-    Results come back in the order of ``items`` (see :func:`seenfix.parallel.run_parallel`).
+    Results come back in the order of ``items`` (see :func:`seenfix.core.parallel.run_parallel`).
     """
-    from seenfix.parallel import run_parallel
+    from seenfix.core.parallel import run_parallel
 
     outcomes = run_parallel(items, analyse_item, (tuple(keep),), jobs=jobs, prepare=load_parsers)
     return [outcome[0] for outcome in outcomes]

@@ -9,7 +9,7 @@ back to front with :func:`seenfix.editors.text.apply_edits`.
 
 Public API (stable; ``seenfix.editors.yaml_env`` and the compose fixers build on it):
 
-- :func:`load` parses a text into a :class:`Document` (raises :class:`~seenfix.model.InputError`).
+- :func:`load` parses a text into a :class:`Document` (raises :class:`~seenfix.core.model.InputError`).
 - :func:`services` iterates the ``services:`` entries of a compose document as :class:`Service`.
 - :func:`key_position`, :func:`value_position`, :func:`item_position` give 0-based (line, col).
 - :meth:`Document.offset` turns (line, col) into a text offset; :func:`scalar_span` gives the
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seenfix.editors.text import deepest_line, detect_newline, line_starts
-from seenfix.model import InputError
+from seenfix.core.model import InputError
 
 Key = Any  # a mapping key (str in practice) or a sequence index (int)
 

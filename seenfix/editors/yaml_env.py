@@ -16,7 +16,7 @@ from typing import Any
 
 from seenfix.editors.text import deepest_line
 from seenfix.editors.yaml import RECURSIVE_MERGE, TOO_DEEP, merge_cycle_line
-from seenfix.model import InputError
+from seenfix.core.model import InputError
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
 #: ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``, ``${VAR:?msg}``, ``${VAR?msg}`` (not ``$${``).

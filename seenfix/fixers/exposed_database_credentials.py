@@ -7,10 +7,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 
-from seenfix.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
-from seenfix.project import Project
-from seenfix.secret_sites import Site, candidate_files, env_changes, env_dir_for, env_path, file_changes
-from seenfix.secrets_policy import (
+from seenfix.core.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
+from seenfix.core.project import Project
+from seenfix.analysis.secret_sites import Site, candidate_files, env_changes, env_dir_for, env_path, file_changes
+from seenfix.analysis.secrets_policy import (
     DB_USER_KEYS,
     FILE_READING_KEYS,
     is_db_password,

@@ -10,7 +10,7 @@ from typing import Any
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
 from seenfix.editors.text import ensure_lines
-from seenfix.model import (
+from seenfix.core.model import (
     Applicability,
     FileChange,
     Finding,
@@ -20,8 +20,8 @@ from seenfix.model import (
     Option,
     Severity,
 )
-from seenfix.project import Project
-from seenfix.secrets_policy import is_moved_user
+from seenfix.core.project import Project
+from seenfix.analysis.secrets_policy import is_moved_user
 
 #: Images and commands that already back a database up.
 BACKUP_TOOL = re.compile(r"backup|pgbackrest|wal-g|barman|pgbackweb|borgmatic|restic|pg_dump|kartoza/pg-backup")

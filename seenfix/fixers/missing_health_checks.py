@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
-from seenfix.model import FixAvailability, Finding, Option, Severity
+from seenfix.core.model import FixAvailability, Finding, Option, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.project import Project
+    from seenfix.core.project import Project
 
 #: Images whose own Dockerfile declares a HEALTHCHECK: compose inherits it.
 BUILT_IN = re.compile(r"dragonfly|(^|/)traefik\b|(^|/)minio/minio\b|postgres-backup-local")

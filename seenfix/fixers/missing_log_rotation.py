@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
-from seenfix.model import Finding, Option, Severity
+from seenfix.core.model import Finding, Option, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.project import Project
+    from seenfix.core.project import Project
 
 DRIVERS = ("json-file", "local")
 

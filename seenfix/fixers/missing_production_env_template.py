@@ -6,11 +6,11 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from seenfix.model import FileChange, Finding, Fixer, Option, Severity
+from seenfix.core.model import FileChange, Finding, Fixer, Option, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.envvars import Discovery, EnvVar
-    from seenfix.project import Project
+    from seenfix.analysis.envvars import Discovery, EnvVar
+    from seenfix.core.project import Project
 
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@/\s]+@")
 _MAX_PLACES = 3
@@ -90,7 +90,7 @@ class MissingProductionEnvTemplate(Fixer):
 
     # -- check ------------------------------------------------------------------------------------
     def check(self, project: Project) -> Iterable[Finding]:
-        from seenfix.editors.env_template import assigned_names, markers, stale_entries
+        from seenfix.analysis.env_template import assigned_names, markers, stale_entries
 
         found = self._discover(project)
         if not found.vars:
@@ -125,7 +125,7 @@ class MissingProductionEnvTemplate(Fixer):
 
     # -- fix --------------------------------------------------------------------------------------
     def fix(self, project: Project) -> Iterable[FileChange]:
-        from seenfix.editors.env_template import merge
+        from seenfix.analysis.env_template import merge
 
         found = self._discover(project)
         if not found.vars:
@@ -143,7 +143,7 @@ class MissingProductionEnvTemplate(Fixer):
     # -- helpers ----------------------------------------------------------------------------------
     def _discover(self, project: Project) -> Discovery:
         """Discovery over ``project``, once per project (``check`` then ``fix`` see the same one)."""
-        from seenfix.envvars import discover
+        from seenfix.analysis.envvars import discover
 
         if self._found is not None and self._found[0] is project:
             return self._found[1]
@@ -168,7 +168,7 @@ class MissingProductionEnvTemplate(Fixer):
 
     def render(self, project: Project, found: Discovery) -> str:
         """The full template for ``found`` (rendered from ``templates/env_production.j2``)."""
-        from seenfix.templating import render
+        from seenfix.core.templating import render
 
         groups = [{"title": title, "vars": [_entry(v) for v in vars_]} for title, vars_ in found.groups().items()]
         lay = project.layout
@@ -181,7 +181,7 @@ class MissingProductionEnvTemplate(Fixer):
 def _entry(var: EnvVar) -> dict[str, Any]:
     """Name, flags, where read and the assignment line of one variable."""
     from seenfix.editors.dotenv import render_value
-    from seenfix.envvars import COMPUTED, is_generatable
+    from seenfix.analysis.envvars import COMPUTED, is_generatable
 
     flags = ["required" if var.required else "optional"]
     if var.sensitive:

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from seenfix.editors import nginx
 from seenfix.editors.text import apply_edits
-from seenfix.model import Applicability, FileFixer, Finding, FixAvailability, Option, Severity
-from seenfix.project import Project
+from seenfix.core.model import Applicability, FileFixer, Finding, FixAvailability, Option, Severity
+from seenfix.core.project import Project
 
 PASS_DIRECTIVES = ("proxy_pass", "fastcgi_pass", "uwsgi_pass", "grpc_pass", "scgi_pass")
 _ZONE = re.compile(r"^zone=([^:\s]+):")

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
-from seenfix.model import FixAvailability, Finding, Option, Severity
+from seenfix.core.model import FixAvailability, Finding, Option, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.project import Project
+    from seenfix.core.project import Project
 
 #: kind -> (memory limit, CPU limit, memory reservation or None)
 DEFAULTS: dict[str, tuple[str, str, str | None]] = {

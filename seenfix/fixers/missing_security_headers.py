@@ -8,8 +8,8 @@ from typing import Any, ClassVar
 
 from seenfix.editors import nginx
 from seenfix.editors.text import apply_edits
-from seenfix.model import FileFixer, Finding, Option, Severity
-from seenfix.project import Project, is_test_path
+from seenfix.core.model import FileFixer, Finding, Option, Severity
+from seenfix.core.project import Project, is_test_path
 
 HSTS = "Strict-Transport-Security"
 CSP = "Content-Security-Policy"

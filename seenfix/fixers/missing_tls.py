@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 
 from seenfix.editors import nginx
-from seenfix.model import Applicability, FileFixer, Finding, FixAvailability, Option, Severity
-from seenfix.project import Project
+from seenfix.core.model import Applicability, FileFixer, Finding, FixAvailability, Option, Severity
+from seenfix.core.project import Project
 
 # A TLS-terminating proxy in front of the app, as compose files declare one.
 _TLS_PROXY = re.compile(

@@ -8,8 +8,8 @@ from typing import Any
 
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
-from seenfix.model import Applicability, FileFixer, Finding, FixAvailability, Severity
-from seenfix.project import Project
+from seenfix.core.model import Applicability, FileFixer, Finding, FixAvailability, Severity
+from seenfix.core.project import Project
 
 STATEFUL = {"postgres": "PostgreSQL", "dragonfly": "Dragonfly", "redis": "Redis-compatible cache",
             "database": "database"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from seenfix.model import Applicability, FileFixer, Finding, FixAvailability, Option, Severity
-from seenfix.project import Project, is_test_path
+from seenfix.core.model import Applicability, FileFixer, Finding, FixAvailability, Option, Severity
+from seenfix.core.project import Project, is_test_path
 
 _SUFFIXES = (".py", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".sh", ".yml", ".yaml", ".conf")
 # A marker inside a comment: after `#`, `//`, `/*` or `{/*`, at a word boundary, upper case.

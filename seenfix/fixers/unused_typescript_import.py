@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from seenfix.model import (
+from seenfix.core.model import (
     Applicability,
     FileChange,
     FileFixer,
@@ -19,7 +19,7 @@ from seenfix.model import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.editors.typescript import FileResult
-    from seenfix.project import Project
+    from seenfix.core.project import Project
 
 #: Build output and dependency folders, skipped even when git does not ignore them.
 SKIPPED_DIRS = re.compile(
@@ -127,15 +127,15 @@ class UnusedTypescriptImport(FileFixer):
 
     def _results(self, project: Project) -> list[tuple[str, FileResult]]:
         """Analyse every target, in worker processes that read the files themselves when there are
-        many (:mod:`seenfix.parallel`), reusing earlier results; returns ``(path, result)``.
+        many (:mod:`seenfix.core.parallel`), reusing earlier results; returns ``(path, result)``.
 
         Results are remembered by path and text; a file as it is on disk is remembered under the text
         ``None`` (the disk does not change during a run).  The analysis of each fixed text comes with
         its result, which answers the runner's second run.
         """
-        from seenfix.cache import DigestSet
+        from seenfix.core.cache import DigestSet
         from seenfix.editors.typescript import load_parsers
-        from seenfix.parallel import map_files
+        from seenfix.core.parallel import map_files
 
         if project.workspace is not self._memo_for:  # disk texts are remembered per workspace
             self._memo.clear()
@@ -169,7 +169,7 @@ class UnusedTypescriptImport(FileFixer):
     @staticmethod
     def _cache_key(keep: tuple[str, ...]) -> list[str]:
         """What a file's verdict depends on besides its bytes: the options and the analysing code."""
-        from seenfix.cache import module_stat, package_stat
+        from seenfix.core.cache import module_stat, package_stat
 
         return [repr(sorted(keep)), module_stat(__name__), module_stat("seenfix.editors.typescript"),
                 package_stat("tree_sitter"), package_stat("tree_sitter_typescript")]
@@ -217,7 +217,7 @@ def _analyse_unless_known(path: str, text: str, keep: tuple[str, ...],
     options and code is not parsed again; a newly clean file's digest comes back to be remembered.
     Files with findings or syntax errors are always analysed (their findings are needed).
     """
-    from seenfix.cache import DigestSet
+    from seenfix.core.cache import DigestSet
     from seenfix.editors.typescript import FileResult, analyse, is_tsx
 
     digest = DigestSet.digest((b"tsx\0" if is_tsx(path) else b"ts\0") + text.encode("utf-8"))

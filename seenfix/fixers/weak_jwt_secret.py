@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from seenfix.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
-from seenfix.project import Project
-from seenfix.secret_sites import (
+from seenfix.core.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
+from seenfix.core.project import Project
+from seenfix.analysis.secret_sites import (
     SPRING_CONFIG,
     Site,
     app_yaml_sites,
@@ -20,7 +20,7 @@ from seenfix.secret_sites import (
     properties_sites,
     spring_default_sites,
 )
-from seenfix.secrets_policy import committed_severity, is_literal_value, is_signing_secret_name, mask
+from seenfix.analysis.secrets_policy import committed_severity, is_literal_value, is_signing_secret_name, mask
 
 
 #: Files without any of these cannot hold a signing-secret name (a cheap filter before parsing):
@@ -117,7 +117,8 @@ class WeakJwtSecret(Fixer):
     options = (Option("secret_bytes", int, 48, "Random bytes in a generated secret (at least 32)."),)
 
     def sites(self, project: Project) -> list[Site]:
-        from seenfix.editors import jsenv, python
+        from seenfix.editors import python
+        from seenfix.analysis import secrets_js as jsenv
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
 
         out: list[Site] = []
@@ -186,7 +187,7 @@ class WeakJwtSecret(Fixer):
         """JavaScript is not checked by the runner: parse it (as TSX, a superset) before and after."""
         if not path.endswith((".js", ".mjs", ".cjs", ".jsx")):
             return None
-        from seenfix.verify import check_typescript
+        from seenfix.engine.verify import check_typescript
 
         as_tsx = path + ".tsx"  # the TSX grammar reads JavaScript and JSX
         problem = check_typescript(after, as_tsx)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.model import FileChange, Step
+    from seenfix.core.model import FileChange, Step
 
 TRAILER = "Seenfix-Fixer"
 DEFAULT_IDENTITY_NAME = "seenfix"
@@ -250,7 +250,7 @@ def committable(change: FileChange) -> bool:
 
 def _blob_bytes(repo: Git, path: str, text: str) -> bytes:
     """Encode the text the way the file is stored in the working tree (encoding and BOM kept)."""
-    from seenfix.workspace import Encoded, Undecodable, decode, encode
+    from seenfix.core.workspace import Encoded, Undecodable, decode, encode
 
     how = Encoded("utf-8", b"", 0o644)
     try:
@@ -285,7 +285,7 @@ def _leaked_secret(content: str, secrets: set[str], committed: _Committed) -> bo
     password, ``seen`` or ``postgres``, which SF008 and SF006 also write), and committing it again
     tells nobody anything new.
     """
-    from seenfix.secrets_policy import value_pattern
+    from seenfix.analysis.secrets_policy import value_pattern
 
     shown = [v for v in secrets if value_pattern(v).search(content)]
     return any(value_pattern(v).search(committed.text()) is None for v in shown)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.gitops.branch import BranchResult, Git
-    from seenfix.model import Step
+    from seenfix.core.model import Step
 
 #: Manual follow-ups for the request body, by fixer code; shown only when that fixer is in it.
 FOLLOW_UPS: dict[str, str] = {
@@ -53,7 +53,7 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
     secrets = {v for s in steps for c in s.changes for v in c.secret_values}
 
     def clean(text: str) -> str:
-        from seenfix.secrets_policy import mask_values
+        from seenfix.analysis.secrets_policy import mask_values
 
         return redact(_strip_credentials(mask_values(text, secrets)))
 
@@ -183,6 +183,6 @@ def render_body(steps: Sequence[Step], result: BranchResult, *, set_name: str, k
 
 
 def _render(name: str, **ctx: Any) -> str:
-    from seenfix.templating import render
+    from seenfix.core.templating import render
 
     return render(name, **ctx)

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from seenfix.model import FileFixer, Finding, InputError, Option, Severity
-from seenfix.project import Project
+from seenfix.core.model import FileFixer, Finding, InputError, Option, Severity
+from seenfix.core.project import Project
 
 
 class TrailingWhitespace(FileFixer):

@@ -1,7 +1,7 @@
 """The values every fixer and the runner exchange.
 
 A fixer never touches the disk: ``check()`` returns :class:`Finding` values and ``fix()`` returns
-:class:`FileChange` values.  The runner (``seenfix.runner``) applies them in memory, verifies them and
+:class:`FileChange` values.  The runner (``seenfix.engine.run``) applies them in memory, verifies them and
 is the only code that writes.
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.project import Project
+    from seenfix.core.project import Project
 
 
 class Severity(str, enum.Enum):

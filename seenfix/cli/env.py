@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.envvars import Discovery
+    from seenfix.analysis.envvars import Discovery
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -55,9 +55,9 @@ def check(env_file: Path, project_dir: Path, allow_unknown: bool) -> None:
     (with a did-you-mean) and malformed lines. Prints one line per problem, ENV_FILE:line: message. Exit code 0 when the file is fine, 1 when it
     has problems, 2 on a usage or configuration error.
     """
-    from seenfix.envvars import discover
-    from seenfix.project import Project
-    from seenfix.workspace import Undecodable, Workspace, decode
+    from seenfix.analysis.envvars import discover
+    from seenfix.core.project import Project
+    from seenfix.core.workspace import Undecodable, Workspace, decode
 
     try:
         text, _ = decode(env_file.read_bytes())
@@ -80,8 +80,8 @@ def check(env_file: Path, project_dir: Path, allow_unknown: bool) -> None:
 def validate(text: str, found: Discovery, *, allow_unknown: bool = False) -> list[Problem]:
     """Every problem of the env file ``text`` against the variables ``found``, sorted by line."""
     from seenfix.editors.dotenv import parse
-    from seenfix.envvars import is_generatable, is_sensitive
-    from seenfix.secrets_policy import is_literal_value, weakness
+    from seenfix.analysis.envvars import is_generatable, is_sensitive
+    from seenfix.analysis.secrets_policy import is_literal_value, weakness
 
     dotenv = parse(text)
     out: list[Problem] = []

@@ -5,8 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 
-from seenfix.runner import RunResult
-from seenfix.secrets_policy import MASK
+from seenfix.engine.run import RunResult
+from seenfix.analysis.secrets_policy import MASK
 
 _ASSIGN = re.compile(r"^(\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=\s*)(.*?)(\r?\n?)$")
 

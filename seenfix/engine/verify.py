@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from seenfix.project import ENV_NAME, NGINX_NAME, NGINX_SNIFF
+from seenfix.core.project import ENV_NAME, NGINX_NAME, NGINX_SNIFF
 
 _ENV_LINE = re.compile(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=")
 

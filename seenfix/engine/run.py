@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seenfix.config import Config
-from seenfix.model import (
+from seenfix.core.config import Config
+from seenfix.core.model import (
     Applicability,
     FileChange,
     Finding,
@@ -27,9 +27,9 @@ from seenfix.model import (
     InputError,
     Step,
 )
-from seenfix.project import Project
-from seenfix.verify import parse_error
-from seenfix.workspace import Encoded, Workspace, encode
+from seenfix.core.project import Project
+from seenfix.engine.verify import parse_error
+from seenfix.core.workspace import Encoded, Workspace, encode
 
 Progress = Callable[[int, int, str], None]
 
@@ -65,7 +65,7 @@ class RunResult:
         Long values are masked wherever they occur; short ones (a moved password such as ``seen``)
         only as a whole word, so that ``seenfix`` in a comment stays readable.
         """
-        from seenfix.secrets_policy import mask_values
+        from seenfix.analysis.secrets_policy import mask_values
 
         return mask_values(text, self.secret_values)
 

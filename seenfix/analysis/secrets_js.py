@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from seenfix.editors.text import apply_edits, line_starts, offset_to_line
-from seenfix.secrets_policy import is_literal_value, is_signing_secret_name, name_tokens
+from seenfix.analysis.secrets_policy import is_literal_value, is_signing_secret_name, name_tokens
 
 _IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _PUNCT = ("===", "!==", "?.", "??", "||", "&&", "=>", "==", "!=", "<=", ">=")

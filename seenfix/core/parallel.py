@@ -5,7 +5,7 @@ across cores.  :func:`map_files` hands the files, in chunks, to forked worker pr
 calling process alike, and the files are read where they are processed: reading and decoding is part
 of the per-file cost, and sending texts to workers would leave it serial.  A worker sends a file's text
 back only when the function says the caller needs it (the file is going to change), and the
-caller's :class:`~seenfix.project.Project` remembers it, so the runner does not read it again.
+caller's :class:`~seenfix.core.project.Project` remembers it, so the runner does not read it again.
 
 Files the overlay has changed are sent to the workers as text (a worker cannot see the overlay).
 Without ``fork`` (or with threads running, where forking is unsafe), or when processes cannot be
@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.project import Project
-    from seenfix.workspace import Encoded
+    from seenfix.core.project import Project
+    from seenfix.core.workspace import Encoded
 
 #: ``func(path, text, *args) -> (result, keep_text)``; the workers inherit it (fork), and send back
 #: its results, which must be picklable.

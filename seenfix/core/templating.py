@@ -13,11 +13,11 @@ from typing import Any
 
 def templates_dir() -> Path:
     """The folder holding the templates: inside the installed package, else the source checkout's."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "templates"
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "templates"
     if packaged.is_dir():
         return packaged
-    return here.parent / "templates"
+    return package.parent / "templates"
 
 
 @lru_cache(maxsize=1)

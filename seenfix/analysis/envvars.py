@@ -21,10 +21,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from seenfix.model import InputError, InputProblem
+from seenfix.core.model import InputError, InputProblem
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.project import Project
+    from seenfix.core.project import Project
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 #: Compose files for development, tests or CI: what they read is not the production deployment's.
@@ -46,7 +46,7 @@ NOT_A_VALUE = re.compile(r"_(FILE|PATH|NAME|ARN|ID|URL|ALGORITHM|ALG|TTL|TYPE|HE
 
 def is_generatable(name: str) -> bool:
     """A secret we generate (signing keys, passwords), as opposed to a provider's API key."""
-    from seenfix.secrets_policy import is_password_name, is_signing_secret_name
+    from seenfix.analysis.secrets_policy import is_password_name, is_signing_secret_name
 
     return is_signing_secret_name(name) or is_password_name(name)
 
@@ -697,7 +697,7 @@ def _env_file_keys(project: Project, env_files: dict[str, list[str]], found: Dis
     so their keys are never taken as provided.
     """
     from seenfix.editors.dotenv import parse
-    from seenfix.project import is_template_env
+    from seenfix.core.project import is_template_env
 
     for paths in env_files.values():
         for path in paths:
@@ -712,7 +712,7 @@ def _env_file_keys(project: Project, env_files: dict[str, list[str]], found: Dis
 
 def discover(project: Project) -> Discovery:
     """Every variable the project's compose files, backend and frontend read."""
-    from seenfix.project import is_test_path
+    from seenfix.core.project import is_test_path
 
     found = Discovery()
     lay = project.layout

@@ -35,15 +35,15 @@ Commands:
 """
 
 def cache_file() -> str:
-    from seenfix.cache import location
+    from seenfix.core.cache import location
 
     return os.path.join(location(), f"list-{__version__}.txt")
 
 
 def registry_key() -> str:
     parts = [__version__, sys.version]
-    from seenfix.cache import module_stat
-    from seenfix.entrypoints import entry_points
+    from seenfix.core.cache import module_stat
+    from seenfix.core.entrypoints import entry_points
 
     for ep in sorted(entry_points(), key=lambda e: (e.name, e.value)):
         parts.append(f"{ep.name}={ep.value}@{module_stat(ep.value.split(':')[0].strip())}")
@@ -54,7 +54,7 @@ def store_list(text: str) -> None:
     """Remember ``seenfix list``'s output for the current set of installed fixers."""
     if os.environ.get("SEENFIX_NO_CACHE"):
         return
-    from seenfix.cache import write_atomically
+    from seenfix.core.cache import write_atomically
 
     write_atomically(cache_file(), (registry_key() + "\n\0\n" + text).encode("utf-8"))
 

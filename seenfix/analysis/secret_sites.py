@@ -4,7 +4,7 @@ Shared by SF001 (signing secrets) and SF004 (database credentials).  A :class:`S
 literal with the edit that removes it; :func:`env_changes` turns the variables the fixed files now
 require into one untracked, git-ignored ``.env`` per directory (mode 0600, existing values kept) and
 the ``.gitignore`` lines that keep it out of git.  No value is ever put in a message: use
-:func:`seenfix.secrets_policy.mask`.
+:func:`seenfix.analysis.secrets_policy.mask`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from dataclasses import dataclass
 
 from seenfix.editors import dotenv
 from seenfix.editors.text import apply_edits, ensure_lines
-from seenfix.model import FileChange, InputError
-from seenfix.project import Project
-from seenfix.secrets_policy import (
+from seenfix.core.model import FileChange, InputError
+from seenfix.core.project import Project
+from seenfix.analysis.secrets_policy import (
     generate_secret,
     is_exempt_path,
     is_literal_value,

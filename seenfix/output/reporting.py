@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from seenfix import __version__
-from seenfix.model import Finding, FixerInfo, Severity
+from seenfix.core.model import Finding, FixerInfo, Severity
 
 JSON_FORMAT_VERSION = 1
 _SARIF_LEVEL = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning",

@@ -1,7 +1,7 @@
 """What a fixer sees: the target's files with earlier fixers' changes laid over them.
 
 A :class:`Project` is read-only for fixers.  The runner owns the overlay: it applies one fixer's
-:class:`~seenfix.model.FileChange` values and hands the next fixer a project in which those changes
+:class:`~seenfix.core.model.FileChange` values and hands the next fixer a project in which those changes
 are visible (several fixers edit ``docker-compose.yml``).
 """
 
@@ -14,8 +14,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from seenfix.model import FileChange, InputProblem
-from seenfix.workspace import Encoded, Workspace
+from seenfix.core.model import FileChange, InputProblem
+from seenfix.core.workspace import Encoded, Workspace
 
 COMPOSE_NAME = re.compile(r"(^|/)(docker-)?compose([.-][^/]*)?\.ya?ml$")
 NGINX_NAME = re.compile(r"(^|/)(nginx[^/]*\.conf[^/]*|[^/]*\.conf(\.template|\.sample|\.example)?|[^/]*\.nginx)$")
@@ -128,7 +128,7 @@ class Project:
         return None if got is None else got[0]
 
     def remember(self, path: str, got: tuple[str, Encoded] | None) -> None:
-        """Record a disk read done elsewhere (a worker process of :mod:`seenfix.parallel`)."""
+        """Record a disk read done elsewhere (a worker process of :mod:`seenfix.core.parallel`)."""
         self._cache.setdefault(path, got)
 
     def _read_disk(self, path: str) -> tuple[str, Encoded] | None:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from seenfix.entrypoints import GROUP, EntryPoint, entry_points
-from seenfix.model import Fixer
+from seenfix.core.entrypoints import GROUP, EntryPoint, entry_points
+from seenfix.core.model import Fixer
 
 __all__ = ["GROUP", "LoadFailure", "Registry", "load"]
 
@@ -53,7 +53,7 @@ class Registry:
         try:
             obj = ep.load()
             if not (isinstance(obj, type) and issubclass(obj, Fixer)):
-                raise TypeError(f"{ep.value} is not a seenfix.model.Fixer subclass")
+                raise TypeError(f"{ep.value} is not a seenfix.core.model.Fixer subclass")
             if not obj.code or not obj.slug:
                 raise TypeError(f"{ep.value} has no code or slug")
             fixer = obj

@@ -22,8 +22,8 @@ import secrets
 from collections import Counter
 from collections.abc import Iterable
 
-from seenfix.model import Severity
-from seenfix.project import is_template_env, is_test_path
+from seenfix.core.model import Severity
+from seenfix.core.project import is_template_env, is_test_path
 
 #: Bytes of randomness in a generated secret (the seed asks for at least 32).
 SECRET_BYTES = 48

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seenfix.project import PathsConfig
-from seenfix.registry import Registry
+from seenfix.core.project import PathsConfig
+from seenfix.core.registry import Registry
 
 
 class ConfigError(Exception):

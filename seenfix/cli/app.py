@@ -24,10 +24,10 @@ from seenfix import __version__
 if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
 
-    from seenfix.config import Config
-    from seenfix.model import Fixer
-    from seenfix.registry import Registry
-    from seenfix.runner import RunResult
+    from seenfix.core.config import Config
+    from seenfix.core.model import Fixer
+    from seenfix.core.registry import Registry
+    from seenfix.engine.run import RunResult
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_FAILURE = 0, 1, 2, 3
 SETS = ("quick-wins", "p0", "p1", "p2", "all")
@@ -51,7 +51,7 @@ def _use_color(flag: bool | None) -> bool:
 
 
 def _registry() -> Registry:
-    from seenfix.registry import load
+    from seenfix.core.registry import load
 
     return load()
 
@@ -95,7 +95,7 @@ def _select(
 def _load(path: str, config_file: str | None) -> tuple[Registry, Config, Path]:
     from pathlib import Path
 
-    from seenfix.config import ConfigError, load_config
+    from seenfix.core.config import ConfigError, load_config
 
     root = Path(path).resolve()
     reg = _registry()
@@ -169,8 +169,8 @@ def cli() -> None:
 def check(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name: str | None,
           quick_wins: bool, config_file: str | None, fmt: str) -> None:
     """Report problems in PATH (default: the current directory)."""
-    from seenfix import reporting
-    from seenfix.runner import run
+    from seenfix.output import reporting
+    from seenfix.engine.run import run
 
     reg, config, root = _load(path, config_file)
     fixers = _select(reg, config, "quick-wins" if quick_wins else set_name, _split(select), _split(ignore))
@@ -210,8 +210,8 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
           to_branch: bool, pr: bool, base: str | None, branch_name: str | None, author: str | None,
           token_env: str | None, labels: tuple[str, ...], remote: str) -> None:
     """Fix problems in PATH: write in place, print a diff (--dry-run) or commit a branch (--branch/--pr)."""
-    from seenfix import diffing
-    from seenfix.runner import DirtyError, WriteError, run, write
+    from seenfix.output import diffing
+    from seenfix.engine.run import DirtyError, WriteError, run, write
 
     chosen_set = "quick-wins" if quick_wins else set_name
     reg, config, root = _load(path, config_file)
@@ -279,7 +279,7 @@ def _file_list(paths: Any) -> str:
 
 
 def _hidden_unsafe(result: RunResult, unsafe: bool) -> int:
-    from seenfix.model import Applicability
+    from seenfix.core.model import Applicability
 
     if unsafe:
         return 0
@@ -306,7 +306,7 @@ def list_(fmt: str) -> None:
         text = "".join(lines)
         click.echo(text, nl=False)
         if not reg.failures:
-            from seenfix.fastpath import store_list
+            from seenfix.cli.fastpath import store_list
 
             store_list(text)
     sys.exit(EXIT_FAILURE if reg.failures else EXIT_OK)
@@ -356,7 +356,7 @@ def secret(nbytes: int) -> None:
 
 
 def _add_subcommands() -> None:
-    from seenfix.commands import subcommands
+    from seenfix.cli.subcommands import subcommands
 
     for command in subcommands():
         cli.add_command(command)
