@@ -27,7 +27,8 @@ from conftest import PLUGINS, init_repo
 from seenfix.output import diffing
 from seenfix.core.config import load_config
 from seenfix.core.registry import load
-from seenfix.engine.run import run, write
+from seenfix.engine.run import run
+from seenfix.engine.write import write
 from seenfix.engine.verify import parse_error
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

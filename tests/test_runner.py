@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 
 import seenfix.engine.run as runner_mod
+import seenfix.engine.write as writer_mod
 from conftest import git, init_repo
 from seenfix.core.config import Config
 from seenfix.core.model import FileChange, Finding, Fixer
 from seenfix.core.project import Project
-from seenfix.engine.run import WriteError, run, write
+from seenfix.engine.run import run
+from seenfix.engine.write import WriteError, write
 
 
 class _Appender(Fixer):
@@ -71,7 +73,7 @@ def test_later_fixer_sees_earlier_output(tmp_path: Path) -> None:
 def test_failed_rename_restores_files_already_replaced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path)
     result = run(root, [_Appender], Config(), fix=True)
-    real = runner_mod._commit
+    real = writer_mod._commit
     calls = []
 
     def flaky(tmp: Path, target: Path) -> None:
@@ -80,7 +82,7 @@ def test_failed_rename_restores_files_already_replaced(tmp_path: Path, monkeypat
             raise OSError(28, "No space left on device", str(target))
         real(tmp, target)
 
-    monkeypatch.setattr(runner_mod, "_commit", flaky)
+    monkeypatch.setattr(writer_mod, "_commit", flaky)
     with pytest.raises(WriteError, match="no file was changed"):
         write(result)
     assert calls[:2] == ["a.txt", "b.txt"]  # then a.txt again: its restore
@@ -93,25 +95,25 @@ def test_failed_rename_among_many_parallel_renames_restores_every_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = tmp_path / "r"
     (root / "sub").mkdir(parents=True)
-    names = [f"sub/f{i:03d}.txt" for i in range(runner_mod.PARALLEL_RENAMES_MIN * 2)]
+    names = [f"sub/f{i:03d}.txt" for i in range(writer_mod.PARALLEL_RENAMES_MIN * 2)]
     for name in names:
         (root / name).write_text(f"{name}\n")
     init_repo(root)
     result = run(root, [_Appender], Config(), fix=True)
     assert len(result.changes) == len(names)
-    real = runner_mod._commit
+    real = writer_mod._commit
 
     def flaky(tmp: Path, target: Path) -> None:
         if target.name == "f077.txt":
             raise OSError(28, "No space left on device", str(target))
         real(tmp, target)
 
-    monkeypatch.setattr(runner_mod, "_commit", flaky)
+    monkeypatch.setattr(writer_mod, "_commit", flaky)
     with pytest.raises(WriteError, match="f077.txt: No space left on device; no file was changed"):
         write(result)
     assert all((root / name).read_text() == f"{name}\n" for name in names)
     assert not [p for p in (root / "sub").iterdir() if p.name.endswith(".seenfix-tmp")]
-    monkeypatch.setattr(runner_mod, "_commit", real)
+    monkeypatch.setattr(writer_mod, "_commit", real)
     assert sorted(write(result)) == names
     assert all((root / name).read_text() == f"{name}\none\n" for name in names)
 
@@ -119,14 +121,14 @@ def test_failed_rename_among_many_parallel_renames_restores_every_file(
 def test_failed_temporary_write_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path)
     result = run(root, [_Appender], Config(), fix=True)
-    real = runner_mod._write_temp
+    real = writer_mod._write_temp
 
     def flaky(target: Path, data: bytes, mode: int) -> Path:
         if target.name == "b.txt":
             raise OSError(13, "Permission denied", str(target))
         return real(target, data, mode)
 
-    monkeypatch.setattr(runner_mod, "_write_temp", flaky)
+    monkeypatch.setattr(writer_mod, "_write_temp", flaky)
     with pytest.raises(WriteError, match="b.txt: Permission denied; no file was changed"):
         write(result)
     assert (root / "a.txt").read_text() == "a\n" and (root / "b.txt").read_text() == "b\n"

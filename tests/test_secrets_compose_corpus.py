@@ -21,7 +21,8 @@ from seenfix.core.config import Config
 from seenfix.fixers.exposed_database_credentials import ExposedDatabaseCredentials
 from seenfix.fixers.weak_jwt_secret import WeakJwtSecret
 from seenfix.core.project import PathsConfig
-from seenfix.engine.run import run, write
+from seenfix.engine.run import run
+from seenfix.engine.write import write
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "compose" / "files"
 

@@ -27,7 +27,8 @@ import pytest
 
 from seenfix.core.config import Config
 from seenfix.fixers.weak_jwt_secret import WeakJwtSecret
-from seenfix.engine.run import run, write
+from seenfix.engine.run import run
+from seenfix.engine.write import write
 
 CORPUS = Path(__file__).resolve().parents[1] / ".." / "shared" / "corpus" / "secrets"
 

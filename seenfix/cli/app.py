@@ -211,7 +211,8 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
           token_env: str | None, labels: tuple[str, ...], remote: str) -> None:
     """Fix problems in PATH: write in place, print a diff (--dry-run) or commit a branch (--branch/--pr)."""
     from seenfix.output import diffing
-    from seenfix.engine.run import DirtyError, WriteError, run, write
+    from seenfix.engine.run import run
+    from seenfix.engine.write import DirtyError, WriteError, write
 
     chosen_set = "quick-wins" if quick_wins else set_name
     reg, config, root = _load(path, config_file)

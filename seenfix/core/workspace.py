@@ -14,9 +14,10 @@ from __future__ import annotations
 import codecs
 import os
 import stat
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from seenfix.core.git import git
 
 #: Folders never read outside git (inside git, .gitignore decides).
 DEFAULT_EXCLUDED_DIRS = frozenset(
@@ -67,15 +68,6 @@ def encode(text: str, how: Encoded) -> bytes:
     return how.bom + text.encode(how.encoding)
 
 
-def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        ["git", "-C", str(root), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        check=check,
-    )
-
-
 class Workspace:
     """The files of the target directory as they are on disk (read-only)."""
 
@@ -94,7 +86,7 @@ class Workspace:
     # -- git ----------------------------------------------------------------------------------
     def _find_git_top(self) -> Path | None:
         try:
-            proc = _git(self.root, "rev-parse", "--show-toplevel", check=False)
+            proc = git(self.root, "rev-parse", "--show-toplevel", check=False)
         except OSError:
             return None
         if proc.returncode != 0:
@@ -107,8 +99,8 @@ class Workspace:
 
     def _list_files(self) -> list[str]:
         if self.git_top is not None:
-            tracked = _git(self.root, "ls-files", "-z", "--cached").stdout.decode("utf-8", "surrogateescape")
-            others = _git(
+            tracked = git(self.root, "ls-files", "-z", "--cached").stdout.decode("utf-8", "surrogateescape")
+            others = git(
                 self.root, "ls-files", "-z", "--others", "--exclude-standard"
             ).stdout.decode("utf-8", "surrogateescape")
             self._tracked = frozenset(p for p in tracked.split("\0") if p)
@@ -176,7 +168,7 @@ class Workspace:
         if self.git_top is None:
             return False
         if rel not in self._ignored_cache:
-            proc = _git(self.root, "check-ignore", "-q", "--no-index", rel, check=False)
+            proc = git(self.root, "check-ignore", "-q", "--no-index", rel, check=False)
             self._ignored_cache[rel] = proc.returncode == 0
         return self._ignored_cache[rel]
 
@@ -184,7 +176,7 @@ class Workspace:
         """Files (relative to the root) with uncommitted changes, or untracked and not ignored."""
         if self.git_top is None:
             return set()
-        proc = _git(self.root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
+        proc = git(self.root, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ".")
         out: set[str] = set()
         entries = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
         i = 0
