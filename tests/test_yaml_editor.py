@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from seenfix.analysis import compose_services as CS
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
 from seenfix.fixers.missing_log_rotation import MissingLogRotation
@@ -297,7 +298,7 @@ def test_parse_bytes(value: Any, size: int | None) -> None:
     ("${DB_IMAGE:-postgres:16}", "postgres"), ("${PY_IMAGE-python}:${TAG}", "app"), ("${IMAGE}", None),
 ])
 def test_kind_of_image(image: str, kind: str | None) -> None:
-    assert C.kind_of_image(image) == kind
+    assert CS.kind_of_image(image) == kind
 
 
 @pytest.mark.parametrize(("command", "flags"), [
@@ -316,7 +317,7 @@ def test_dragonfly_flags_stay_consistent_with_the_limits() -> None:
         text = "services:\n  c:\n    image: docker.dragonflydb.io/dragonflydb/dragonfly\n"
         doc = Y.load(text, "d.yml")
         svc = next(iter(Y.services(doc)))
-        got = C.dragonfly_flags(doc, svc, mem, cpus, mem_fixed=True, cpus_fixed=True)
+        got = CS.dragonfly_flags(doc, svc, mem, cpus, mem_fixed=True, cpus_fixed=True)
         assert got is not None
         mem_out, cpus_out, plan, _note = got
         command = Y.to_plain(Y.load(plan.apply(text), "d.yml").data)["services"]["c"]["command"]

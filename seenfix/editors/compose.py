@@ -1,5 +1,6 @@
-"""Compose-specific helpers on top of :mod:`seenfix.editors.yaml`: what a service runs, byte sizes,
-plan merging across services and the verification every compose fixer runs on its own output.
+"""Compose-specific helpers on top of :mod:`seenfix.editors.yaml`: byte sizes and CPUs, build
+contexts, command flags, plan merging across services and the verification every compose fixer runs
+on its own output.
 
 Verification (``verify_plan`` / ``verify_additions``) re-loads the output and compares its data with the
 original plus exactly the intended keys (merge keys resolved, aliases kept shared, so an edit that
@@ -13,13 +14,9 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any
 
 from seenfix.editors import yaml as Y
-from seenfix.core.model import FileFixer, Finding, InputError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.core.project import Project
 
 MIB = 1024 * 1024
 _UNITS = {"": 1, "b": 1, "k": 1024, "kb": 1024, "m": MIB, "mb": MIB, "g": 1024 * MIB, "gb": 1024 * MIB,
@@ -58,38 +55,6 @@ def parse_cpus(value: Any) -> float | None:
     return f if f > 0 else None
 
 
-# -- what a service runs -------------------------------------------------------------------------
-
-KINDS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # first: a backup tool built on a database image is not that database
-    ("backup", re.compile(r"backup|pgbackrest|wal-g|barman|borgmatic")),
-    ("postgres", re.compile(r"postgres|postgis|timescale|pgvector|supabase/postgres")),
-    ("dragonfly", re.compile(r"dragonfly")),
-    ("redis", re.compile(r"redis|valkey|keydb|memcached")),
-    ("database", re.compile(r"mysql|mariadb|mongo|elasticsearch|opensearch|cassandra|clickhouse|"
-                            r"rabbitmq|kafka|zookeeper|influxdb|neo4j|mssql")),
-    ("proxy", re.compile(r"(^|/)(nginx|openresty|caddy|traefik|haproxy|envoy|httpd)(-unprivileged)?$")),
-    ("app", re.compile(r"(^|/)(python|node|bun|deno|denoland/deno|golang|openjdk|eclipse-temurin|"
-                       r"amazoncorretto|ruby|php|dotnet|mcr\.microsoft\.com/dotnet)")),
-)
-
-
-def kind_of_image(image: str) -> str | None:
-    """The kind of an image reference (tag and digest ignored, ``${VAR:-default}`` read as its
-    default), or None."""
-    image = re.sub(r"\$\{[^}:]*:?-([^}]*)\}", r"\1", image)
-    name = image.split("@", 1)[0].lower()
-    if ":" in name.rsplit("/", 1)[-1]:
-        name = name.rsplit(":", 1)[0]
-    for kind, pattern in KINDS:
-        if pattern.search(name):
-            return kind
-    return None
-
-
-_FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)", re.IGNORECASE | re.MULTILINE)
-
-
 def build_context(service: Any, compose_path: str) -> str | None:
     """The build context of a service as a project path (``""`` for the root), or None when it has
     no local build (no ``build``, a remote context, or one that depends on a variable)."""
@@ -100,50 +65,6 @@ def build_context(service: Any, compose_path: str) -> str | None:
         return None
     base = posixpath.normpath(posixpath.join(posixpath.dirname(compose_path), context))
     return "" if base == "." else base
-
-
-def build_dockerfile(service: Any, compose_path: str, project: Project | None) -> str | None:
-    """The text of the Dockerfile a service is built from, or None."""
-    base = build_context(service, compose_path)
-    if base is None or project is None:
-        return None
-    build = service.get("build")
-    name = str(build.get("dockerfile", "Dockerfile")) if isinstance(build, Mapping) else "Dockerfile"
-    return project.read_text(posixpath.join(base, name) if base else name)
-
-
-def final_from(service: Any, compose_path: str, project: Project | None) -> str | None:
-    """The image of the final ``FROM`` of the service's Dockerfile, or None."""
-    froms = _FROM.findall(build_dockerfile(service, compose_path, project) or "")
-    return str(froms[-1]) if froms else None
-
-
-def service_kind(service: Any, compose_path: str, project: Project | None) -> str:
-    """``backup``, ``postgres``, ``dragonfly``, ``redis``, ``database``, ``proxy``, ``app`` or ``unknown``.
-
-    Recognised from ``image``, else from the final ``FROM`` of the build's Dockerfile, else from the
-    build context's files (``pyproject.toml``/``requirements.txt``/``package.json``: an application).
-    """
-    if not isinstance(service, Mapping):
-        return "unknown"
-    image = service.get("image")
-    if isinstance(image, str):
-        kind = kind_of_image(image)
-        if kind:
-            return kind
-    base = build_context(service, compose_path)
-    if project is None or base is None:
-        return "unknown"
-    image = final_from(service, compose_path, project)
-    if image:
-        kind = kind_of_image(image)
-        if kind:
-            return kind
-    prefix = base + "/" if base else ""
-    for marker in ("pyproject.toml", "requirements.txt", "package.json", "go.mod", "Gemfile"):
-        if project.exists(prefix + marker):
-            return "app"
-    return "unknown"
 
 
 # -- plans over several services --------------------------------------------------------------------
@@ -300,202 +221,3 @@ def set_command_flags(doc: Y.Document, svc: Y.Service, flags: Mapping[str, str],
         plan.extend(app)
         return plan
     return None
-
-
-DRAGONFLY_DEFAULT_COMMAND = ["dragonfly", "--logtostderr"]
-DRAGONFLY_MIN_PER_THREAD = 256 * MIB
-
-
-def dragonfly_flags(doc: Y.Document, svc: Y.Service, mem: str, cpus: str, *, mem_fixed: bool,
-                    cpus_fixed: bool) -> tuple[str, str, Y.Plan, str] | None:
-    """Limits and flags for a Dragonfly service, consistent with each other.
-
-    ``--proactor_threads`` = the CPU limit (at least 1), ``--maxmemory`` = 75% of the memory limit and
-    at least 256 MiB per thread.  A limit that is fixed (configured, or already in the file) is kept
-    and the flags follow it; otherwise existing flags are respected and the limit grows to fit them.
-    Returns (memory, cpus, plan, note), or None when no consistent setting exists.
-    """
-    node = svc.node if isinstance(svc.node, Mapping) else {}
-    have = command_flags(node.get("command"), ("maxmemory", "proactor_threads"))
-    threads0 = int(have["proactor_threads"]) if have.get("proactor_threads", "").isdigit() else None
-    maxmem0 = parse_bytes(have["maxmemory"]) if have.get("maxmemory") else None
-    limit = parse_bytes(mem) or 1024 * MIB
-    cpu = parse_cpus(cpus) or 1.0
-    if not cpus_fixed and threads0:
-        cpu = max(cpu, float(threads0))
-    threads = max(1, int(cpu))
-    if not mem_fixed:
-        if maxmem0:
-            limit = max(limit, _round_up(maxmem0 * 4 // 3))
-        limit = max(limit, _round_up(DRAGONFLY_MIN_PER_THREAD * threads * 4 // 3))
-    maxmem = maxmem0 if maxmem0 and DRAGONFLY_MIN_PER_THREAD * threads <= maxmem0 <= limit * 3 // 4 \
-        else (limit * 3 // 4) // MIB * MIB
-    threads = max(1, min(threads, maxmem // DRAGONFLY_MIN_PER_THREAD))
-    if maxmem < DRAGONFLY_MIN_PER_THREAD or maxmem >= limit:
-        return None
-    flags = {"maxmemory": have["maxmemory"] if maxmem == maxmem0 else format_mib(maxmem, "mb"),
-             "proactor_threads": str(threads)}
-    changed = {k: v for k, v in flags.items() if have.get(k) != v}
-    plan = set_command_flags(doc, svc, changed, DRAGONFLY_DEFAULT_COMMAND) if changed else Y.Plan()
-    if plan is None:
-        return None
-    cpus_out = cpus if cpus_fixed or float(threads) <= (parse_cpus(cpus) or 1.0) else f"{threads}.0"
-    note = f"run Dragonfly with --maxmemory={flags['maxmemory']} --proactor_threads={threads}"
-    mem_out = mem if parse_bytes(mem) == limit else format_mib(limit)
-    return mem_out, cpus_out, plan, note
-
-
-def _round_up(n: int) -> int:
-    """Up to a whole 256 MiB below 1 GiB, to a whole GiB above: limits people can read."""
-    step = 256 * MIB if n <= 1024 * MIB else 1024 * MIB
-    return -(-n // step) * step
-
-
-# -- the base of compose fixers ---------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Planned:
-    """One service's plan, the problem it fixes (``message``) and, when it says more than the
-    fixer's default, the remedy (``fix_title``)."""
-
-    plan: Y.Plan
-    message: str
-    fix_title: str | None = None
-    why_not: str = "cannot be edited safely: fix it by hand"  # shown when ``plan`` is empty
-
-
-@dataclass(frozen=True)
-class ServiceFinding:
-    service: Y.Service
-    message: str
-    fixable: bool
-    fix_title: str | None = None
-
-
-class ComposeFixer(FileFixer):
-    """A fixer that adds keys to compose services, planned per service (or per file) on the surgical
-    YAML editor.  Subclasses implement :meth:`plan_service` (or override :meth:`plan_file`) and list
-    the service keys they may add or complete in ``intended`` (top-level ones in ``top_level``)."""
-
-    intended: ClassVar[tuple[str, ...]] = ()
-    top_level: ClassVar[tuple[str, ...]] = ()
-
-    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
-        super().__init__(options)
-        self._planned: dict[tuple[str, str], tuple[Y.Document, Y.Plan]] = {}
-
-    def targets(self, project: Project) -> Iterable[str]:
-        return project.layout.compose_files
-
-    def kind(self, svc: Y.Service, path: str, project: Project | None) -> str:
-        return "unknown"
-
-    def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> Planned | None:
-        raise NotImplementedError
-
-    def begin_file(self, doc: Y.Document, project: Project | None) -> Y.Plan:
-        """A file-level part of the plan made before the services' (e.g. a shared ``x-`` block)."""
-        return Y.Plan()
-
-    def plan_file(self, doc: Y.Document, project: Project | None) -> tuple[list[ServiceFinding], Y.Plan]:
-        """The findings and the combined plan for one file.
-
-        A change to a node that several services share (an alias, or a mapping pulled in through
-        ``<<:``) is made only when every service sharing it asks for exactly that change; otherwise
-        those services are reported as "fix by hand" and left unchanged.
-        """
-        head = self.begin_file(doc, project)
-        plans: dict[str, tuple[Y.Service, Y.Plan, Planned]] = {}
-        for svc in Y.services(doc):
-            if svc.node is not None and not isinstance(svc.node, Mapping):
-                continue
-            planned = self.plan_service(doc, svc, self.kind(svc, doc.path, project))
-            if planned is not None:
-                plans[svc.name] = (svc, planned.plan, planned)
-        by_value, by_merge = _reach(doc)
-        refused = {name for name, (_s, plan, _m) in plans.items() if not plan.edits}
-
-        def safe(name: str, ch: Y.Change) -> bool:
-            for other in by_value.get(id(ch.container), set()) - {name}:
-                if other in refused or other not in plans or not _has_change(plans[other][1], ch):
-                    return False
-            for other, holder in by_merge.get(id(ch.container), []):
-                if other == name or ch.key in Y.own_keys(holder):
-                    continue
-                if other in refused or other not in plans or not any(
-                        c.container is holder and c.key == ch.key for c in plans[other][1].changes):
-                    return False
-            return True
-
-        changed = True
-        while changed:
-            changed = False
-            for name, (_svc, plan, _msg) in plans.items():
-                if name not in refused and not all(safe(name, ch) for ch in plan.changes):
-                    refused.add(name)
-                    changed = True
-        combined = Combined()
-        combined.add(head)
-        found: list[ServiceFinding] = []
-        for name, (svc, plan, planned) in plans.items():
-            ok = name not in refused and combined.add(plan)
-            why = planned.why_not if not plan.edits else "shared through an anchor: fix it by hand"
-            message = planned.message if ok else f"{planned.message} ({why})"
-            found.append(ServiceFinding(svc, message, ok, planned.fix_title))
-        if not any(f.fixable for f in found):
-            return found, Y.Plan()
-        return found, combined.plan
-
-    def compose_findings(self, path: str, text: str, project: Project | None) -> list[Finding]:
-        doc = Y.load(text, path)
-        found, _plan = self.plan_file(doc, project)
-        return [self.finding(path, f.service.line + 1, f.message, fixable=f.fixable, column=f.service.col + 1,
-                             fix_title=f.fix_title) for f in found]
-
-    def compose_fix(self, path: str, text: str, project: Project | None) -> str | None:
-        """The fixed text (None when nothing changes); ``project`` only helps recognise builds."""
-        doc = Y.load(text, path)
-        _found, plan = self.plan_file(doc, project)
-        if not plan.edits:
-            return None
-        new = plan.apply(text)
-        problem = verify_plan(doc, plan, new)
-        if problem is not None:
-            raise InputError(path, 1, f"fix withheld, its result failed verification: {problem}")
-        self._planned[(path, new)] = (doc, plan)
-        return new
-
-    def verify(self, path: str, before: str | None, after: str) -> str | None:
-        if before is None:
-            return "compose fixers never create files"
-        cached = self._planned.get((path, after))
-        if cached is not None and cached[0].text == before:
-            return verify_plan(cached[0], cached[1], after)
-        return verify_additions(path, before, after, self.intended, self.top_level)
-
-
-def _has_change(plan: Y.Plan, ch: Y.Change) -> bool:
-    return any(c.container is ch.container and c.key == ch.key and c.value == ch.value for c in plan.changes)
-
-
-def _reach(doc: Y.Document) -> tuple[dict[int, set[str]], dict[int, list[tuple[str, Any]]]]:
-    """Which services see each collection node: as part of their data (``by_value``: the node itself,
-    through an alias or a merged value) or as a ``<<:`` merge source of one of their mappings
-    (``by_merge``: a new key there would show up in that mapping unless it has its own)."""
-    by_value: dict[int, set[str]] = {}
-    by_merge: dict[int, list[tuple[str, Any]]] = {}
-    for svc in Y.services(doc):
-        stack, seen = [svc.node], set()
-        while stack:
-            node = stack.pop()
-            if not isinstance(node, (dict, list)) or id(node) in seen:
-                continue
-            seen.add(id(node))
-            by_value.setdefault(id(node), set()).add(svc.name)
-            stack.extend(node.values() if isinstance(node, dict) else node)
-            sources = Y.merge_sources(node)
-            while sources:
-                src = sources.pop()
-                by_merge.setdefault(id(src), []).append((svc.name, node))
-                sources.extend(Y.merge_sources(src))
-    return by_value, by_merge

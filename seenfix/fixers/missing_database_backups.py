@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from seenfix.analysis import compose_services as CS
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
 from seenfix.editors.text import ensure_lines
@@ -121,7 +122,7 @@ class MissingDatabaseBackups(Fixer):
         backups = [s for s in services
                    if BACKUP_TOOL.search(f"{_get(s.node, 'image')} {_get(s.node, 'command')}".lower())]
         dbs = [s for s in services
-               if s not in backups and C.kind_of_image(str(_get(s.node, "image") or "")) == "postgres"]
+               if s not in backups and CS.kind_of_image(str(_get(s.node, "image") or "")) == "postgres"]
         if not dbs or backups:
             return None
         db = dbs[0]

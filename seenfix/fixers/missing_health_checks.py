@@ -7,8 +7,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from seenfix.analysis import compose_services as CS
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
+from seenfix.fixers import compose_base as CB
 from seenfix.core.model import FixAvailability, Finding, Option, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -21,7 +23,7 @@ _EXPOSE = re.compile(r"^\s*EXPOSE\s+(\d+)", re.IGNORECASE | re.MULTILINE)
 _CODE_SUFFIXES = (".py", ".ts", ".js", ".mjs", ".go", ".rb")
 
 
-class MissingHealthChecks(C.ComposeFixer):
+class MissingHealthChecks(CB.ComposeFixer):
     """## What it does
     Finds compose services without a `healthcheck` and adds one that asks the service itself whether
     it can serve, chosen by what it runs (its `image`, or the final `FROM` of its build's Dockerfile):
@@ -113,25 +115,25 @@ class MissingHealthChecks(C.ComposeFixer):
         return self.compose_fix(path, text, project)
 
     def kind(self, svc: Y.Service, path: str, project: Project | None) -> str:
-        return C.service_kind(svc.node, path, project)
+        return CS.service_kind(svc.node, path, project)
 
-    def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> C.Planned | None:
+    def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> CB.Planned | None:
         node: Mapping[str, Any] = svc.node if isinstance(svc.node, Mapping) else {}
-        image = str(node.get("image", "")) or (C.final_from(node, doc.path, self._project) or "")
+        image = str(node.get("image", "")) or (CS.final_from(node, doc.path, self._project) or "")
         if "healthcheck" in node or BUILT_IN.search(image.lower()):
             return None
         version = Y.compose_version(doc)
         message = f"service `{svc.name}` has no health check"
         if version is not None and version < (2, 1):
-            return C.Planned(Y.Plan(), message, why_not="the legacy 2.0 format has no healthcheck key")
+            return CB.Planned(Y.Plan(), message, why_not="the legacy 2.0 format has no healthcheck key")
         test = self._test(svc, node, kind, image, doc.path)
         if test is None:
-            return C.Planned(Y.Plan(), message, why_not="unknown image or no health route: add one by hand")
+            return CB.Planned(Y.Plan(), message, why_not="unknown image or no health route: add one by hand")
         check: dict[str, Any] = {"test": [Y.Quoted(x) for x in test], "interval": self.config["interval"],
                                  "timeout": self.config["timeout"], "retries": self.config["retries"]}
         if version is None or version >= (3, 4) or (2, 3) <= version < (3, 0):
             check["start_period"] = self.config["start_period"]
-        return C.Planned(Y.ensure_keys(doc, svc.parent, svc.name, {"healthcheck": check}), message)
+        return CB.Planned(Y.ensure_keys(doc, svc.parent, svc.name, {"healthcheck": check}), message)
 
     def _test(self, svc: Y.Service, node: Mapping[str, Any], kind: str, image: str, path: str) -> list[str] | None:
         name = image.lower()
@@ -171,7 +173,7 @@ class MissingHealthChecks(C.ComposeFixer):
             target = entry.get("target") if isinstance(entry, Mapping) else str(entry).split("/")[0].rsplit(":", 1)[-1]
             if str(target).isdigit():
                 return int(str(target))
-        m = _EXPOSE.search(C.build_dockerfile(node, path, self._project) or "")
+        m = _EXPOSE.search(CS.build_dockerfile(node, path, self._project) or "")
         return int(m.group(1)) if m else None
 
     def _has(self, path: str, node: Mapping[str, Any], markers: tuple[str, ...]) -> bool:

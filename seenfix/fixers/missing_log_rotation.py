@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
+from seenfix.fixers import compose_base as CB
 from seenfix.core.model import Finding, Option, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -16,7 +17,7 @@ if TYPE_CHECKING:  # pragma: no cover
 DRIVERS = ("json-file", "local")
 
 
-class MissingLogRotation(C.ComposeFixer):
+class MissingLogRotation(CB.ComposeFixer):
     """## What it does
     Finds compose services without a `logging` configuration and gives them log rotation: the
     `json-file` driver with `max-size: "10m"` and `max-file: "3"` (at most 30 MB of logs per
@@ -115,7 +116,7 @@ class MissingLogRotation(C.ComposeFixer):
             "max-size": Y.Quoted(str(self.config["max_size"])),
             "max-file": Y.Quoted(str(self.config["max_file"]))}}
 
-    def plan_file(self, doc: Y.Document, project: Project | None) -> tuple[list[C.ServiceFinding], Y.Plan]:
+    def plan_file(self, doc: Y.Document, project: Project | None) -> tuple[list[CB.ServiceFinding], Y.Plan]:
         todo = [s for s in Y.services(doc)
                 if s.node is None or (isinstance(s.node, Mapping) and "logging" not in s.node)]
         block = self.logging_block()
@@ -136,7 +137,7 @@ class MissingLogRotation(C.ComposeFixer):
         for svc in todo:
             sub = Y.ensure_keys(doc, svc.parent, svc.name, {"logging": value})
             ok = bool(sub.edits) and combined.add(sub)
-            found.append(C.ServiceFinding(svc, f"service `{svc.name}` has no log rotation (Docker's default "
+            found.append(CB.ServiceFinding(svc, f"service `{svc.name}` has no log rotation (Docker's default "
                                                "json-file driver never rotates)", ok))
         return found, combined.plan if any(f.fixable for f in found) else Y.Plan()
 

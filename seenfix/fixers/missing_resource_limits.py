@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from seenfix.analysis import compose_services as CS
 from seenfix.editors import compose as C
 from seenfix.editors import yaml as Y
+from seenfix.fixers import compose_base as CB
 from seenfix.core.model import FixAvailability, Finding, Option, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,7 +30,7 @@ SERVICE_OPTIONS = {"memory": "bytes", "cpus": "cpus", "memory_reservation": "byt
 OLD_STYLE = ("mem_limit", "cpus", "cpu_quota", "cpu_count", "cpu_percent", "cpu_shares")
 
 
-class MissingResourceLimits(C.ComposeFixer):
+class MissingResourceLimits(CB.ComposeFixer):
     """## What it does
     Finds compose services without a memory or CPU limit and adds `deploy.resources.limits`
     (`cpus`, `memory`), chosen by what the service runs (recognised from its `image`, or from the
@@ -145,7 +147,7 @@ class MissingResourceLimits(C.ComposeFixer):
                     problems.append((f"services.{name}.{key}", "expected a positive number of CPUs"))
         return problems
 
-    def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> C.Planned | None:
+    def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> CB.Planned | None:
         node: Mapping[str, Any] = svc.node if isinstance(svc.node, Mapping) else {}
         limits = _get(node, "deploy", "resources", "limits")
         has_mem = "mem_limit" in node or "memory" in limits
@@ -166,10 +168,10 @@ class MissingResourceLimits(C.ComposeFixer):
         if kind == "dragonfly":  # flags follow the limits the service ends up with
             mem = str(limits.get("memory", node.get("mem_limit", mem)))
             cpus = str(limits.get("cpus", node.get("cpus", cpus)))
-            flags = C.dragonfly_flags(doc, svc, mem, cpus, mem_fixed=has_mem or "memory" in cfg,
+            flags = CS.dragonfly_flags(doc, svc, mem, cpus, mem_fixed=has_mem or "memory" in cfg,
                                       cpus_fixed=has_cpu or "cpus" in cfg)
             if flags is None:
-                return C.Planned(Y.Plan(), f"service `{svc.name}` has no {'CPU' if has_mem else 'memory'} limit"
+                return CB.Planned(Y.Plan(), f"service `{svc.name}` has no {'CPU' if has_mem else 'memory'} limit"
                                  if has_mem or has_cpu else f"service `{svc.name}` has no memory or CPU limit",
                                  why_not="set the limits with --maxmemory below the memory limit and "
                                  "--proactor_threads to the CPU limit by hand")
@@ -201,10 +203,10 @@ class MissingResourceLimits(C.ComposeFixer):
         what = "no memory or CPU limit" if fresh else ("no CPU limit" if has_mem else "no memory limit")
         tune = " (unknown image: tune me)" if kind == "unknown" and not cfg else ""
         title = "; ".join([self.fix_title, *notes]) if notes else None
-        return C.Planned(plan, f"service `{svc.name}` has {what}{tune}", title)
+        return CB.Planned(plan, f"service `{svc.name}` has {what}{tune}", title)
 
     def kind(self, svc: Y.Service, path: str, project: Project | None) -> str:
-        return C.service_kind(svc.node, path, project)
+        return CS.service_kind(svc.node, path, project)
 
     def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
         return self.compose_findings(path, text, project)

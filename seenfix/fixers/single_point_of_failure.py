@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from seenfix.editors import compose as C
+from seenfix.analysis import compose_services as CS
 from seenfix.editors import yaml as Y
 from seenfix.core.model import Applicability, FileFixer, Finding, FixAvailability, Severity
 from seenfix.core.project import Project
@@ -76,7 +76,7 @@ class SinglePointOfFailure(FileFixer):
         services = list(Y.services(doc))
         by_kind: dict[str, list[Y.Service]] = {}
         for svc in services:
-            kind = C.service_kind(svc.node, path, project)
+            kind = CS.service_kind(svc.node, path, project)
             if kind in STATEFUL:
                 by_kind.setdefault(kind, []).append(svc)
         for kind, members in by_kind.items():
