@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from seenfix.editors import python, yaml_env
-from seenfix.analysis import secrets_js as jsenv
+from seenfix.analysis import secrets_js, secrets_python
+from seenfix.editors import yaml_env
 from seenfix.analysis.secrets_policy import (
     committed_severity,
     generate_secret,
@@ -70,10 +70,10 @@ PY_FIXES = [
 
 @pytest.mark.parametrize("before, after", PY_FIXES)
 def test_python_fix(before: str, after: str) -> None:
-    assert python.find_secrets(before, "x.py")
-    assert python.fix_secrets(before, "x.py") == after
+    assert secrets_python.find_secrets(before, "x.py")
+    assert secrets_python.fix_secrets(before, "x.py") == after
     ast.parse(after)
-    assert python.fix_secrets(after, "x.py") == after
+    assert secrets_python.fix_secrets(after, "x.py") == after
 
 
 @pytest.mark.parametrize("text", [
@@ -86,15 +86,15 @@ def test_python_fix(before: str, after: str) -> None:
     'EMOJI = {"secret": "\u3299", "smile": ":)"}\nshow(secret="hidden")\n',
 ])
 def test_python_not_findings(text: str) -> None:
-    assert python.find_secrets(text, "x.py") == []
-    assert python.fix_secrets(text, "x.py") == text
+    assert secrets_python.find_secrets(text, "x.py") == []
+    assert secrets_python.fix_secrets(text, "x.py") == text
 
 
 def test_python_syntax_error_is_input_error() -> None:
     from seenfix.core.model import InputError
 
     with pytest.raises(InputError):
-        python.find_secrets("def (:\n", "bad.py")
+        secrets_python.find_secrets("def (:\n", "bad.py")
 
 
 JS_FIXES = [
@@ -120,8 +120,8 @@ JS_FIXES = [
 
 @pytest.mark.parametrize("before, after", JS_FIXES)
 def test_js_fix(before: str, after: str) -> None:
-    assert jsenv.fix_secrets(before) == after
-    assert jsenv.fix_secrets(after) == after
+    assert secrets_js.fix_secrets(before) == after
+    assert secrets_js.fix_secrets(after) == after
 
 
 @pytest.mark.parametrize("text", [
@@ -135,7 +135,7 @@ def test_js_fix(before: str, after: str) -> None:
     "const mode = isProd ? 'strict' : 'lax';\n",
 ])
 def test_js_not_findings(text: str) -> None:
-    assert jsenv.find_secrets(text) == []
+    assert secrets_js.find_secrets(text) == []
 
 
 def test_yaml_env_offsets_quotes_and_crlf() -> None:
@@ -174,7 +174,7 @@ def test_app_yaml_forms() -> None:
 def test_python_env_var_of_settings_fields() -> None:
     text = ('class S(BaseSettings):\n    model_config = SettingsConfigDict(env_prefix="APP_")\n'
             '    jwt_secret: str = "x"\n    session_secret: str = Field("y", alias="COOKIE_SECRET")\n')
-    assert [s.env_var for s in python.find_secrets(text, "s.py")] == ["APP_JWT_SECRET", "COOKIE_SECRET"]
+    assert [s.env_var for s in secrets_python.find_secrets(text, "s.py")] == ["APP_JWT_SECRET", "COOKIE_SECRET"]
 
 
 def test_sf001_verify_parses_javascript() -> None:

@@ -117,8 +117,7 @@ class WeakJwtSecret(Fixer):
     options = (Option("secret_bytes", int, 48, "Random bytes in a generated secret (at least 32)."),)
 
     def sites(self, project: Project) -> list[Site]:
-        from seenfix.editors import python
-        from seenfix.analysis import secrets_js as jsenv
+        from seenfix.analysis import secrets_js, secrets_python
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
 
         out: list[Site] = []
@@ -142,8 +141,8 @@ class WeakJwtSecret(Fixer):
                 elif path in project.layout.env_files:
                     out.extend(dotenv_sites(path, text))
                 elif path.endswith(".py"):
-                    found = python.find_secrets(text, path) if _MAYBE_PY.search(text) else []
-                    fixed = python.fix_secrets(text, path) if found else text
+                    found = secrets_python.find_secrets(text, path) if _MAYBE_PY.search(text) else []
+                    fixed = secrets_python.fix_secrets(text, path) if found else text
                     for p in found:
                         edit = (0, len(text), fixed) if p.fixable else None
                         out.append(Site(path, p.line, p.name, p.env_var, p.value, "python", edit,
@@ -160,7 +159,7 @@ class WeakJwtSecret(Fixer):
                 elif path.endswith(".properties"):
                     out.extend(properties_sites(path, text) + spring_default_sites(path, text))
                 else:
-                    for j in jsenv.find_secrets(text):
+                    for j in secrets_js.find_secrets(text):
                         edit = (j.start, j.end, j.replacement) if j.replacement is not None else None
                         out.append(Site(path, j.line, j.name, j.env_var, j.value, "js", edit,
                                         env_dir_for(project, path)))
