@@ -59,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tree_sitter import Language, Parser
 
     from seenfix.editors import typescript as ts
+    from seenfix.analysis import unused_imports as ua
 
     directory, files = corpus_files(args.dir)
     with tempfile.TemporaryDirectory(prefix="sf009-phases-") as tmp:
@@ -69,14 +70,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parsers = {True: Parser(Language(tst.language_tsx())), False: Parser(Language(tst.language_typescript()))}
     trees = [(src, ts.parse_source(src, p)[0]) for p, src in sources]
     decls = [(src, tree, ts.parse_imports(tree)) for src, tree in trees]
-    changed = sum(ts.analyse(p, text).new_text is not None for p, text in texts)
+    changed = sum(ua.analyse(p, text).new_text is not None for p, text in texts)
 
     phases: dict[str, Callable[[], object]] = {
         "parse": lambda: [parsers[p.endswith(".tsx")].parse(src) for p, src in sources],
         "parse_source": lambda: [ts.parse_source(src, p) for p, src in sources],
         "imports": lambda: [ts.parse_imports(tree) for _, tree in trees],
-        "usage": lambda: [ts.unused_bindings(src, tree, d) for src, tree, d in decls],
-        "analyse": lambda: [ts.analyse(p, text) for p, text in texts],
+        "usage": lambda: [ua.unused_bindings(src, tree, d) for src, tree, d in decls],
+        "analyse": lambda: [ua.analyse(p, text) for p, text in texts],
     }
     print(f"{n} files ({sum(len(s) for _, s in sources) // 1024} KiB) from {directory}, {changed} of them "
           f"with unused imports; one process, best of {args.repeat}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import seenfix.editors.typescript as ts
+from seenfix.analysis import unused_imports as ua
 from seenfix.fixers.unused_typescript_import import UnusedTypescriptImport
 from seenfix.core.project import Project
 from seenfix.core.workspace import Workspace
@@ -33,14 +33,14 @@ def counted(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Calls:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("SEENFIX_NO_CACHE", raising=False)
     calls = Calls(tmp_path / "calls.log")
-    real = ts.analyse
+    real = ua.analyse
 
-    def spy(path: str, text: str, *args: object, **kwargs: object) -> ts.FileResult:
+    def spy(path: str, text: str, *args: object, **kwargs: object) -> ua.FileResult:
         with open(calls.log, "a") as fh:
             fh.write(path + "\n")
         return real(path, text, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ts, "analyse", spy)
+    monkeypatch.setattr(ua, "analyse", spy)
     return calls
 
 

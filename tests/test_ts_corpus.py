@@ -82,7 +82,7 @@ def test_sf009_on_the_ts_corpus(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_sf009_leaves_the_reference_answers_alone() -> None:
     """The corpus's reference output has only used imports: analysing it must change nothing."""
-    from seenfix.editors.typescript import analyse_many
+    from seenfix.analysis.unused_imports import analyse_many
 
     out = built_corpus()
     files = sorted((out / "reference").rglob("*.ts*"))
@@ -96,9 +96,8 @@ def test_sf009_leaves_the_reference_answers_alone() -> None:
 @pytest.mark.slow
 def test_incremental_reparse_matches_a_fresh_parse_on_the_corpus() -> None:
     """The recheck re-parses a fixed file incrementally; it must give the tree a fresh parse gives."""
-    from seenfix.editors.typescript import (
-        _reparse, apply_deletions, parse, parse_imports, removal_edits, unused_bindings,
-    )
+    from seenfix.editors.typescript import reparse, apply_deletions, parse, parse_imports, removal_edits
+    from seenfix.analysis.unused_imports import unused_bindings
 
     out = built_corpus()
     checked = 0
@@ -111,7 +110,7 @@ def test_incremental_reparse_matches_a_fresh_parse_on_the_corpus() -> None:
         if not spans:
             continue
         new = apply_deletions(src, spans)
-        assert str(_reparse(path.name, src, tree, spans, new).root_node) == str(parse(new, path.name).root_node)
+        assert str(reparse(path.name, src, tree, spans, new).root_node) == str(parse(new, path.name).root_node)
         checked += 1
     print(f"{checked} incremental re-parses equal fresh parses")
     assert checked >= 50
@@ -122,7 +121,8 @@ def test_sf009_agrees_with_tsc_on_the_whole_package(tmp_path: Path) -> None:
     """Every .ts/.tsx of @kobalte/core's src/ (493 files, as downloaded by build.py): SF009 removes
     exactly the imports that tsc --noUnusedLocals reports (the corpus's gt.js), except Solid
     directives, which tsc wrongly reports; every fixed file parses and re-checks clean."""
-    from seenfix.editors.typescript import analyse, parse
+    from seenfix.editors.typescript import parse
+    from seenfix.analysis.unused_imports import analyse
 
     out = built_corpus()
     packages = sorted((out / "cache").glob("kobalte-core-*/package"))

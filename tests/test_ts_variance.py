@@ -13,15 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO
-from seenfix.editors.typescript import (
-    TsParseError,
-    _can_end_member,
-    analyse,
-    parse,
-    parse_source,
-    without_unsupported,
-    without_variance,
-)
+from seenfix.editors.typescript import TsParseError, _can_end_member, parse, parse_source, without_unsupported, without_variance
+from seenfix.analysis.unused_imports import analyse
 
 EFFECT = REPO / ".cache" / "npm" / "node_modules" / "effect" / "src"
 

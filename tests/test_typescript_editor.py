@@ -6,14 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from seenfix.editors.typescript import (
-    analyse,
-    analyse_many,
-    parse,
-    parse_imports,
-    removal_edits,
-    unused_bindings,
-)
+from seenfix.editors.typescript import parse, parse_imports, removal_edits
+from seenfix.analysis.unused_imports import analyse, analyse_many, unused_bindings
 
 
 def unused_names(source: str, path: str = "a.tsx") -> list[str]:
@@ -238,18 +232,18 @@ def test_recheck_after_incremental_reparse(before: str, after: str) -> None:
 
 
 def test_incremental_reparse_equals_a_fresh_parse() -> None:
-    from seenfix.editors.typescript import _reparse, apply_deletions
+    from seenfix.editors.typescript import reparse, apply_deletions
 
     src = b"import {\n  a, // x\n  b,\n} from 'm';\nimport c from 'c';\nconst v = <div>{b}</div>;\n"
     tree = parse(src, "a.tsx")
     decls = parse_imports(tree)
     spans = removal_edits(src, decls[0], [decls[0].bindings[0]]) + removal_edits(src, decls[1], decls[1].bindings)
     new = apply_deletions(src, spans)
-    assert str(_reparse("a.tsx", src, tree, spans, new).root_node) == str(parse(new, "a.tsx").root_node)
+    assert str(reparse("a.tsx", src, tree, spans, new).root_node) == str(parse(new, "a.tsx").root_node)
 
 
 def test_recheck_falls_back_to_a_full_analysis_when_imports_differ() -> None:
-    from seenfix.editors.typescript import _recheck
+    from seenfix.analysis.unused_imports import _recheck
 
     src = b"import { a, b } from 'm';\nb;\n"
     tree = parse(src, "a.ts")

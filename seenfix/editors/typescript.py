@@ -1,65 +1,26 @@
-"""TypeScript/TSX import analysis and minimal import removal, on tree-sitter.
+"""TypeScript/TSX through tree-sitter: parse (working around what tree-sitter-typescript 0.23 lacks),
+list the top-level ``import`` declarations with the byte offsets of every part (:class:`ImportDecl`,
+:class:`ImportBinding`), turn a set of bindings into minimal byte edits (:func:`removal_edits`) and
+re-parse incrementally after edits.
 
-The model: :func:`parse_imports` lists the top-level ``import`` declarations of a file with the byte
-offsets of every part (:class:`ImportDecl`, :class:`ImportBinding`); :func:`unused_bindings` decides
-which bindings nothing refers to; :func:`removal_edits` turns a set of bindings into minimal byte
-edits.  :func:`analyse` does all three for one file and :func:`analyse_many` for many files, in
-parallel processes when there are many.
-
-Deciding "unused" is done per imported name, not by walking the whole tree (which is slow in Python):
-every occurrence of the name's bytes outside import declarations is looked up in the tree
-(``descendant_for_byte_range``, in C) and classified as a reference (value, type or namespace
-meaning), a declaration that shadows it in some scope, or neither (a property name, a string, a
-comment, a lowercase JSX tag...).  A binding is used when one reference is not shadowed by a
-declaration whose scope contains it.  Anything not understood counts as a reference: a wrongly kept
-import costs nothing, a wrongly removed one breaks the build.  A Solid ``use:name`` directive refers
-to ``name``.
-
-tree-sitter is imported lazily (on the first parse), so importing this module is cheap.
+Which imports are unused is decided in :mod:`seenfix.analysis.unused_imports`.  tree-sitter is
+imported lazily (on the first parse), so importing this module is cheap.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 #: Value, type and namespace meanings of a name (TypeScript keeps them apart).
 VALUE, TYPE, NAMESPACE = 1, 2, 4
 ALL = VALUE | TYPE | NAMESPACE
 
-_IDENT_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
-_HSPACE = b" \t"
+IDENT_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+HSPACE = b" \t"
 
 #: Nodes whose parameters / type parameters / ``var`` declarations scope to them.
-_FUNCTION_SCOPES = frozenset({
-    "function_declaration", "function_expression", "generator_function_declaration",
-    "generator_function", "arrow_function", "method_definition", "function_signature",
-    "method_signature", "abstract_method_signature", "call_signature", "construct_signature",
-    "function_type", "constructor_type", "class_static_block", "internal_module", "program",
-})
-#: Nodes that scope ``let``/``const``/``class``/``function``/``type``/``interface`` declarations.
-_BLOCK_SCOPES = _FUNCTION_SCOPES | frozenset({
-    "statement_block", "switch_body", "for_statement", "for_in_statement", "class_body",
-})
-_PATTERNS = frozenset({"object_pattern", "array_pattern", "rest_pattern"})
-_JSX_ELEMENTS = frozenset({"jsx_opening_element", "jsx_closing_element", "jsx_self_closing_element"})
-_PARAMS = frozenset({"required_parameter", "optional_parameter"})
-_BLOCK_DECL_VALUE = frozenset({"function_declaration", "generator_function_declaration",
-                               "function_signature"})
-_BLOCK_DECL_TYPE = frozenset({"type_alias_declaration", "interface_declaration"})
-_CLASS_DECLS = frozenset({"class_declaration", "abstract_class_declaration"})
-#: Named leaves that are never a reference to a binding, whatever their text.
-_NOT_REFERENCES = frozenset({
-    "property_identifier", "statement_identifier", "private_property_identifier", "string_fragment",
-    "jsx_text", "regex_pattern", "regex_flags", "escape_sequence", "html_character_reference",
-    "predefined_type", "number", "string", "template_string", "hash_bang_line", "jsx_identifier",
-})
-#: Names the classic JSX runtime uses without a visible reference (kept in .tsx files).
-_CLASSIC_JSX = frozenset({"React"})
-#: Comment pragmas after which a name counts as used (``{@link X}``, ``@jsx h``).
-_COMMENT_USES = (b"@link", b"@linkcode", b"@linkplain", b"@see", b"@jsx", b"@jsxFrag", b"@jsxImportSource")
 
 
 class ImportBinding(NamedTuple):
@@ -101,18 +62,6 @@ class ImportDecl(NamedTuple):
         return not self.bindings and self.braces == (-1, -1)
 
 
-@dataclass(frozen=True)
-class FileResult:
-    """The outcome for one file: its import bindings to remove and the new text (or an error)."""
-
-    path: str
-    unused: tuple[ImportBinding, ...] = ()
-    new_text: str | None = None
-    error: tuple[int, str] | None = None
-    #: the analysis of ``new_text`` (see :func:`analyse`)
-    recheck: FileResult | None = None
-
-
 class TsParseError(Exception):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
@@ -144,7 +93,7 @@ def parse(src: bytes, path: str) -> Any:
     tree = _parser(is_tsx(path)).parse(src)
     root = tree.root_node
     if root.has_error:
-        raise TsParseError(*_first_error(root))
+        raise TsParseError(*first_error(root))
     return tree
 
 
@@ -269,7 +218,7 @@ def _with_signature_separators(src: bytes, path: str) -> tuple[Any, bytes] | Non
     return None
 
 
-def _first_error(node: Any) -> tuple[int, str]:
+def first_error(node: Any) -> tuple[int, str]:
     while True:
         if node.type == "ERROR":
             return node.start_point[0] + 1, _UNPARSABLE
@@ -293,13 +242,13 @@ def parse_imports(tree: Any) -> list[ImportDecl]:
     out: list[ImportDecl] = []
     for stmt in tree.root_node.children:
         if stmt.type == "import_statement":
-            decl = _import_decl(stmt)
+            decl = import_decl(stmt)
             if decl is not None:
                 out.append(decl)
     return out
 
 
-def _import_decl(stmt: Any) -> ImportDecl | None:
+def import_decl(stmt: Any) -> ImportDecl | None:
     source = ""
     type_only = False
     clause = None
@@ -367,313 +316,12 @@ def _binding(node: Any, local: str, imported: str, kind: str, source: str, type_
                          type_only, comma_end)
 
 
-# -- references and scopes -------------------------------------------------------------------------
-@dataclass
-class _Occurrences:
-    refs: list[tuple[int, int]]  # (offset, meanings)
-    decls: list[tuple[int, int, int]]  # (scope start, scope end, meanings)
-    uncertain: bool = False
-
-
-def unused_bindings(src: bytes, tree: Any, decls: Sequence[ImportDecl]) -> list[ImportBinding]:
-    """The bindings of ``decls`` that nothing outside import declarations refers to."""
-    root = tree.root_node
-    # the stretches between top-level import statements (even those parse_imports leaves out)
-    gaps: list[tuple[int, int]] = []
-    pos = 0
-    for stmt in root.children:
-        if stmt.type == "import_statement":
-            start = stmt.start_byte
-            if start - pos > 2 or src[pos:start].strip():  # a line break between imports holds no name
-                gaps.append((pos, start))
-            pos = stmt.end_byte
-    gaps.append((pos, len(src)))
-    verdict: dict[str, bool] = {}
-    out: list[ImportBinding] = []
-    for decl in decls:
-        for b in decl.bindings:
-            used = verdict.get(b.local)
-            if used is None:
-                used = verdict[b.local] = _is_used(src, root, b.local.encode("utf-8"), gaps)
-            if not used:
-                out.append(b)
-    return out
-
-
-def _is_used(src: bytes, root: Any, name: bytes, gaps: list[tuple[int, int]]) -> bool:
-    occ = _Occurrences([], [])
-    n = len(name)
-    size = len(src)
-    find = src.find
-    for lo, hi in gaps:
-        pos = find(name, lo, hi)
-        while pos != -1:
-            end = pos + n
-            if (pos == 0 or src[pos - 1] not in _IDENT_BYTES) and (end >= size or src[end] not in _IDENT_BYTES):
-                _classify(src, root, pos, end, occ)
-                if occ.uncertain:
-                    return True
-            pos = find(name, end, hi)
-    if not occ.decls:
-        return bool(occ.refs)
-    for at, meaning in occ.refs:
-        if not any(s <= at < e and meaning & dm == meaning for s, e, dm in occ.decls):
-            return True
-    return False
-
-
-def _field_is(parent: Any, field: str, node: Any) -> bool:
-    other = parent.child_by_field_name(field)
-    return other is not None and other.start_byte == node.start_byte and other.end_byte == node.end_byte
-
-
-def _classify(src: bytes, root: Any, start: int, end: int, occ: _Occurrences) -> None:
-    node = root.descendant_for_byte_range(start, end)
-    if node is None:
-        occ.uncertain = True
-        return
-    kind = node.type
-    if node.start_byte != start or node.end_byte != end:
-        if kind == "comment":
-            before = src[node.start_byte:start]
-            if before.rstrip(_HSPACE).endswith(_COMMENT_USES):
-                occ.refs.append((start, ALL))
-        return
-    if not node.is_named or kind in _NOT_REFERENCES or kind == "comment":
-        return
-    if kind == "identifier":
-        _classify_identifier(node, start, occ)
-    elif kind == "type_identifier":
-        _classify_type_identifier(node, start, occ)
-    elif kind == "shorthand_property_identifier":
-        occ.refs.append((start, VALUE))
-    elif kind == "shorthand_property_identifier_pattern":
-        _classify_pattern(node, start, occ)
-    else:
-        occ.refs.append((start, ALL))  # not understood: count it as a use
-
-
-def _classify_identifier(node: Any, start: int, occ: _Occurrences) -> None:
-    parent = node.parent
-    pt = parent.type
-    if pt == "jsx_namespace_name":
-        first = parent.child(0)
-        if first is not None and first.start_byte != start and first.text == b"use":
-            occ.refs.append((start, VALUE))  # Solid: use:name={...} calls name
-        return
-    if pt in _JSX_ELEMENTS:
-        first = node.text[:1]
-        if b"a" <= first <= b"z":
-            return  # <path />: an intrinsic element, not a reference
-        occ.refs.append((start, VALUE))
-        return
-    if pt == "export_specifier":
-        if _field_is(parent, "alias", node):
-            return
-        stmt = parent.parent.parent if parent.parent is not None else None
-        if stmt is not None and stmt.child_by_field_name("source") is not None:
-            return  # export { x } from "y": another module's x
-        occ.refs.append((start, ALL))
-        return
-    if pt == "nested_type_identifier":
-        occ.refs.append((start, NAMESPACE))
-        return
-    if pt == "index_signature":
-        if _field_is(parent, "name", node):
-            return
-    elif pt in ("function_expression", "generator_function"):
-        if _field_is(parent, "name", node):
-            occ.decls.append((parent.start_byte, parent.end_byte, VALUE))
-            return
-    elif pt in _BLOCK_DECL_VALUE:
-        if _field_is(parent, "name", node):
-            _declare(parent, VALUE, _BLOCK_SCOPES, occ)
-            return
-    elif pt == "enum_declaration":
-        if _field_is(parent, "name", node):
-            _declare(parent, VALUE | TYPE, _BLOCK_SCOPES, occ)
-            return
-    elif pt in ("internal_module", "module"):
-        if _field_is(parent, "name", node):
-            _declare(parent, ALL, _BLOCK_SCOPES, occ)
-            return
-    elif pt == "import_alias":
-        if parent.named_child(0) is not None and parent.named_child(0).start_byte == start:
-            _declare(parent, ALL, _BLOCK_SCOPES, occ)
-            return
-    elif pt == "arrow_function":
-        if _field_is(parent, "parameter", node):
-            occ.decls.append((parent.start_byte, parent.end_byte, VALUE))
-            return
-    elif pt == "type_query":
-        occ.refs.append((start, VALUE))
-        return
-    _classify_pattern(node, start, occ)
-
-
-def _classify_pattern(node: Any, start: int, occ: _Occurrences) -> None:
-    """An identifier that may sit in a destructuring pattern: find what the pattern declares."""
-    cur = node
-    while True:
-        parent = cur.parent
-        if parent is None:
-            occ.refs.append((start, VALUE))
-            return
-        pt = parent.type
-        if pt in _PATTERNS:
-            cur = parent
-        elif pt == "pair_pattern" and _field_is(parent, "value", cur):
-            cur = parent
-        elif pt in ("assignment_pattern", "object_assignment_pattern") and _field_is(parent, "left", cur):
-            cur = parent
-        else:
-            break
-    if pt == "variable_declarator" and _field_is(parent, "name", cur):
-        declaration = parent.parent
-        if declaration is not None and declaration.type == "variable_declaration":
-            _declare(declaration, VALUE, _FUNCTION_SCOPES, occ)
-        else:
-            _declare(declaration or parent, VALUE, _BLOCK_SCOPES, occ)
-    elif pt in _PARAMS and _field_is(parent, "pattern", cur):
-        params = parent.parent
-        owner = params.parent if params is not None else None
-        if owner is None:
-            occ.uncertain = True
-        else:
-            occ.decls.append((owner.start_byte, owner.end_byte, VALUE))
-    elif pt == "catch_clause" and _field_is(parent, "parameter", cur):
-        occ.decls.append((parent.start_byte, parent.end_byte, VALUE))
-    elif pt == "for_in_statement" and _field_is(parent, "left", cur):
-        kind = parent.child_by_field_name("kind")
-        if kind is None:
-            occ.refs.append((start, VALUE))  # for (x of xs): assigns the outer x
-        elif kind.type == "var":
-            _declare(parent, VALUE, _FUNCTION_SCOPES, occ)
-        else:
-            occ.decls.append((parent.start_byte, parent.end_byte, VALUE))
-    else:
-        occ.refs.append((start, VALUE))
-
-
-def _classify_type_identifier(node: Any, start: int, occ: _Occurrences) -> None:
-    parent = node.parent
-    pt = parent.type
-    if pt == "nested_type_identifier":
-        return  # NS.Name: a member of NS
-    if pt == "type_parameter" and _field_is(parent, "name", node):
-        owner = parent.parent.parent if parent.parent is not None else None
-        if owner is None:
-            occ.uncertain = True
-        else:
-            occ.decls.append((owner.start_byte, owner.end_byte, TYPE))
-        return
-    if pt in _BLOCK_DECL_TYPE and _field_is(parent, "name", node):
-        _declare(parent, TYPE, _BLOCK_SCOPES, occ)
-        return
-    if pt in _CLASS_DECLS and _field_is(parent, "name", node):
-        _declare(parent, VALUE | TYPE, _BLOCK_SCOPES, occ)
-        return
-    if pt == "class" and _field_is(parent, "name", node):
-        occ.decls.append((parent.start_byte, parent.end_byte, VALUE | TYPE))
-        return
-    if pt == "infer_type":
-        scope = parent.parent
-        while scope is not None and scope.type != "conditional_type":
-            scope = scope.parent
-        if scope is None:
-            occ.uncertain = True
-        else:
-            occ.decls.append((scope.start_byte, scope.end_byte, TYPE))
-        return
-    if pt == "mapped_type_clause" and _field_is(parent, "name", node):
-        scope = parent.parent or parent
-        occ.decls.append((scope.start_byte, scope.end_byte, TYPE))
-        return
-    occ.refs.append((start, TYPE))
-
-
-def _declare(declaration: Any, meaning: int, scopes: frozenset[str], occ: _Occurrences) -> None:
-    """Record a declaration scoped to the nearest enclosing node of one of ``scopes``' types."""
-    scope = declaration.parent
-    while scope is not None and scope.type not in scopes:
-        scope = scope.parent
-    if scope is None or scope.type == "program":
-        occ.uncertain = True  # a top-level declaration with the import's name: leave it to tsc
-        return
-    occ.decls.append((scope.start_byte, scope.end_byte, meaning))
-
-
-# -- suppression comments ---------------------------------------------------------------------------
-#: Rules of ESLint and its plugins that report unused imports.
-_ESLINT_RULES = frozenset({b"no-unused-vars", b"@typescript-eslint/no-unused-vars",
-                           b"unused-imports/no-unused-imports", b"unused-imports/no-unused-vars"})
-#: Biome categories that cover its noUnusedImports rule.
-_BIOME_CATEGORIES = frozenset({b"lint", b"lint/correctness", b"lint/correctness/noUnusedImports"})
-_SEENFIX_IGNORE = re.compile(rb"seenfix-ignore(?![\w-])([^\n]*)")
-_CODES = re.compile(rb"\bSF\d{3}\b")
-_BIOME_IGNORE = re.compile(rb"biome-ignore\s+([\w/]+)")
-_ESLINT_NEXT = re.compile(rb"eslint-disable-next-line(?![\w-])([^\n]*)")
-_ESLINT_LINE = re.compile(rb"eslint-disable-line(?![\w-])([^\n]*)")
-
-
-def _eslint_covers(rest: bytes) -> bool:
-    """Whether an ``eslint-disable-*`` comment's rule list (all rules when empty) covers unused imports."""
-    rules = rest.split(b"--", 1)[0].replace(b"*/", b"")
-    names = {r.strip() for r in rules.split(b",") if r.strip()}
-    return not names or bool(names & _ESLINT_RULES)
-
-
-def _keeps(comment: bytes, same_line: bool) -> bool:
-    m = _SEENFIX_IGNORE.search(comment)
-    if m is not None:
-        codes = _CODES.findall(m.group(1))
-        return not codes or b"SF009" in codes
-    if same_line:
-        m = _ESLINT_LINE.search(comment)
-        return m is not None and _eslint_covers(m.group(1))
-    m = _BIOME_IGNORE.search(comment)
-    if m is not None:
-        return m.group(1) in _BIOME_CATEGORIES
-    m = _ESLINT_NEXT.search(comment)
-    return m is not None and _eslint_covers(m.group(1))
-
-
-def _comment_of(line: bytes) -> bytes | None:
-    at = min((i for i in (line.find(b"//"), line.find(b"/*")) if i >= 0), default=-1)
-    return None if at < 0 else line[at:]
-
-
-def suppressed(src: bytes, decl_start: int, binding: ImportBinding) -> bool:
-    """Whether a comment keeps this import binding although it is unused.
-
-    The line above the declaration (or above the binding, in a multi-line import) may say
-    ``// seenfix-ignore`` (``seenfix-ignore SF009``), Biome's ``biome-ignore
-    lint/correctness/noUnusedImports`` or ESLint's ``eslint-disable-next-line`` (for all rules or
-    one that reports unused imports); the binding's own line may end with ``// seenfix-ignore`` or
-    ``// eslint-disable-line``.  Such an import was kept on purpose (to check that a type is
-    exported, say), as those tools keep it.
-    """
-    own = _line_start(src, binding.start)
-    comment = _comment_of(src[own:_line_end(src, binding.start)])
-    if comment is not None and _keeps(comment, True):
-        return True
-    for start in {_line_start(src, decl_start), own}:
-        if start == 0:
-            continue
-        above = src[_line_start(src, start - 1):start - 1].strip()
-        if above.startswith((b"//", b"/*", b"*")) or above.endswith(b"*/"):
-            comment = _comment_of(above)
-            if comment is not None and _keeps(comment, False):
-                return True
-    return False
-
-
 # -- removal ---------------------------------------------------------------------------------------
-def _line_start(src: bytes, i: int) -> int:
+def line_start(src: bytes, i: int) -> int:
     return src.rfind(b"\n", 0, i) + 1
 
 
-def _line_end(src: bytes, i: int) -> int:
+def line_end(src: bytes, i: int) -> int:
     j = src.find(b"\n", i)
     return len(src) if j < 0 else j
 
@@ -683,14 +331,14 @@ def _blank(src: bytes, a: int, b: int) -> bool:
 
 
 def _skip_hspace(src: bytes, i: int) -> int:
-    while i < len(src) and src[i] in _HSPACE:
+    while i < len(src) and src[i] in HSPACE:
         i += 1
     return i
 
 
 def _own_line(src: bytes, start: int, end: int) -> tuple[int, int] | None:
     """The whole line(s) of ``start..end`` with their line break, when nothing else is on them."""
-    ls, le = _line_start(src, start), _line_end(src, end)
+    ls, le = line_start(src, start), line_end(src, end)
     if _blank(src, ls, start) and _blank(src, end, le):
         return ls, min(le + 1, len(src))
     return None
@@ -753,7 +401,7 @@ def _named_edits(src: bytes, decl: ImportDecl, gone: set[tuple[int, int]]) -> li
             first, last = run[0], run[-1]
             after = _skip_hspace(src, end_of(last))
             nothing_after = after >= len(src) or src[after] in b"\r\n"
-            if _blank(src, _line_start(src, first.start), first.start) or not nothing_after:
+            if _blank(src, line_start(src, first.start), first.start) or not nothing_after:
                 edits.append((first.start, after))
             else:  # "x, a,\n  b": drop ", a" after x's comma... keep x's comma, drop "a,"
                 prev = specs[i - 1].comma_end if i > 0 else decl.braces[0] + 1
@@ -762,7 +410,7 @@ def _named_edits(src: bytes, decl: ImportDecl, gone: set[tuple[int, int]]) -> li
     # the removed specifiers after the last kept one
     tail = specs[last_kept + 1:]
     if tail:
-        firsts = [_blank(src, _line_start(src, b.start), b.start) for b in tail]
+        firsts = [_blank(src, line_start(src, b.start), b.start) for b in tail]
         if multiline and all(firsts):  # each on its own line, maybe with a comment after it
             for b in tail:
                 line = _own_line(src, b.start, end_of(b))
@@ -782,25 +430,6 @@ def apply_deletions(src: bytes, spans: Iterable[tuple[int, int]]) -> bytes:
         pos = end
     out.append(src[pos:])
     return b"".join(out)
-
-
-# -- one file, many files --------------------------------------------------------------------------
-def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True) -> FileResult:
-    """Find the unused imports of one file and the text without them.
-
-    With ``recheck``, a changed text is analysed again (``FileResult.recheck``) after an
-    incremental re-parse, which costs a fraction of a parse: it shows that the output parses and
-    that a second run would change nothing, and lets the caller answer that second run at once.
-    """
-    src = text.encode("utf-8")
-    try:
-        tree, parsed = parse_source(src, path)
-    except TsParseError as exc:
-        return FileResult(path, error=(exc.line, exc.message))
-    original = None if parsed is src else src
-    src = parsed
-    kept = frozenset(keep) | (_CLASSIC_JSX if is_tsx(path) else frozenset())
-    return _result(path, src, tree, kept, recheck, original)
 
 
 #: ``in``/``out`` variance annotations of type parameters: after ``<`` or ``,`` (and comments, and
@@ -830,85 +459,11 @@ def without_unsupported(src: bytes) -> bytes | None:
     return star if n else out
 
 
-def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: bool,
-            original: bytes | None = None) -> FileResult:
-    """The analysis of ``src``; with ``original`` (the same length), the edits apply to it instead:
-    ``src`` is then ``original`` with its variance annotations blanked out."""
-    decls = parse_imports(tree)
-    if not any(d.bindings for d in decls):
-        return FileResult(path)
-    unused = [b for b in unused_bindings(src, tree, decls) if b.local not in keep and b.source not in keep]
-    if unused:
-        starts = {b: d.start for d in decls for b in d.bindings}
-        unused = [b for b in unused if not suppressed(src, starts[b], b)]
-    if not unused:
-        return FileResult(path)
-    spans: list[tuple[int, int]] = []
-    for decl in decls:
-        mine = [b for b in unused if decl.start <= b.start < decl.end]
-        if mine:
-            spans.extend(removal_edits(src, decl, mine))
-    new_src = apply_deletions(src, spans)
-    new_original = apply_deletions(original, spans) if original is not None else None
-    again = None
-    if recheck:
-        new_tree = _reparse(path, src, tree, spans, new_src)
-        if new_tree.root_node.has_error:  # a bug in removal_edits: never hand out such a text
-            line, message = _first_error(new_tree.root_node)
-            return FileResult(path, error=(line, f"removing unused imports would break the syntax ({message})"))
-        again = _recheck(path, new_src, new_tree, tree, decls, unused, spans, keep, new_original)
-    return FileResult(path, tuple(unused), (new_original or new_src).decode("utf-8"), recheck=again)
-
-
-def _recheck(path: str, src: bytes, tree: Any, old_tree: Any, old: list[ImportDecl],
-             removed: list[ImportBinding], spans: list[tuple[int, int]], keep: frozenset[str],
-             original: bytes | None = None) -> FileResult:
-    """Analyse a fixed text: when exactly the removed bindings are gone, the others are still used.
-
-    Whether a binding is used depends only on the bytes outside import declarations, which the fix
-    leaves as they were; so when every import declaration of the fixed file is the old one less
-    the removed bindings (the edited ones are read again, the others must sit where they moved to),
-    nothing is left to remove.  Anything else gets a full analysis.
-    """
-    def keys(decl: ImportDecl, gone: set[tuple[int, int]]) -> list[tuple[str, str, str, bool]]:
-        return sorted((b.local, b.imported, b.kind, b.type_only) for b in decl.bindings
-                      if (b.start, b.end) not in gone) + [("", decl.source, "", decl.type_only)]
-
-    cuts = sorted(spans)
-
-    def moved(offset: int) -> int:
-        return offset - sum(e - s for s, e in cuts if e <= offset)
-
-    gone = {(b.start, b.end) for b in removed}
-    now = {st.start_byte: st for st in tree.root_node.children if st.type == "import_statement"}
-    before = sum(1 for st in old_tree.root_node.children if st.type == "import_statement")
-    kept = 0
-    for decl in old:
-        mine = sum(1 for b in decl.bindings if (b.start, b.end) in gone)
-        if mine and mine == len(decl.bindings):
-            continue  # the whole declaration went
-        kept += 1
-        stmt = now.get(moved(decl.start))
-        if stmt is None:
-            break
-        if not mine:
-            if stmt.end_byte != moved(decl.end):
-                break
-            continue
-        new = _import_decl(stmt)
-        if new is None or keys(new, set()) != keys(decl, gone):
-            break
-    else:
-        if len(now) == before - len(old) + kept:
-            return FileResult(path)
-    return _result(path, src, tree, keep, False, original)
-
-
 def _point(src: bytes, offset: int) -> tuple[int, int]:
     return src.count(b"\n", 0, offset), offset - (src.rfind(b"\n", 0, offset) + 1)
 
 
-def _reparse(path: str, src: bytes, tree: Any, spans: list[tuple[int, int]], new_src: bytes) -> Any:
+def reparse(path: str, src: bytes, tree: Any, spans: list[tuple[int, int]], new_src: bytes) -> Any:
     """Parse ``new_src`` (``src`` less ``spans``) reusing ``tree`` (tree-sitter's incremental parse)."""
     old = tree.copy()
     for start, end in sorted(spans, reverse=True):  # back to front: earlier offsets stay valid
@@ -918,24 +473,6 @@ def _reparse(path: str, src: bytes, tree: Any, spans: list[tuple[int, int]], new
     return _parser(is_tsx(path)).parse(new_src, old)
 
 
-def analyse_item(path: str, text: str, keep: Sequence[str] = ()) -> tuple[FileResult, bool]:
-    """:func:`analyse` for :mod:`seenfix.core.parallel`: the result, and whether the text changes."""
-    res = analyse(path, text, keep)
-    return res, res.new_text is not None
-
-
 def load_parsers() -> None:
     """Load both grammars (before forking, so that every worker inherits them)."""
     _parser(True), _parser(False)
-
-
-def analyse_many(items: Sequence[tuple[str, str]], keep: Sequence[str] = (),
-                 jobs: int | None = None) -> list[FileResult]:
-    """:func:`analyse` every ``(path, text)``, in ``jobs`` processes when there are many files.
-
-    Results come back in the order of ``items`` (see :func:`seenfix.core.parallel.run_parallel`).
-    """
-    from seenfix.core.parallel import run_parallel
-
-    outcomes = run_parallel(items, analyse_item, (tuple(keep),), jobs=jobs, prepare=load_parsers)
-    return [outcome[0] for outcome in outcomes]

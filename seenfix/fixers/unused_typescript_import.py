@@ -18,7 +18,7 @@ from seenfix.core.model import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.editors.typescript import FileResult
+    from seenfix.analysis.unused_imports import FileResult
     from seenfix.core.project import Project
 
 #: Build output and dependency folders, skipped even when git does not ignore them.
@@ -172,6 +172,7 @@ class UnusedTypescriptImport(FileFixer):
         from seenfix.core.cache import module_stat, package_stat
 
         return [repr(sorted(keep)), module_stat(__name__), module_stat("seenfix.editors.typescript"),
+                module_stat("seenfix.analysis.unused_imports"),
                 package_stat("tree_sitter"), package_stat("tree_sitter_typescript")]
 
     @staticmethod
@@ -201,7 +202,7 @@ class UnusedTypescriptImport(FileFixer):
         return self._one(path, text).new_text
 
     def _one(self, path: str, text: str) -> FileResult:
-        from seenfix.editors.typescript import analyse
+        from seenfix.analysis.unused_imports import analyse
 
         res = analyse(path, text, tuple(self.config["keep"]))
         if res.error is not None:
@@ -218,7 +219,8 @@ def _analyse_unless_known(path: str, text: str, keep: tuple[str, ...],
     Files with findings or syntax errors are always analysed (their findings are needed).
     """
     from seenfix.core.cache import DigestSet
-    from seenfix.editors.typescript import FileResult, analyse, is_tsx
+    from seenfix.editors.typescript import is_tsx
+    from seenfix.analysis.unused_imports import FileResult, analyse
 
     digest = DigestSet.digest((b"tsx\0" if is_tsx(path) else b"ts\0") + text.encode("utf-8"))
     if digest in clean:
