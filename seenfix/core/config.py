@@ -79,7 +79,7 @@ def _read(path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(str(path), "", f"invalid TOML: {exc}") from None
     except RecursionError:  # tomllib recurses once per nested array or inline table
-        from seenfix.editors.text import deepest_line
+        from seenfix.core.model import deepest_line
 
         line = deepest_line(data.decode("utf-8", "replace"))
         raise ConfigError(str(path), "", f"invalid TOML: nested too deeply (at line {line})") from None

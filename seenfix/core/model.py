@@ -117,6 +117,23 @@ class InputError(Exception):
         return InputProblem(self.path, self.line, self.message)
 
 
+def deepest_line(text: str) -> int:
+    """Where nesting first goes deeper than anyone writes by hand: 100 open ``[``/``{``, else the
+    most indented line (a rough count: brackets inside quotes count too)."""
+    lines = text.splitlines()
+    depth = 0
+    for number, line in enumerate(lines, 1):
+        for ch in line:
+            if ch in "[{":
+                depth += 1
+                if depth > 100:
+                    return number
+            elif ch in "]}":
+                depth -= 1
+    indents = [(len(line) - len(line.lstrip(" ")), -n) for n, line in enumerate(lines, 1) if line.strip()]
+    return -max(indents)[1] if indents else 1
+
+
 @dataclass(frozen=True)
 class Option:
     """A per-fixer configuration option (``[fixers.SF011] name = value``)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from seenfix.core.model import InputError
-from seenfix.editors.text import deepest_line
+from seenfix.core.model import deepest_line
 
 
 def dotted_name(node: Any) -> str:

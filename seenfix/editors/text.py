@@ -63,20 +63,3 @@ def ensure_lines(text: str | None, lines: Iterable[str], header: str | None = No
     if header and header.strip() not in present:
         out += header + nl
     return out + nl.join(missing) + nl
-
-
-def deepest_line(text: str) -> int:
-    """Where nesting first goes deeper than anyone writes by hand: 100 open ``[``/``{``, else the
-    most indented line (a rough count: brackets inside quotes count too)."""
-    lines = text.splitlines()
-    depth = 0
-    for number, line in enumerate(lines, 1):
-        for ch in line:
-            if ch in "[{":
-                depth += 1
-                if depth > 100:
-                    return number
-            elif ch in "]}":
-                depth -= 1
-    indents = [(len(line) - len(line.lstrip(" ")), -n) for n, line in enumerate(lines, 1) if line.strip()]
-    return -max(indents)[1] if indents else 1

@@ -476,3 +476,12 @@ def reparse(path: str, src: bytes, tree: Any, spans: list[tuple[int, int]], new_
 def load_parsers() -> None:
     """Load both grammars (before forking, so that every worker inherits them)."""
     _parser(True), _parser(False)
+
+
+def syntax_problem(text: str, path: str) -> str | None:
+    """Why ``text`` does not parse as TypeScript (``.tsx`` or ``.ts`` grammar by ``path``), or None."""
+    try:
+        parse_source(text.encode("utf-8"), path)
+    except TsParseError as exc:
+        return f"line {exc.line}: invalid TypeScript: {exc.message}"
+    return None

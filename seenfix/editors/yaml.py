@@ -38,7 +38,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from seenfix.editors.text import deepest_line, detect_newline, line_starts
+from seenfix.core.model import deepest_line
+from seenfix.editors.text import detect_newline, line_starts
 from seenfix.core.model import InputError
 
 Key = Any  # a mapping key (str in practice) or a sequence index (int)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from seenfix.editors.text import deepest_line
+from seenfix.core.model import deepest_line
 from seenfix.editors.yaml import RECURSIVE_MERGE, TOO_DEEP, merge_cycle_line
 from seenfix.core.model import InputError
 

@@ -62,7 +62,7 @@ class RunResult:
         Long values are masked wherever they occur; short ones (a moved password such as ``seen``)
         only as a whole word, so that ``seenfix`` in a comment stays readable.
         """
-        from seenfix.analysis.secrets_policy import mask_values
+        from seenfix.core.redaction import mask_values
 
         return mask_values(text, self.secret_values)
 

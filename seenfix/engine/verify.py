@@ -87,17 +87,6 @@ def check_nginx(text: str) -> str | None:
     return None
 
 
-def check_typescript(text: str, path: str) -> str | None:
-    """Through the TypeScript editor's parser (cached per grammar: ``.tsx`` or ``.ts``)."""
-    from seenfix.editors.typescript import TsParseError, parse_source
-
-    try:
-        parse_source(text.encode("utf-8"), path)
-    except TsParseError as exc:
-        return f"line {exc.line}: invalid TypeScript: {exc.message}"
-    return None
-
-
 def checker_for(path: str, text: str) -> Callable[[str], str | None] | None:
     lower = path.lower()
     if lower.endswith((".yml", ".yaml")):
@@ -109,7 +98,9 @@ def checker_for(path: str, text: str) -> Callable[[str], str | None] | None:
     if lower.endswith(".toml"):
         return check_toml
     if lower.endswith((".ts", ".mts", ".cts", ".tsx")) and not lower.endswith(".d.ts"):
-        return lambda t: check_typescript(t, path)
+        from seenfix.editors.typescript import syntax_problem
+
+        return lambda t: syntax_problem(t, path)
     if ENV_NAME.search(path):
         return check_env
     if NGINX_NAME.search(path) and NGINX_SNIFF.search(text):

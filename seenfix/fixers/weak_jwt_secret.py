@@ -186,11 +186,11 @@ class WeakJwtSecret(Fixer):
         """JavaScript is not checked by the runner: parse it (as TSX, a superset) before and after."""
         if not path.endswith((".js", ".mjs", ".cjs", ".jsx")):
             return None
-        from seenfix.engine.verify import check_typescript
+        from seenfix.editors.typescript import syntax_problem
 
         as_tsx = path + ".tsx"  # the TSX grammar reads JavaScript and JSX
-        problem = check_typescript(after, as_tsx)
-        if problem is None or (before is not None and check_typescript(before, as_tsx) is not None):
+        problem = syntax_problem(after, as_tsx)
+        if problem is None or (before is not None and syntax_problem(before, as_tsx) is not None):
             return None
         return f"{path}: the fixed JavaScript no longer parses: {problem}"
 

@@ -285,7 +285,7 @@ def _leaked_secret(content: str, secrets: set[str], committed: _Committed) -> bo
     password, ``seen`` or ``postgres``, which SF008 and SF006 also write), and committing it again
     tells nobody anything new.
     """
-    from seenfix.analysis.secrets_policy import value_pattern
+    from seenfix.core.redaction import value_pattern
 
     shown = [v for v in secrets if value_pattern(v).search(content)]
     return any(value_pattern(v).search(committed.text()) is None for v in shown)

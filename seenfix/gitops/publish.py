@@ -53,7 +53,7 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
     secrets = {v for s in steps for c in s.changes for v in c.secret_values}
 
     def clean(text: str) -> str:
-        from seenfix.analysis.secrets_policy import mask_values
+        from seenfix.core.redaction import mask_values
 
         return redact(_strip_credentials(mask_values(text, secrets)))
 

@@ -6,7 +6,7 @@ import difflib
 import re
 
 from seenfix.engine.run import RunResult
-from seenfix.analysis.secrets_policy import MASK
+from seenfix.core.redaction import MASK
 
 _ASSIGN = re.compile(r"^(\s*(?:export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=\s*)(.*?)(\r?\n?)$")
 
