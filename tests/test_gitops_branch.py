@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from seenfix.fixers.exposed_database_credentials import ExposedDatabaseCredentials
+from seenfix.fixers.missing_security_headers import MissingSecurityHeaders
+from seenfix.fixers.weak_jwt_secret import WeakJwtSecret
 from seenfix.gitops import branch as br
 from seenfix.core.model import (
     Applicability,
@@ -52,11 +55,15 @@ def git(cwd: Path, *args: str, env: dict[str, str] | None = None) -> str:
                           stderr=subprocess.PIPE, env=full).stdout.decode().strip()
 
 
+#: The follow-ups the built-in fixers declare (``Fixer.follow_up``), by code.
+FOLLOW_UPS = {cls.code: cls.follow_up for cls in (WeakJwtSecret, MissingSecurityHeaders, ExposedDatabaseCredentials)}
+
+
 def info(code: str, area: str, title: str = "Add resource limits") -> FixerInfo:
     return FixerInfo(code=code, slug=f"slug-{code}", summary=f"Problem {code}", seed_issue=int(code[2:]),
                      area=area, severity=Severity.HIGH, fix_availability=FixAvailability.ALWAYS,
                      applicability=Applicability.SAFE, sets=frozenset({"quick-wins", "all"}), doc=DOC,
-                     fix_title=title)
+                     fix_title=title, follow_up=FOLLOW_UPS.get(code, ""))
 
 
 def step(code: str, area: str, changes: list[FileChange], title: str = "Add resource limits") -> Step:
@@ -508,3 +515,30 @@ def test_commit_body_rewraps_prose_but_keeps_lists_and_code() -> None:
     text = "A line that goes\n`inline-code` continues the sentence.\n\n- a list item\n- another\n\n```\ncode  block\n```"
     assert br._wrap(text) == ("A line that goes `inline-code` continues the sentence.\n\n"
                               "- a list item\n- another\n\n```\ncode  block\n```")
+
+
+def test_a_plugin_fixer_declares_its_commit_text_and_follow_up() -> None:
+    """The commit body and the pull request's follow-up come from the fixer's own attributes (a
+    plugin can set them); without ``commit_text`` the docstring's "Why is this bad?" is the body."""
+    from seenfix.core.model import Fixer
+
+    class Declared(Fixer):
+        """## What it does\nThings.\n\n## Why is this bad?\nThe docstring's reason.\n"""
+
+        code = "SF901"
+        area = "demo"
+        fix_title = "Do the thing"
+        commit_text = "The commit's own text."
+        follow_up = "Tell the operators."
+
+    class Plain(Declared):
+        """## Why is this bad?\nThe docstring's reason.\n"""
+
+        commit_text = ""
+        follow_up = ""
+
+    declared = br.commit_message(Step(Declared.info(), (), ()))
+    assert declared.startswith("fix(demo): do the thing (SF901)\n\nThe commit's own text.\n")
+    assert Declared.info().follow_up == "Tell the operators."
+    plain = br.commit_message(Step(Plain.info(), (), ()))
+    assert "\n\nThe docstring's reason.\n" in plain and Plain.info().follow_up == ""

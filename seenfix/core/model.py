@@ -144,6 +144,21 @@ class Option:
     help: str
 
 
+def doc_section(doc: str, heading: str) -> str:
+    """The text under ``## <heading>`` in a fixer docstring, without the heading."""
+    out: list[str] = []
+    inside = False
+    for line in doc.splitlines():
+        if line.startswith("## "):
+            if inside:
+                break
+            inside = line[3:].strip() == heading
+            continue
+        if inside:
+            out.append(line)
+    return "\n".join(out).strip()
+
+
 @dataclass(frozen=True)
 class FixerInfo:
     """The static description of a fixer, for ``list``/``explain``/reports."""
@@ -160,6 +175,12 @@ class FixerInfo:
     doc: str
     options: tuple[Option, ...] = field(default_factory=tuple)
     fix_title: str = ""  # imperative remedy: the fix branch's commit subject
+    commit_text: str = ""  # the fix commit's body (default: the docstring's "Why is this bad?")
+    follow_up: str = ""  # what a person must still do once the fix is merged (pull-request body)
+
+    def __post_init__(self) -> None:
+        if not self.commit_text:
+            object.__setattr__(self, "commit_text", doc_section(self.doc, "Why is this bad?"))
 
 
 class Fixer:
@@ -181,6 +202,11 @@ class Fixer:
     applicability: ClassVar[Applicability] = Applicability.SAFE
     sets: ClassVar[frozenset[str]] = frozenset({"all"})
     fix_title: ClassVar[str] = ""  # imperative remedy, default for findings
+    #: The body of this fixer's commit on a fix branch; empty: the docstring's "Why is this bad?".
+    commit_text: ClassVar[str] = ""
+    #: What a person must still do by hand once the fix is merged, listed in the pull request's body
+    #: when this fixer is in it (e.g. "set the new secret in every deployment"); empty: nothing.
+    follow_up: ClassVar[str] = ""
     options: ClassVar[tuple[Option, ...]] = ()
     #: True when the fix of a file depends on that file only: the runner may then re-check only the
     #: changed files when it verifies idempotence.
@@ -204,6 +230,7 @@ class Fixer:
     def info(cls) -> FixerInfo:
         import inspect
 
+        doc = inspect.cleandoc(cls.__doc__ or "")
         return FixerInfo(
             code=cls.code,
             slug=cls.slug,
@@ -214,9 +241,11 @@ class Fixer:
             fix_availability=cls.fix_availability,
             applicability=cls.applicability,
             sets=frozenset(cls.sets) | {"all"},
-            doc=inspect.cleandoc(cls.__doc__ or ""),
+            doc=doc,
             options=tuple(cls.options),
             fix_title=cls.fix_title,
+            commit_text=cls.commit_text,
+            follow_up=cls.follow_up,
         )
 
     @classmethod

@@ -98,6 +98,8 @@ class ExposedDatabaseCredentials(Fixer):
     applicability = Applicability.SAFE
     sets = frozenset({"p0"})
     fix_title = "Move the credential into the untracked .env and reference it with ${VAR:?...}"
+    follow_up = ("Rotate the database password: the old one stays readable in the git history, so treat "
+                 "it as leaked, and set the new one in the deployment's secret store.")
     options = (
         Option("move_usernames", bool, True, "Also move POSTGRES_USER-style user names."),
         Option("docker_secrets", bool, False, "Move passwords into Docker secrets read through *_FILE."),

@@ -74,6 +74,7 @@ class MissingProductionEnvTemplate(Fixer):
     severity: ClassVar[Severity] = Severity.HIGH
     sets: ClassVar[frozenset[str]] = frozenset({"quick-wins", "p1"})
     fix_title: ClassVar[str] = "Write .env.production.example from the variables the code reads"
+    follow_up: ClassVar[str] = "Fill in the values of the production environment template in your deployment."
     options: ClassVar[tuple[Option, ...]] = (
         Option("path", str, ".env.production.example", "where the production env template is written"),
     )

@@ -124,6 +124,9 @@ class MissingSecurityHeaders(FileFixer):
     severity: ClassVar[Severity] = Severity.HIGH
     sets: ClassVar[frozenset[str]] = frozenset({"quick-wins", "p0"})
     fix_title: ClassVar[str] = "Add security headers with `always` and `server_tokens off`"
+    follow_up: ClassVar[str] = ("Review the Content-Security-Policy: load every page of the frontend with the "
+                                "browser console open and look for blocked scripts, styles or connections "
+                                "before merging.")
     _csp: tuple[Project, str] | None = None
     #: Not per file: included snippets and the frontend's sources (for the CSP) are read too.
     per_file: ClassVar[bool] = False

@@ -114,6 +114,8 @@ class WeakJwtSecret(Fixer):
     applicability = Applicability.SAFE
     sets = frozenset({"p0"})
     fix_title = "Require the secret from the environment and generate a strong one into .env"
+    follow_up = ("Set the new JWT signing secret in every deployment (your CI/CD secret store or the "
+                 "server's environment) before merging: every existing token stops being valid.")
     options = (Option("secret_bytes", int, 48, "Random bytes in a generated secret (at least 32)."),)
 
     def sites(self, project: Project) -> list[Site]:

@@ -172,21 +172,6 @@ def _head(repo: Git) -> str:
 
 
 # -- commit messages ------------------------------------------------------------------------------
-def doc_section(doc: str, heading: str) -> str:
-    """The text under ``## <heading>`` in a fixer docstring, without the heading."""
-    out: list[str] = []
-    inside = False
-    for line in doc.splitlines():
-        if line.startswith("## "):
-            if inside:
-                break
-            inside = line[3:].strip() == heading
-            continue
-        if inside:
-            out.append(line)
-    return "\n".join(out).strip()
-
-
 def fix_title(step: Step) -> str:
     """The fixer's imperative fix title, lower-cased the conventional-commit way."""
     title = step.info.fix_title
@@ -218,8 +203,7 @@ def commit_message(step: Step) -> str:
     info = step.info
     subject = f"fix({info.area}): {fix_title(step)} ({info.code})" if info.area else \
         f"fix: {fix_title(step)} ({info.code})"
-    why = doc_section(info.doc, "Why is this bad?")
-    body = f"\n\n{_wrap(why)}" if why else ""
+    body = f"\n\n{_wrap(info.commit_text)}" if info.commit_text else ""
     return f"{subject}{body}\n\n{TRAILER}: {info.code}\n"
 
 

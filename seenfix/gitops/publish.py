@@ -18,16 +18,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from seenfix.gitops.branch import BranchResult, Git
     from seenfix.core.model import Step
 
-#: Manual follow-ups for the request body, by fixer code; shown only when that fixer is in it.
-FOLLOW_UPS: dict[str, str] = {
-    "SF001": "Set the new JWT signing secret in every deployment (your CI/CD secret store or the "
-             "server's environment) before merging: every existing token stops being valid.",
-    "SF003": "Review the Content-Security-Policy: load every page of the frontend with the browser "
-             "console open and look for blocked scripts, styles or connections before merging.",
-    "SF004": "Rotate the database password: the old one stays readable in the git history, so treat it "
-             "as leaked, and set the new one in the deployment's secret store.",
-    "SF006": "Fill in the values of the production environment template in your deployment.",
-}
 #: Shown when any fixer wrote a secret file (which never goes into the branch).
 SECRET_FOLLOW_UP = ("Set the new secret values in your deployment: {files} {verb} written to the "
                     "working copy that ran seenfix only, deliberately not to this {kind}.")
@@ -141,7 +131,7 @@ def _strip_credentials(text: str) -> str:
 
 def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, kind: str) -> dict[str, Any]:
     """What ``templates/pr_body.md.j2`` shows: only the fixers that made a commit on the branch."""
-    from seenfix.gitops.branch import doc_section, fix_title
+    from seenfix.gitops.branch import fix_title
 
     committed = {c.code: c for c in result.planned}
     fixers: list[dict[str, Any]] = []
@@ -160,7 +150,7 @@ def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, 
             "summary": step.info.summary,
             "seed_issue": step.info.seed_issue,
             "title": fix_title(step)[:1].upper() + fix_title(step)[1:],
-            "why": doc_section(step.info.doc, "Why is this bad?"),
+            "why": step.info.commit_text,
             "files": list(planned.paths),
             "files_md": ", ".join(f"`{p}`" for p in planned.paths),
             "changes": lines[:MAX_CHANGES] or [f"`{p}` updated" for p in planned.paths],
@@ -168,7 +158,8 @@ def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, 
             "kept_out": secret_files,
         })
     codes: list[str] = [f["code"] for f in fixers]
-    followups = [FOLLOW_UPS[c] for c in sorted(set(codes)) if c in FOLLOW_UPS]
+    infos = {step.info.code: step.info for step in steps}
+    followups = [infos[c].follow_up for c in sorted(set(codes)) if infos[c].follow_up]
     if kept_out:
         files = ", ".join(f"`{p}`" for p in kept_out)
         followups.insert(0, SECRET_FOLLOW_UP.format(files=files, verb="was" if len(kept_out) == 1 else "were",
