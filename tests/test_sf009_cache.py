@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from seenfix.analysis import unused_imports as ua
+from seenfix.engine.run import store_cache
 from seenfix.fixers.unused_typescript_import import UnusedTypescriptImport
 from seenfix.core.project import Project
 from seenfix.core.workspace import Workspace
@@ -54,8 +55,11 @@ def _tree(root: Path, n: int = 60) -> Path:
 
 
 def _messages(root: Path, **options: object) -> list[str]:
+    """One check as a run does it: the fixer checks, then the engine stores what it asked to cache."""
     project = Project(Workspace(root))
-    found = [f"{f.path}:{f.line}: {f.message}" for f in UnusedTypescriptImport(options).check(project)]
+    fixer = UnusedTypescriptImport(options)
+    found = [f"{f.path}:{f.line}: {f.message}" for f in fixer.check(project)]
+    store_cache(fixer)
     return found + [f"{p.path}:{p.line}: {p.message}" for p in project.problems]
 
 
@@ -107,3 +111,16 @@ def test_no_cache_and_a_damaged_cache_file(tmp_path: Path, counted: Calls,
     counted.clear()
     assert _messages(root) == first
     assert len(counted.paths()) == 5
+
+
+def test_the_fixer_never_writes_the_cache_itself(tmp_path: Path, counted: Calls) -> None:
+    """Only the engine writes: a fixer's check leaves the cache folder untouched and hands over
+    what to store (``cache_writes``)."""
+    root = _tree(tmp_path / "web")
+    fixer = UnusedTypescriptImport()
+    fixer.check(Project(Workspace(root)))
+    cache = tmp_path / "cache"
+    assert not cache.exists() or not any(cache.rglob("*"))
+    writes = fixer.cache_writes()
+    assert len(writes) == 1 and len(writes[0][1]) == 60 * 16  # one digest per clean file
+    assert writes[0][0].startswith(str(cache))

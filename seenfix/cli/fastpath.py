@@ -54,9 +54,9 @@ def store_list(text: str) -> None:
     """Remember ``seenfix list``'s output for the current set of installed fixers."""
     if os.environ.get("SEENFIX_NO_CACHE"):
         return
-    from seenfix.core.cache import write_atomically
+    from seenfix.engine.write import write_cache
 
-    write_atomically(cache_file(), (registry_key() + "\n\0\n" + text).encode("utf-8"))
+    write_cache(cache_file(), (registry_key() + "\n\0\n" + text).encode("utf-8"))
 
 
 def handled(argv: list[str]) -> bool:

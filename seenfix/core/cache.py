@@ -5,7 +5,8 @@ a ``--branch`` run must not write the working tree, and nothing should appear in
 ``SEENFIX_NO_CACHE=1`` turns the cache off.  Each entry is keyed by everything its answer depends on
 (seenfix's version, Python's, the options, the size and modification time of the code that computes
 it), so an upgrade or an edited fixer starts afresh instead of answering from old results.  A cache
-that cannot be read or written is ignored: it only ever saves time.
+that cannot be read or written is ignored: it only ever saves time.  This module reads the cache
+and says what to store; :mod:`seenfix.engine.write` writes it.
 
 Standard library only (the fast path of ``seenfix list`` uses it).
 """
@@ -66,18 +67,6 @@ def package_stat(package: str) -> str:
     return f"{package}:missing"
 
 
-def write_atomically(path: str, data: bytes) -> None:
-    """Replace ``path`` with ``data`` (a temporary file and a rename); errors are ignored."""
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except OSError:
-        pass
-
-
 class DigestSet:
     """Content digests of inputs known to need nothing (for one fixer, one configuration).
 
@@ -107,13 +96,15 @@ class DigestSet:
     def digest(cls, data: bytes) -> bytes:
         return hashlib.blake2b(data, digest_size=cls.SIZE).digest()
 
-    def save(self, found: Iterable[bytes]) -> None:
-        """Remember ``found`` as well (written only when something is new)."""
+    def add(self, found: Iterable[bytes]) -> tuple[str, bytes] | None:
+        """Remember ``found`` as well; returns what the cache file should now hold, as ``(path,
+        data)`` for the engine to write (:func:`seenfix.engine.write.write_cache`), or ``None`` when
+        nothing is new or the cache is off.  The cache never writes by itself."""
         if self.path is None:
-            return
+            return None
         new = set(found) - self.known
         if not new:
-            return
+            return None
         keep = self.known if len(self.known) + len(new) <= self.LIMIT else frozenset()
         self.known = frozenset(keep | new)
-        write_atomically(self.path, b"".join(sorted(self.known)))
+        return self.path, b"".join(sorted(self.known))

@@ -263,6 +263,11 @@ class Fixer:
                 problems.append((key, f"expected {_type_name(opt.type)}, got {type(value).__name__}"))
         return problems
 
+    def cache_writes(self) -> list[tuple[str, bytes]]:
+        """What this fixer wants stored in seenfix's cache folder, as ``(path, data)``: the engine
+        writes them once the fixer is done (fixers never write).  Default: nothing."""
+        return []
+
     # -- helpers for subclasses ----------------------------------------------------------------
     def finding(
         self,

@@ -111,44 +111,67 @@ def run(
             progress(index, len(fixers), f"{info.code} {info.slug}")
         try:
             fixer = cls(config.fixer_options.get(cls.code))
-            findings = list(fixer.check(project))
-        except InputError as exc:
-            result.problems.append(f"{exc.path}:{exc.line}: {info.code}: {exc.message}")
-            _take_problems(project, info.code, result.problems)
-            continue
         except Exception as exc:  # noqa: BLE001 - one broken fixer must not stop the others
             result.failures.append(f"{info.code} {info.slug}: check crashed: {type(exc).__name__}: {exc}")
-            project.problems.clear()
-            continue
-        _take_problems(project, info.code, result.problems)
-        result.findings.extend(findings)
-        if not fix or not fix_enabled(info, unsafe) or not any(f.fixable for f in findings):
             continue
         try:
-            changes = _real_changes(project, fixer.fix(project))
-        except InputError as exc:
-            result.problems.append(f"{exc.path}:{exc.line}: {info.code}: {exc.message}")
-            _take_problems(project, info.code, result.problems)
-            continue
-        except Exception as exc:  # noqa: BLE001
-            result.failures.append(f"{info.code} {info.slug}: fix crashed: {type(exc).__name__}: {exc}")
-            project.problems.clear()
-            continue
-        _take_problems(project, info.code, result.problems)
-        if not changes:
-            continue
-        failure = _verify(project, fixer, changes)
-        if failure is not None:
-            result.failures.append(f"{failure} ({info.code} {info.slug}; its changes were dropped)")
-            continue
-        project = project.with_changes(changes)
-        for ch in changes:
-            result.secret_values.update(ch.secret_values)
-        result.steps.append(Step(info, tuple(changes), tuple(findings)))
+            project = _run_one(project, fixer, info, result, fix=fix, unsafe=unsafe)
+        finally:
+            store_cache(fixer)
     result.final = project
     result.warnings.extend(dict.fromkeys(workspace.warnings))
     result.problems[:] = dict.fromkeys(result.problems)  # check() and fix() may report the same one
     return result
+
+
+def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult, *, fix: bool,
+             unsafe: bool) -> Project:
+    """Check with one fixer and, when asked, fix and verify; returns the project with its kept
+    changes (the same project when there are none).  Findings, problems and failures go to
+    ``result``."""
+    try:
+        findings = list(fixer.check(project))
+    except InputError as exc:
+        result.problems.append(f"{exc.path}:{exc.line}: {info.code}: {exc.message}")
+        _take_problems(project, info.code, result.problems)
+        return project
+    except Exception as exc:  # noqa: BLE001 - one broken fixer must not stop the others
+        result.failures.append(f"{info.code} {info.slug}: check crashed: {type(exc).__name__}: {exc}")
+        project.problems.clear()
+        return project
+    _take_problems(project, info.code, result.problems)
+    result.findings.extend(findings)
+    if not fix or not fix_enabled(info, unsafe) or not any(f.fixable for f in findings):
+        return project
+    try:
+        changes = _real_changes(project, fixer.fix(project))
+    except InputError as exc:
+        result.problems.append(f"{exc.path}:{exc.line}: {info.code}: {exc.message}")
+        _take_problems(project, info.code, result.problems)
+        return project
+    except Exception as exc:  # noqa: BLE001
+        result.failures.append(f"{info.code} {info.slug}: fix crashed: {type(exc).__name__}: {exc}")
+        project.problems.clear()
+        return project
+    _take_problems(project, info.code, result.problems)
+    if not changes:
+        return project
+    failure = _verify(project, fixer, changes)
+    if failure is not None:
+        result.failures.append(f"{failure} ({info.code} {info.slug}; its changes were dropped)")
+        return project
+    for ch in changes:
+        result.secret_values.update(ch.secret_values)
+    result.steps.append(Step(info, tuple(changes), tuple(findings)))
+    return project.with_changes(changes)
+
+
+def store_cache(fixer: Fixer) -> None:
+    """Write what a fixer asked to cache (seenfix's cache folder, never the project)."""
+    from seenfix.engine.write import write_cache
+
+    for path, data in fixer.cache_writes():
+        write_cache(path, data)
 
 
 def _verify(project: Project, fixer: Fixer, changes: list[FileChange]) -> str | None:

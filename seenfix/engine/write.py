@@ -204,3 +204,16 @@ def _roll_back(planned: list[_Planned], temps: list[Path], done: list[_Planned],
 
 def _default_mode() -> int:
     return 0o666 & ~_UMASK
+
+
+def write_cache(path: str, data: bytes) -> None:
+    """Replace the cache file ``path`` (outside the project) with ``data``: a temporary file and a
+    rename; errors are ignored (a cache only ever saves time)."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass

@@ -111,6 +111,7 @@ class UnusedTypescriptImport(FileFixer):
         self._memo: dict[tuple[str, str | None], FileResult] = {}
         self._memo_for: object = None
         self._reported: set[tuple[int, str]] = set()
+        self._cache_out: dict[str, bytes] = {}
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -154,7 +155,9 @@ class UnusedTypescriptImport(FileFixer):
                     self._memo[(path, res.new_text)] = res.recheck
                 if digest is not None:
                     found.append(digest)
-            clean.save(found)
+            entry = clean.add(found)
+            if entry is not None:
+                self._cache_out[entry[0]] = entry[1]
         out = []
         for key in keys:
             res = self._memo.get(key)
@@ -186,6 +189,11 @@ class UnusedTypescriptImport(FileFixer):
                          column=b.column)
             for b in res.unused
         ]
+
+    def cache_writes(self) -> list[tuple[str, bytes]]:
+        """The digests of the files found clean, for the engine to store."""
+        out, self._cache_out = list(self._cache_out.items()), {}
+        return out
 
     # -- the interface ---------------------------------------------------------------------------
     def check(self, project: Project) -> Iterable[Finding]:
