@@ -228,23 +228,13 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
         else:
             click.echo(diff, nl=False, color=False)
     elif to_branch or pr:
-        try:
-            from seenfix.gitops.branch import FAILURE, BranchError
-            from seenfix.gitops.publish import publish
-        except ImportError:  # pragma: no cover - the fix-branch module is part of the package
-            _fail("--branch/--pr are not available in this installation", EXIT_USAGE)
-
-        def write_secrets() -> None:  # the branch never holds them: they go to the working tree
-            try:
-                write(result, only_secret=True)
-            except WriteError as exc:
-                raise BranchError(str(exc), FAILURE) from None
+        from seenfix.gitops.publish import publish
 
         code = publish(
             result.steps, root, set_name=chosen_set or "all", pr=pr, base=base, branch=branch_name,
             author=author, token_env=token_env, labels=labels, remote=remote,
             echo=lambda line: click.echo(result.redact(line), err=True), redact=result.redact,
-            before_commits=write_secrets,
+            secrets_of=result,
         )
         status = max(status, code)
     elif changed:

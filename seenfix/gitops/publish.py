@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.gitops.branch import BranchResult, Git
     from seenfix.core.model import Step
+    from seenfix.engine.run import RunResult
+    from seenfix.gitops.branch import BranchResult, Git
 
 #: Shown when any fixer wrote a secret file (which never goes into the branch).
 SECRET_FOLLOW_UP = ("Set the new secret values in your deployment: {files} {verb} written to the "
@@ -27,12 +28,13 @@ MAX_CHANGES = 20
 def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base: str | None,
             branch: str | None, author: str | None, token_env: str | None, labels: tuple[str, ...],
             remote: str, echo: Callable[[str], None], redact: Callable[[str], str],
-            before_commits: Callable[[], None] | None = None) -> int:
+            secrets_of: RunResult | None = None) -> int:
     """Commit ``steps`` (one commit per fixer) to ``seenfix/<set_name>`` and, with ``pr``, push it and
     open or update the pull/merge request.  Returns the exit code.
 
-    ``before_commits`` runs once the files the fixes change are known to be as in the base, before
-    any commit is made (the CLI writes the secret files there; it raises ``BranchError`` to stop).
+    ``secrets_of`` is the run whose secret files (the untracked ``.env``) are written to the working
+    tree once the files the fixes change are known to be as in the base, before any commit is made:
+    the branch never holds them.
 
     ``branch`` overrides the branch name; ``labels`` empty means the default ``seenfix``, ``security``;
     ``redact`` masks the run's secret values and is applied to every line, message and request text.
@@ -55,9 +57,18 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
     except br.BranchError as exc:
         say(f"error: {exc.message}")
         return exc.exit_code
+    def write_secrets() -> None:
+        from seenfix.engine.write import WriteError, write
+
+        assert secrets_of is not None
+        try:
+            write(secrets_of, only_secret=True)
+        except WriteError as exc:
+            raise br.BranchError(str(exc), br.FAILURE) from None
+
     try:
         return _publish(repo, steps, name=name, set_name=set_name, pr=pr, base=base, author=author,
-                        before_commits=before_commits,
+                        before_commits=write_secrets if secrets_of is not None else None,
                         token_env=token_env, labels=labels, remote=remote, say=say, clean=clean)
     finally:
         repo.close()
