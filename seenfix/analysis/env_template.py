@@ -21,7 +21,6 @@ from seenfix.editors.text import detect_newline
 
 GROUP = re.compile(r"^# === (?P<title>.+?) ===[ \t]*$")
 ASSIGN = re.compile(r"^[ \t]*(?:#[ \t]*)?(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)[ \t]*=")
-ACTIVE = re.compile(r"^[ \t]*(?:export[ \t]+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)[ \t]*=")
 MARK = "# seenfix: {name} is no longer read by the code"
 MARK_RE = re.compile(r"^# seenfix: (?P<name>[A-Za-z_][A-Za-z0-9_]*) is no longer read by the code[ \t]*$")
 

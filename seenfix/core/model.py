@@ -8,7 +8,7 @@ is the only code that writes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -39,10 +39,6 @@ class Applicability(str, enum.Enum):
     SAFE = "safe"
     UNSAFE = "unsafe"
     DISPLAY_ONLY = "display-only"
-
-
-#: Fix sets, mirroring the seed's "Quick Wins" and P0/P1/P2 priority lists.
-KNOWN_SETS: tuple[str, ...] = ("quick-wins", "p0", "p1", "p2", "all")
 
 
 @dataclass(frozen=True)
@@ -373,7 +369,3 @@ def _type_name(t: type | tuple[type, ...]) -> str:
         return " or ".join(x.__name__ for x in t)
     return {"str": "a string", "int": "an integer", "bool": "a boolean", "list": "a list",
             "dict": "a table", "float": "a number"}.get(t.__name__, t.__name__)
-
-
-def sorted_by_code(items: Sequence[type[Fixer]]) -> list[type[Fixer]]:
-    return sorted(items, key=lambda f: (f.code, f.slug))

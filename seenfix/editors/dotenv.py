@@ -61,9 +61,6 @@ class DotEnv:
     def keys(self) -> list[str]:
         return list(dict.fromkeys(e.key for e in self.entries))
 
-    def as_dict(self) -> dict[str, str]:
-        return {e.key: e.value for e in self.entries}
-
 
 def _unescape_double(raw: str) -> str:
     return re.sub(r'\\([\\"nrt$])', lambda m: {"n": "\n", "r": "\r", "t": "\t"}.get(m.group(1), m.group(1)), raw)
