@@ -56,3 +56,19 @@ def test_parse_keeps_text() -> None:
     env = dotenv.parse(text)
     assert env.text == text
     assert [text[e.start:e.end] for e in env.entries] == ["1", "'2'"]
+
+
+@pytest.mark.parametrize("text", [
+    'KEY="first\nsecond"\n',        # a double-quoted value over two lines (compose and python-dotenv read it)
+    "MY-KEY=x\n",                   # a dash in the name, which dotenv.parse reads
+    "export A=1\n# c\n\nB='x y'\n",
+])
+def test_output_verification_reads_env_files_as_the_editor_does(text: str) -> None:
+    """One env grammar: the runner's check of a fixed env file accepts what dotenv.parse reads and
+    rejects what it lists as malformed (an unterminated quote too)."""
+    from seenfix.engine.verify import check_env
+
+    assert dotenv.parse(text).malformed == [] and check_env(text) is None
+    broken = text + "B='open\n"
+    assert dotenv.parse(broken).malformed and check_env(broken) == (
+        f"line {broken.count(chr(10))}: not a KEY=value line (unterminated ' quote in the value of B)")

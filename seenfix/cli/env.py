@@ -79,14 +79,14 @@ def check(env_file: Path, project_dir: Path, allow_unknown: bool) -> None:
 
 def validate(text: str, found: Discovery, *, allow_unknown: bool = False) -> list[Problem]:
     """Every problem of the env file ``text`` against the variables ``found``, sorted by line."""
-    from seenfix.editors.dotenv import parse
+    from seenfix.editors.dotenv import parse, why_malformed
     from seenfix.analysis.envvars import is_generatable, is_sensitive
     from seenfix.analysis.secrets_policy import is_literal_value, weakness
 
     dotenv = parse(text)
     out: list[Problem] = []
     for bad in dotenv.malformed:
-        out.append(Problem(bad.line, f"malformed line: {_why_malformed(bad.text)}"))
+        out.append(Problem(bad.line, f"malformed line: {why_malformed(bad.text)}"))
     first: dict[str, int] = {}
     for item in dotenv.entries:
         if item.key in first:
@@ -124,14 +124,3 @@ def validate(text: str, found: Discovery, *, allow_unknown: bool = False) -> lis
         if var.required and var.name not in present:
             out.append(Problem(1, f"{var.name} is required but not set (read at {var.reads[0].where})"))
     return sorted(out)
-
-
-def _why_malformed(line: str) -> str:
-    body = line.strip()
-    m = re.match(r"(?:export\s+)?([A-Za-z_][A-Za-z0-9_.\-]*)\s*=\s*(['\"])", body)
-    if m is not None:
-        return f"unterminated {m.group(2)} quote in the value of {m.group(1)}"
-    if "=" not in body:
-        return "expected KEY=VALUE"
-    key = body.split("=", 1)[0].strip()
-    return f"invalid variable name {key!r}, expected KEY=VALUE" if key else "missing variable name before '='"

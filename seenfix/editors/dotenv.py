@@ -62,6 +62,18 @@ class DotEnv:
         return list(dict.fromkeys(e.key for e in self.entries))
 
 
+def why_malformed(line: str) -> str:
+    """Why a line :func:`parse` lists as malformed is not ``KEY=value``."""
+    body = line.strip()
+    m = _ASSIGN.match(body)
+    if m is not None and body[m.end():m.end() + 1] in ("'", '"'):
+        return f"unterminated {body[m.end()]} quote in the value of {m.group('key')}"
+    if "=" not in body:
+        return "expected KEY=VALUE"
+    key = body.split("=", 1)[0].strip()
+    return f"invalid variable name {key!r}, expected KEY=VALUE" if key else "missing variable name before '='"
+
+
 def _unescape_double(raw: str) -> str:
     return re.sub(r'\\([\\"nrt$])', lambda m: {"n": "\n", "r": "\r", "t": "\t"}.get(m.group(1), m.group(1)), raw)
 

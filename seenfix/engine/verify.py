@@ -6,12 +6,10 @@ Parsers are imported on first use.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from seenfix.core.project import ENV_NAME, NGINX_NAME, NGINX_SNIFF
 
-_ENV_LINE = re.compile(r"^\s*(export\s+)?[A-Za-z_][A-Za-z0-9_.]*\s*=")
 
 
 def check_yaml(text: str) -> str | None:
@@ -65,11 +63,12 @@ def check_toml(text: str) -> str | None:
 
 
 def check_env(text: str) -> str | None:
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#") and not _ENV_LINE.match(line):
-            return f"line {number}: not a KEY=value line"
-    return None
+    """The env file grammar of :mod:`seenfix.editors.dotenv` (what docker compose and python-dotenv
+    read): the first line it cannot read."""
+    from seenfix.editors import dotenv
+
+    bad = dotenv.parse(text).malformed
+    return f"line {bad[0].line}: not a KEY=value line ({dotenv.why_malformed(bad[0].text)})" if bad else None
 
 
 def check_nginx(text: str) -> str | None:
