@@ -214,3 +214,17 @@ def test_secret_prefilter_matches_the_case_insensitive_pattern(text: str) -> Non
 
     pattern = re.compile(r"(?i)secret|signing|jwt[._-]?key|session[._-]?key")
     assert _maybe_secret(text) == bool(pattern.search(text))
+
+
+def test_compose_interpolation_is_read_one_way_by_both_readers() -> None:
+    """The env-variable discovery and the compose editors share one interpolation scanner: a nested
+    default gives the outer variable and then the inner one to both (they used to disagree)."""
+    from seenfix.analysis.envvars import interpolations as discovered
+
+    text = 'services:\n  a:\n    environment:\n      K: "${A:-${B:-x}} $$C ${D:?set D}"\n'
+    edited = [(i.var, i.op, i.arg) for i in yaml_env.interpolations(text, "c.yml")]
+    assert edited == [("A", ":-", "${B:-x}"), ("B", ":-", "x"), ("D", ":?", "set D")]
+    value = text.split('"')[1]
+    assert [(n, op) for _o, n, _d, op in discovered(value)] == [(v, op) for v, op, _a in edited]
+    for i in yaml_env.interpolations(text, "c.yml"):
+        assert text[i.start:i.end].startswith("${" + i.var)

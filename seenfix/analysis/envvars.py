@@ -168,61 +168,15 @@ def _strip_comment(line: str, quote: str | None) -> tuple[str, str | None]:
 
 
 def interpolations(text: str) -> Iterator[tuple[int, str, str | None, str]]:
-    """``(offset, name, default-or-None, operator)`` for each compose interpolation in ``text``.
+    """``(offset, name, default-or-None, operator)`` for each compose interpolation in ``text``
+    (:func:`seenfix.editors.yaml_env.scan_interpolations`, nested ones included).
 
     ``operator`` is ``""`` (``${VAR}`` / ``$VAR``), ``":-"``, ``"-"``, ``":?"``, ``"?"``, ``":+"`` or ``"+"``.
-    Nested interpolations inside a default are yielded too.
     """
-    i = 0
-    n = len(text)
-    while i < n:
-        j = text.find("$", i)
-        if j < 0 or j + 1 >= n:
-            return
-        nxt = text[j + 1]
-        if nxt == "$":
-            i = j + 2
-            continue
-        if nxt == "{":
-            m = NAME.match(text, j + 2)
-            if m is None:
-                i = j + 2
-                continue
-            k = m.end()
-            op = ""
-            for cand in (":-", ":?", ":+", "-", "?", "+"):
-                if text.startswith(cand, k):
-                    op = cand
-                    break
-            if not op and not text.startswith("}", k):
-                i = k  # invalid interpolation format: not a read
-                continue
-            depth, p = 1, k + len(op)
-            while p < n and depth:
-                if text.startswith("${", p):
-                    depth += 1
-                    p += 2
-                    continue
-                if text[p] == "}":
-                    depth -= 1
-                p += 1
-            if depth:  # unterminated: compose would reject it; read the name anyway
-                yield j, m.group(), None, ""
-                return
-            arg = text[k + len(op) : p - 1]
-            default = arg if op in (":-", "-") else None
-            yield j, m.group(), default, op
-            if op:
-                for off, name, d, o in interpolations(arg):
-                    yield k + len(op) + off, name, d, o
-            i = p
-            continue
-        m = NAME.match(text, j + 1)
-        if m is not None:
-            yield j, m.group(), None, ""
-            i = m.end()
-        else:
-            i = j + 1
+    from seenfix.editors.yaml_env import scan_interpolations
+
+    for ref in scan_interpolations(text):
+        yield ref.start, ref.name, ref.arg if ref.op in (":-", "-") and ref.closed else None, ref.op
 
 
 def _unquote(s: str) -> str:

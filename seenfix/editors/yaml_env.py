@@ -19,8 +19,74 @@ from seenfix.editors.yaml import RECURSIVE_MERGE, TOO_DEEP, merge_cycle_line
 from seenfix.core.model import InputError
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
-#: ``${VAR}``, ``${VAR:-default}``, ``${VAR-default}``, ``${VAR:?msg}``, ``${VAR?msg}`` (not ``$${``).
-INTERPOLATION = re.compile(r"(?<!\$)\$\{(?P<var>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?+])(?P<arg>[^{}]*))?\}")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OPS = (":-", ":?", ":+", "-", "?", "+")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """One compose interpolation: ``$VAR``, ``${VAR}`` or ``${VAR<op><arg>}``, at ``start:end``."""
+
+    start: int
+    end: int
+    name: str
+    op: str  # "", ":-", "-", ":?", "?", ":+", "+"
+    arg: str
+    braced: bool
+    closed: bool = True  # False for an unterminated ``${VAR:-...`` (compose rejects it)
+
+
+def scan_interpolations(text: str) -> Iterator[Ref]:
+    """Every interpolation in ``text`` as compose reads it (``$$`` is a literal ``$``), in order,
+    with those nested in an argument (``${A:-${B:-x}}`` gives A, then B) after their holder.
+    One pass over the text (nested arguments are scanned again, once per nesting level)."""
+    i = 0
+    n = len(text)
+    while i < n:
+        j = text.find("$", i)
+        if j < 0 or j + 1 >= n:
+            return
+        nxt = text[j + 1]
+        if nxt == "$":
+            i = j + 2
+            continue
+        if nxt != "{":
+            m = _NAME.match(text, j + 1)
+            if m is not None:
+                yield Ref(j, m.end(), m.group(), "", "", False)
+                i = m.end()
+            else:
+                i = j + 1
+            continue
+        m = _NAME.match(text, j + 2)
+        if m is None:
+            i = j + 2
+            continue
+        k = m.end()
+        op = next((cand for cand in _OPS if text.startswith(cand, k)), "")
+        if not op and not text.startswith("}", k):
+            i = k  # invalid interpolation format: not a read
+            continue
+        depth, p = 1, k + len(op)
+        while p < n and depth:
+            if text.startswith("${", p):
+                depth += 1
+                p += 2
+                continue
+            if text[p] == "}":
+                depth -= 1
+            p += 1
+        if depth:  # unterminated: compose would reject it; the name is read anyway
+            yield Ref(j, n, m.group(), "", "", True, closed=False)
+            return
+        arg = text[k + len(op):p - 1]
+        yield Ref(j, p, m.group(), op, arg, True)
+        if op:
+            base = k + len(op)
+            for inner in scan_interpolations(arg):
+                yield Ref(base + inner.start, base + inner.end, inner.name, inner.op, inner.arg, inner.braced,
+                          inner.closed)
+        i = p
 
 
 @dataclass(frozen=True)
@@ -216,10 +282,10 @@ def interpolations(text: str, path: str, root: Any | None = None) -> list[Interp
             continue
         a, b = sc.inner
         raw = text[a:b]
-        for m in INTERPOLATION.finditer(raw):
-            out.append(Interpolation(m.group("var"), m.group("op") or "", m.group("arg") or "",
-                                     sc.line + raw.count("\n", 0, m.start()), a + m.start(), a + m.end(), holder,
-                                     sc.editable))
+        for ref in scan_interpolations(raw):
+            if ref.braced and ref.closed:
+                out.append(Interpolation(ref.name, ref.op, ref.arg, sc.line + raw.count("\n", 0, ref.start),
+                                         a + ref.start, a + ref.end, holder, sc.editable))
     return sorted(out, key=lambda i: i.start)
 
 
