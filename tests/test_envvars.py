@@ -10,7 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from seenfix.analysis.envvars import compose_reads, discover, interpolations, python_reads, ts_reads
+from seenfix.analysis.env_reads_compose import compose_reads, interpolations
+from seenfix.analysis.env_reads_python import python_reads
+from seenfix.analysis.env_reads_ts import ts_reads
+from seenfix.analysis.envvars import discover
 from seenfix.core.model import InputError
 from seenfix.core.project import Project, is_test_path
 from seenfix.core.workspace import Workspace

@@ -219,7 +219,7 @@ def test_secret_prefilter_matches_the_case_insensitive_pattern(text: str) -> Non
 def test_compose_interpolation_is_read_one_way_by_both_readers() -> None:
     """The env-variable discovery and the compose editors share one interpolation scanner: a nested
     default gives the outer variable and then the inner one to both (they used to disagree)."""
-    from seenfix.analysis.envvars import interpolations as discovered
+    from seenfix.analysis.env_reads_compose import interpolations as discovered
 
     text = 'services:\n  a:\n    environment:\n      K: "${A:-${B:-x}} $$C ${D:?set D}"\n'
     edited = [(i.var, i.op, i.arg) for i in yaml_env.interpolations(text, "c.yml")]

@@ -192,3 +192,24 @@ def mask(value: str, reveal: int = 0) -> str:
     is at least 8 long (enough to recognise a committed placeholder, never enough to use it)."""
     shown = value[:min(reveal, 2)] if len(value) >= 8 else ""
     return f"{shown}**** ({len(value)} chars)"
+
+
+#: Third-party credentials (API keys, OAuth client secrets, access tokens): sensitive, not generatable.
+CREDENTIAL = re.compile(
+    r"(API_?KEY|CLIENT_SECRET|ACCESS_KEY|PRIVATE_KEY|ACCESS_TOKEN|AUTH_TOKEN|API_TOKEN|"
+    r"BOT_TOKEN|_TOKEN$|^TOKEN$|_SECRET$|PASSPHRASE|CREDENTIALS?$)",
+    re.IGNORECASE,
+)
+#: Endings that name *about* a secret rather than the secret itself (P9 of the secrets policy).
+NOT_A_VALUE = re.compile(r"_(FILE|PATH|NAME|ARN|ID|URL|ALGORITHM|ALG|TTL|TYPE|HEADER|LENGTH|EXPIRE_MINUTES)$",
+                         re.IGNORECASE)
+
+
+def is_generatable(name: str) -> bool:
+    """A secret we generate (signing keys, passwords), as opposed to a provider's API key."""
+    return is_signing_secret_name(name) or is_password_name(name)
+
+
+def is_sensitive(name: str) -> bool:
+    """A name whose value is a secret: a signing key, a password, an API key or token."""
+    return is_generatable(name) or (bool(CREDENTIAL.search(name)) and not NOT_A_VALUE.search(name))

@@ -80,7 +80,7 @@ def check(env_file: Path, project_dir: Path, allow_unknown: bool) -> None:
 def validate(text: str, found: Discovery, *, allow_unknown: bool = False) -> list[Problem]:
     """Every problem of the env file ``text`` against the variables ``found``, sorted by line."""
     from seenfix.editors.dotenv import parse, why_malformed
-    from seenfix.analysis.envvars import is_generatable, is_sensitive
+    from seenfix.analysis.secrets_policy import is_generatable, is_sensitive
     from seenfix.analysis.secrets_policy import is_literal_value, weakness
 
     dotenv = parse(text)

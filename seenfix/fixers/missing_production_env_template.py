@@ -182,7 +182,8 @@ class MissingProductionEnvTemplate(Fixer):
 def _entry(var: EnvVar) -> dict[str, Any]:
     """Name, flags, where read and the assignment line of one variable."""
     from seenfix.editors.dotenv import render_value
-    from seenfix.analysis.envvars import COMPUTED, is_generatable
+    from seenfix.analysis.envvars import COMPUTED
+    from seenfix.analysis.secrets_policy import is_generatable
 
     flags = ["required" if var.required else "optional"]
     if var.sensitive:
