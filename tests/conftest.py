@@ -72,3 +72,18 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 def demo_plugin(monkeypatch: pytest.MonkeyPatch) -> None:
     """Make the test-only plugin visible to entry-point discovery in this process."""
     monkeypatch.syspath_prepend(str(PLUGINS))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """With ``SEENFIX_FORBID_SKIPS=1`` (set by ``.ci/run``, which installs everything the tests
+    need and always has ``../shared/corpus``), a skipped test fails the run: the suite must not
+    shrink silently because a package or the corpus went missing."""
+    if os.environ.get("SEENFIX_FORBID_SKIPS") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped and session.exitstatus == 0:
+        names = sorted({getattr(r, "nodeid", "?") for r in skipped})
+        sys.stderr.write(f"\nSEENFIX_FORBID_SKIPS: {len(skipped)} test(s) skipped, failing the run: "
+                         + ", ".join(names[:20]) + "\n")
+        session.exitstatus = 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +87,21 @@ def test_ci_examples_are_valid_yaml_with_the_permissions() -> None:
     assert "seenfix apply --quick-wins --pr" in gitlab["seenfix"]["script"][0]
     for block in blocks:
         load(block)
+
+
+def test_a_skipped_test_fails_the_run_under_ci(tmp_path: Path) -> None:
+    """.ci/run sets SEENFIX_FORBID_SKIPS=1: there a skip (a missing package, a missing corpus) fails
+    the run instead of shrinking the suite; elsewhere it stays a skip."""
+    tests = Path(__file__).resolve().parent
+    (tmp_path / "conftest.py").write_text(
+        "import importlib.util\n"
+        f"spec = importlib.util.spec_from_file_location('seenfix_tests_conftest', {str(tests / 'conftest.py')!r})\n"
+        "module = importlib.util.module_from_spec(spec)\nspec.loader.exec_module(module)\n"
+        "pytest_sessionfinish = module.pytest_sessionfinish\n")
+    (tmp_path / "test_one.py").write_text("import pytest\n\ndef test_x() -> None:\n    pytest.skip('gone')\n")
+    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)]
+    env = {k: v for k, v in os.environ.items() if k != "SEENFIX_FORBID_SKIPS"}
+    assert subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True).returncode == 0
+    strict = subprocess.run(cmd, cwd=tmp_path, env={**env, "SEENFIX_FORBID_SKIPS": "1"}, capture_output=True,
+                            text=True)
+    assert strict.returncode == 1 and "1 test(s) skipped, failing the run" in strict.stderr
