@@ -41,6 +41,10 @@ class Applicability(str, enum.Enum):
     DISPLAY_ONLY = "display-only"
 
 
+#: A check's default weight in its readiness-score category, by severity (``Fixer.weight``).
+SEVERITY_WEIGHT: dict[Severity, int] = {Severity.CRITICAL: 4, Severity.HIGH: 3, Severity.MEDIUM: 2, Severity.LOW: 1}
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem at one place.  ``path`` is relative to the project root, ``/``-separated."""
@@ -173,6 +177,8 @@ class FixerInfo:
     fix_title: str = ""  # imperative remedy: the fix branch's commit subject
     commit_text: str = ""  # the fix commit's body (default: the docstring's "Why is this bad?")
     follow_up: str = ""  # what a person must still do once the fix is merged (pull-request body)
+    category: str = ""  # readiness-score category (``seenfix report``); "" = not scored
+    weight: int = 0  # the check's weight inside its category
 
     def __post_init__(self) -> None:
         if not self.commit_text:
@@ -204,6 +210,11 @@ class Fixer:
     #: when this fixer is in it (e.g. "set the new secret in every deployment"); empty: nothing.
     follow_up: ClassVar[str] = ""
     options: ClassVar[tuple[Option, ...]] = ()
+    #: The assessment's readiness-score category this check counts in (``seenfix report``; see
+    #: ``seenfix.output.scorecard.CATEGORIES``) and its weight there.  "" leaves the check out of the
+    #: score; ``weight`` 0 takes the default for the severity (critical 4, high 3, medium 2, low 1).
+    category: ClassVar[str] = ""
+    weight: ClassVar[int] = 0
     #: True when the fix of a file depends on that file only: the runner may then re-check only the
     #: changed files when it verifies idempotence.
     per_file: ClassVar[bool] = False
@@ -242,6 +253,8 @@ class Fixer:
             fix_title=cls.fix_title,
             commit_text=cls.commit_text,
             follow_up=cls.follow_up,
+            category=cls.category,
+            weight=cls.weight or SEVERITY_WEIGHT[cls.severity],
         )
 
     @classmethod

@@ -92,6 +92,8 @@ class ExposedDatabaseCredentials(Fixer):
     slug = "exposed-database-credentials"
     summary = "Database credentials are committed in the compose file"
     seed_issue = 4
+    category = "Security"  # readiness score (seenfix report)
+    weight = 3
     area = "compose"
     severity = Severity.HIGH
     fix_availability = FixAvailability.ALWAYS

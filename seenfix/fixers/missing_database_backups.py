@@ -101,6 +101,8 @@ class MissingDatabaseBackups(Fixer):
     slug = "missing-database-backups"
     summary = "The database has no backup service"
     seed_issue = 8
+    category = "Backup"  # readiness score (seenfix report)
+    weight = 3
     area = "compose"
     severity = Severity.HIGH
     fix_availability = FixAvailability.SOMETIMES

@@ -92,6 +92,8 @@ class MissingHealthChecks(CB.ComposeFixer):
     slug = "missing-health-checks"
     summary = "Services have no health check"
     seed_issue = 12
+    category = "Monitoring"  # readiness score (seenfix report)
+    weight = 3
     area = "compose"
     severity = Severity.HIGH
     fix_availability = FixAvailability.SOMETIMES

@@ -88,6 +88,8 @@ class MissingLogRotation(CB.ComposeFixer):
     slug = "missing-log-rotation"
     summary = "Missing log rotation"
     seed_issue = 7
+    category = "Monitoring"  # readiness score (seenfix report)
+    weight = 2
     area = "compose"
     severity = Severity.MEDIUM
     sets = frozenset({"quick-wins", "p1"})

@@ -70,6 +70,8 @@ class MissingProductionEnvTemplate(Fixer):
     slug: ClassVar[str] = "missing-production-env-template"
     summary: ClassVar[str] = "Production env template is missing or out of date"
     seed_issue: ClassVar[int] = 6
+    category: ClassVar[str] = "Configuration"  # readiness score (seenfix report)
+    weight: ClassVar[int] = 3
     area: ClassVar[str] = "config"
     severity: ClassVar[Severity] = Severity.HIGH
     sets: ClassVar[frozenset[str]] = frozenset({"quick-wins", "p1"})

@@ -77,6 +77,8 @@ class MissingRateLimiting(FileFixer):
     slug = "missing-rate-limiting"
     summary = "API requests reach the backend without a rate limit"
     seed_issue = 5
+    category = "Security"  # readiness score (seenfix report)
+    weight = 2
     area = "nginx"
     severity = Severity.MEDIUM
     fix_availability = FixAvailability.SOMETIMES

@@ -118,6 +118,8 @@ class MissingResourceLimits(CB.ComposeFixer):
     slug = "missing-resource-limits"
     summary = "Missing resource limits"
     seed_issue = 11
+    category = "Infrastructure"  # readiness score (seenfix report)
+    weight = 2
     area = "compose"
     severity = Severity.MEDIUM
     fix_availability = FixAvailability.SOMETIMES  # not for a limit shared through a conflicting anchor

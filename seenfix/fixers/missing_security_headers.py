@@ -120,6 +120,8 @@ class MissingSecurityHeaders(FileFixer):
     slug: ClassVar[str] = "missing-security-headers"
     summary: ClassVar[str] = "Missing security headers in nginx"
     seed_issue: ClassVar[int] = 3
+    category: ClassVar[str] = "Security"  # readiness score (seenfix report)
+    weight: ClassVar[int] = 3
     area: ClassVar[str] = "nginx"
     severity: ClassVar[Severity] = Severity.HIGH
     sets: ClassVar[frozenset[str]] = frozenset({"quick-wins", "p0"})

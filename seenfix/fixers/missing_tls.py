@@ -76,6 +76,8 @@ class MissingTls(FileFixer):
     slug = "missing-tls"
     summary = "The site is served over plain HTTP only"
     seed_issue = 2
+    category = "Security"  # readiness score (seenfix report)
+    weight = 4
     area = "nginx"
     severity = Severity.CRITICAL
     fix_availability = FixAvailability.NONE

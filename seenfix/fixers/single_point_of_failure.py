@@ -61,6 +61,8 @@ class SinglePointOfFailure(FileFixer):
     slug = "single-point-of-failure"
     summary = "A stateful service runs as a single instance"
     seed_issue = 13
+    category = "Infrastructure"  # readiness score (seenfix report)
+    weight = 2
     area = "compose"
     severity = Severity.MEDIUM
     fix_availability = FixAvailability.NONE

@@ -53,6 +53,8 @@ class TodoComments(FileFixer):
     slug = "todo-comments"
     summary = "TODO comments mark unfinished features"
     seed_issue = 10
+    category = "Code Quality"  # readiness score (seenfix report)
+    weight = 1
     area = "code-quality"
     severity = Severity.LOW
     fix_availability = FixAvailability.NONE

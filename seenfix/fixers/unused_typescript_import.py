@@ -95,6 +95,8 @@ class UnusedTypescriptImport(FileFixer):
     slug: ClassVar[str] = "unused-typescript-import"
     summary: ClassVar[str] = "Unused TypeScript import"
     seed_issue: ClassVar[int] = 9
+    category: ClassVar[str] = "Code Quality"  # readiness score (seenfix report)
+    weight: ClassVar[int] = 1
     area: ClassVar[str] = "frontend"
     severity: ClassVar[Severity] = Severity.LOW
     fix_availability: ClassVar[FixAvailability] = FixAvailability.ALWAYS

@@ -108,6 +108,8 @@ class WeakJwtSecret(Fixer):
     slug = "weak-jwt-secret"
     summary = "Weak or placeholder signing secret is committed"
     seed_issue = 1
+    category = "Security"  # readiness score (seenfix report)
+    weight = 4
     area = "security"
     severity = Severity.CRITICAL
     fix_availability = FixAvailability.SOMETIMES
