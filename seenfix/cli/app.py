@@ -308,6 +308,7 @@ def _info_json(i: Any) -> dict[str, Any]:
         "code": i.code, "slug": i.slug, "summary": i.summary, "seed_issue": i.seed_issue,
         "severity": i.severity.value, "fix_availability": i.fix_availability.value,
         "applicability": i.applicability.value, "sets": sorted(i.sets),
+        "category": i.category, "weight": i.weight,
         "options": [{"name": o.name, "default": o.default, "help": o.help} for o in i.options],
         "doc": i.doc,
     }
@@ -333,7 +334,20 @@ def explain(rule: str, fmt: str) -> None:
     click.echo(f"# {i.summary} ({i.code})\n")
     click.echo(f"Slug: {i.slug} · seed issue {i.seed_issue} · severity {i.severity.value} · "
                f"fix {i.fix_availability.value} ({i.applicability.value}) · sets: {sets}\n")
+    click.echo(_score_line(i) + "\n")
     click.echo(i.doc)
+
+
+def _score_line(i: Any) -> str:
+    """How the fixer counts in `seenfix report` (docs/report.md has the whole table)."""
+    if not i.category:
+        return "Readiness score: not scored (the fixer declares no category); see docs/report.md."
+    from seenfix.core.model import SEVERITY_WEIGHT
+
+    why = (f"the weight of {i.severity.value} severity" if i.weight == SEVERITY_WEIGHT[i.severity]
+           else f"set by the fixer; {i.severity.value} severity would weigh {SEVERITY_WEIGHT[i.severity]}")
+    return (f"Readiness score (`seenfix report`): counts in {i.category} with weight {i.weight} ({why}); "
+            "a category scores the weight share of its checks that find nothing. See docs/report.md.")
 
 
 @cli.command()

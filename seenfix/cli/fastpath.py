@@ -31,6 +31,7 @@ Commands:
   env      Check env files against the variables the code reads.
   explain  Print a fixer's documentation (by code or slug).
   list     One line per fixer: code, slug, fix availability, sets, summary.
+  report   Print the readiness scorecard of PATH: score per category,...
   secret   Print a fresh URL-safe random secret (for a vault or CI secret...
 """
 

@@ -7,5 +7,6 @@ import click
 
 def subcommands() -> list[click.Command]:
     from seenfix.cli.env import env
+    from seenfix.cli.report import report
 
-    return [env]
+    return [env, report]

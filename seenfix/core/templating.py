@@ -20,13 +20,17 @@ def templates_dir() -> Path:
     return package.parent / "templates"
 
 
+def _is_html(name: str | None) -> bool:
+    return name is not None and name.endswith((".html", ".html.j2"))
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Any:
     import jinja2
 
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir())),
-        autoescape=False,
+        autoescape=_is_html,  # HTML templates (``*.html.j2``) escape every value
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,

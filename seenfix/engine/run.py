@@ -100,9 +100,15 @@ def run(
     fix: bool,
     unsafe: bool = False,
     progress: Progress | None = None,
+    project: Project | None = None,
 ) -> RunResult:
-    workspace = Workspace(root, config.exclude)
-    project = Project(workspace, config.paths)
+    """Run ``fixers`` on ``root``, or on ``project`` when given (e.g. another run's in-memory result,
+    ``RunResult.final``: ``seenfix report --after`` checks it without writing anything)."""
+    if project is None:
+        workspace = Workspace(root, config.exclude)
+        project = Project(workspace, config.paths)
+    else:
+        workspace = project.workspace
     fixers = sorted(fixers, key=lambda f: (f.phase, f.code))
     result = RunResult(workspace.root, [f.info() for f in fixers])
     for index, cls in enumerate(fixers, 1):
