@@ -222,13 +222,13 @@ def card_json(card: Scorecard) -> dict[str, Any]:
         })
     issues = []
     for number, (title, severity) in ISSUES.items():
-        codes = [c for c in card.checks if c.info.seed_issue == number]
+        finders = [c for c in card.checks if c.info.seed_issue == number]
         issues.append({"number": number, "title": title, "severity": severity,
-                       "codes": [c.info.code for c in codes],
-                       "state": "found" if any(c.findings for c in codes) else
-                                "not-found" if codes and all(c.passed for c in codes) else
-                                "unknown" if codes else "not-checked",
-                       "findings": sum(len(c.findings) for c in codes)})
+                       "codes": [c.info.code for c in finders],
+                       "state": "found" if any(c.findings for c in finders) else
+                                "not-found" if finders and all(c.passed for c in finders) else
+                                "unknown" if finders else "not-checked",
+                       "findings": sum(len(c.findings) for c in finders)})
     number = 0
     plan = []
     for priority, title, items in PRIORITIES:
