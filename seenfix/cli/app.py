@@ -234,7 +234,7 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
             result.steps, root, set_name=chosen_set or "all", pr=pr, base=base, branch=branch_name,
             author=author, token_env=token_env, labels=labels, remote=remote,
             echo=lambda line: click.echo(result.redact(line), err=True), redact=result.redact,
-            secrets_of=result,
+            secrets_of=result, scores=_pr_scores(root, reg, config, result) if pr else (),
         )
         status = max(status, code)
     elif changed:
@@ -256,6 +256,13 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
         click.echo(f"seenfix: {hidden} more fix{'es' if hidden != 1 else ''} available with --unsafe-fixes "
                    "(see `seenfix explain CODE`, section Fix safety).", err=True)
     sys.exit(status or (EXIT_FINDINGS if changed else EXIT_OK))
+
+
+def _pr_scores(root: Path, reg: Registry, config: Config, result: RunResult) -> list[dict[str, Any]]:
+    """The readiness score before -> after the run's fixes, for the pull request's body."""
+    from seenfix.cli.report import before_after_scores
+
+    return before_after_scores(root, reg, config, result)
 
 
 #: Files named per fixer after `apply`; the rest are counted (`--dry-run` shows them all).

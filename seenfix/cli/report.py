@@ -56,6 +56,18 @@ def before_after(root: Path, reg: Registry, config: Config, fix_set: list[type[F
     return before, fixed, after
 
 
+def before_after_scores(root: Path, reg: Registry, config: Config, fixed: RunResult) -> list[dict[str, Any]]:
+    """Every check on ``root`` and on ``fixed``'s in-memory result: the before -> after rows
+    (``seenfix apply --pr`` puts them in the request body)."""
+    from seenfix.engine.run import run
+    from seenfix.output import scorecard
+
+    everything = list(reg.fixers)
+    before = run(root, everything, config, fix=False)
+    after = run(root, everything, config, fix=False, project=fixed.final)
+    return scorecard.comparison(score_run(before), score_run(after))
+
+
 @click.command()
 @click.argument("path", default=".", type=click.Path(exists=True, file_okay=False))
 @click.option("--format", "fmt", type=click.Choice(["md", "html", "json"]), default="md", show_default=True)

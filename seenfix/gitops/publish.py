@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +28,7 @@ MAX_CHANGES = 20
 def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base: str | None,
             branch: str | None, author: str | None, token_env: str | None, labels: tuple[str, ...],
             remote: str, echo: Callable[[str], None], redact: Callable[[str], str],
-            secrets_of: RunResult | None = None) -> int:
+            secrets_of: RunResult | None = None, scores: Sequence[Mapping[str, Any]] = ()) -> int:
     """Commit ``steps`` (one commit per fixer) to ``seenfix/<set_name>`` and, with ``pr``, push it and
     open or update the pull/merge request.  Returns the exit code.
 
@@ -38,6 +38,8 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
 
     ``branch`` overrides the branch name; ``labels`` empty means the default ``seenfix``, ``security``;
     ``redact`` masks the run's secret values and is applied to every line, message and request text.
+    ``scores`` are the readiness score's before -> after rows (``seenfix.output.scorecard.comparison``)
+    for the request body; empty: no score table.
     """
     from seenfix.gitops import branch as br
 
@@ -68,7 +70,7 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
 
     try:
         return _publish(repo, steps, name=name, set_name=set_name, pr=pr, base=base, author=author,
-                        before_commits=write_secrets if secrets_of is not None else None,
+                        before_commits=write_secrets if secrets_of is not None else None, scores=scores,
                         token_env=token_env, labels=labels, remote=remote, say=say, clean=clean)
     finally:
         repo.close()
@@ -77,7 +79,8 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
 def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: bool, base: str | None,
              author: str | None, token_env: str | None, labels: tuple[str, ...], remote: str,
              say: Callable[[str], None], clean: Callable[[str], str],
-             before_commits: Callable[[], None] | None = None) -> int:
+             before_commits: Callable[[], None] | None = None,
+             scores: Sequence[Mapping[str, Any]] = ()) -> int:
     from seenfix.gitops import branch as br
     from seenfix.gitops import forge as fg
 
@@ -116,7 +119,7 @@ def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: 
         return 0
     kind = forge.kind
     title = clean(pr_title(set_name, result))
-    body = clean(render_body(steps, result, set_name=set_name, kind=kind))
+    body = clean(render_body(steps, result, set_name=set_name, kind=kind, scores=scores))
     try:
         made = forge.ensure(name, result.base_name, title, body, labels or fg.DEFAULT_LABELS)
     except fg.ForgeError as exc:
@@ -140,7 +143,8 @@ def _strip_credentials(text: str) -> str:
     return re.sub(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@", r"\1", text)
 
 
-def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, kind: str) -> dict[str, Any]:
+def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, kind: str,
+                 scores: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """What ``templates/pr_body.md.j2`` shows: only the fixers that made a commit on the branch."""
     from seenfix.gitops.branch import fix_title
 
@@ -177,11 +181,13 @@ def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, 
                                                     kind=kind))
     marker = f"seenfix:pr set={set_name} branch={result.branch} fixers={','.join(codes)}"
     return {"marker": marker, "kind": kind, "set_name": set_name, "base": result.base_name or result.base[:12],
-            "branch": result.branch, "fixers": fixers, "followups": followups}
+            "branch": result.branch, "fixers": fixers, "followups": followups,
+            "scores": [row for row in scores if row.get("before") is not None]}
 
 
-def render_body(steps: Sequence[Step], result: BranchResult, *, set_name: str, kind: str = "pull request") -> str:
-    return _render("pr_body.md.j2", **body_context(steps, result, set_name=set_name, kind=kind))
+def render_body(steps: Sequence[Step], result: BranchResult, *, set_name: str, kind: str = "pull request",
+                scores: Sequence[Mapping[str, Any]] = ()) -> str:
+    return _render("pr_body.md.j2", **body_context(steps, result, set_name=set_name, kind=kind, scores=scores))
 
 
 def _render(name: str, **ctx: Any) -> str:
