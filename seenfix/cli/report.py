@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from seenfix.core.config import Config
     from seenfix.core.model import Fixer
+    from seenfix.core.project import Project
     from seenfix.core.registry import Registry
     from seenfix.engine.run import RunResult
     from seenfix.output.scorecard import Scorecard
@@ -40,31 +41,20 @@ def score_run(result: RunResult) -> Scorecard:
     return scorecard.build(result.fixers, result.findings, errored_codes(result), layout)
 
 
-def before_after(root: Path, reg: Registry, config: Config, fix_set: list[type[Fixer]] | None, *,
-                 unsafe: bool, progress: Any = None) -> tuple[RunResult, RunResult | None, RunResult | None]:
-    """Check every installed fixer on ``root``; with ``fix_set``, apply it in memory and check again.
-
-    Returns (the check run, the fix run, the check run on the fix run's result)."""
+def check_all(root: Path, reg: Registry, config: Config, project: Project | None = None,
+              progress: Any = None) -> RunResult:
+    """Every installed check on ``root``, or on ``project`` (another run's in-memory result)."""
     from seenfix.engine.run import run
 
-    everything = list(reg.fixers)
-    before = run(root, everything, config, fix=False, progress=progress)
-    if fix_set is None:
-        return before, None, None
-    fixed = run(root, fix_set, config, fix=True, unsafe=unsafe, progress=progress)
-    after = run(root, everything, config, fix=False, progress=progress, project=fixed.final)
-    return before, fixed, after
+    return run(root, list(reg.fixers), config, fix=False, progress=progress, project=project)
 
 
 def before_after_scores(root: Path, reg: Registry, config: Config, fixed: RunResult) -> list[dict[str, Any]]:
-    """Every check on ``root`` and on ``fixed``'s in-memory result: the before -> after rows
+    """The readiness score before -> after ``fixed``'s in-memory result, one row per category
     (``seenfix apply --pr`` puts them in the request body)."""
-    from seenfix.engine.run import run
     from seenfix.output import scorecard
 
-    everything = list(reg.fixers)
-    before = run(root, everything, config, fix=False)
-    after = run(root, everything, config, fix=False, project=fixed.final)
+    before, after = check_all(root, reg, config), check_all(root, reg, config, fixed.final)
     return scorecard.comparison(score_run(before), score_run(after))
 
 
@@ -83,16 +73,20 @@ def report(path: str, fmt: str, after_set: str | None, unsafe_fixes: bool | None
     from seenfix import __version__
     from seenfix.cli.app import EXIT_OK, _load, _progress, _report_problems, _select
     from seenfix.core.templating import render
+    from seenfix.engine.run import run
     from seenfix.output import scorecard
 
     reg, config, root = _load(path, config_file)
     fix_set = _select(reg, config, after_set, [], []) if after_set else None
     unsafe = config.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
-    before, fixed, after = before_after(root, reg, config, fix_set, unsafe=unsafe, progress=_progress())
+    before = check_all(root, reg, config, progress=_progress())
     status = _report_problems(before, reg)
     redact = before.redact
     errors = before.problems + before.failures
-    if fixed is not None and after is not None:
+    after = None
+    if fix_set is not None:
+        fixed = run(root, fix_set, config, fix=True, unsafe=unsafe, progress=_progress())
+        after = check_all(root, reg, config, fixed.final, progress=_progress())
         fixed.warnings.clear()  # the same files: already printed
         status = max(status, _report_problems(fixed, reg))
         after.problems[:] = [p for p in after.problems if p not in before.problems]

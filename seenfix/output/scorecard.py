@@ -25,7 +25,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from seenfix.core.model import Applicability, FixAvailability, Finding, FixerInfo, Severity
+from seenfix.core.model import Finding, FixerInfo, Severity
+from seenfix.engine.run import fix_enabled
 from seenfix.output.assessment import CATEGORIES, CHECKLIST, ISSUES, PRIORITIES, QUICK_WINS, Item
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -173,11 +174,10 @@ def _strengths(checks: Sequence[Check], layout: Layout | None) -> tuple[str, ...
 # -- the JSON document (also the templates' context) -------------------------------------------------
 def command_for(checks: Sequence[Check]) -> str | None:
     """The ``seenfix apply`` command that fixes these checks, or None when none has a fix."""
-    fixable = [c for c in checks if c.info.fix_availability is not FixAvailability.NONE
-               and c.info.applicability is not Applicability.DISPLAY_ONLY]
+    fixable = [c for c in checks if fix_enabled(c.info, unsafe=True)]
     if not fixable:
         return None
-    unsafe = any(c.info.applicability is Applicability.UNSAFE for c in fixable)
+    unsafe = any(not fix_enabled(c.info, unsafe=False) for c in fixable)
     return f"seenfix apply --select {','.join(c.info.code for c in fixable)}" + (" --unsafe-fixes" if unsafe else "")
 
 
@@ -300,8 +300,7 @@ def weights_table(infos: Sequence[FixerInfo]) -> list[dict[str, Any]]:
 def maximum(infos: Sequence[FixerInfo]) -> dict[str, int | None]:
     """The best score seenfix's own fixes can reach: every check that has a fix passes, the report-only
     ones (fix availability ``none`` or display-only) still fail.  Per category, plus ``Overall``."""
-    fixable = {i.code for i in infos if i.fix_availability is not FixAvailability.NONE
-               and i.applicability is not Applicability.DISPLAY_ONLY}
+    fixable = {i.code for i in infos if fix_enabled(i, unsafe=True)}
     card = build(infos, [Finding(i.code, i.slug, "-", 1, "report only", "", i.severity, False)
                          for i in infos if i.code not in fixable], ())
     out: dict[str, int | None] = {c.name: c.score for c in card.scored}
