@@ -341,3 +341,40 @@ def test_no_secret_in_any_report_format(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
         for value in (KNOWN, MOVED):
             assert value not in proc.stdout and value not in proc.stderr, fmt
+
+
+def test_a_check_with_nothing_to_look_at_counts_nowhere(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    card = _report(str(empty))["before"]
+    assert {c["status"] for cat in card["categories"] for c in cat["checks"]} == {"n/a"}
+    assert all(c["score"] is None for c in card["categories"])
+    assert card["overall"] == {"score": None, "verdict": "nothing-checked", "label": "NOTHING SEENFIX CAN CHECK"}
+    assert card["strengths"] == []
+
+    # a compose file only: the compose checks count, the nginx and code checks do not
+    compose = tmp_path / "compose"
+    compose.mkdir()
+    (compose / "docker-compose.yml").write_text(
+        "services:\n  web:\n    image: nginx:1.27\n    logging:\n      driver: local\n"
+        "    deploy:\n      resources:\n        limits:\n          memory: 256M\n          cpus: '0.5'\n")
+    card = _report(str(compose))["before"]
+    status = {c["code"]: c["status"] for cat in card["categories"] for c in cat["checks"]}
+    assert {k for k, v in status.items() if v == "n/a"} == {"SF002", "SF003", "SF005", "SF009", "SF010"}
+    assert status["SF007"] == "pass" and status["SF011"] == "pass"
+    security = next(c for c in card["categories"] if c["name"] == "Security")
+    assert security["weight"] == 7  # SF001 and SF004 only
+    headers = next(i for s in card["checklist"] for i in s["items"] if i["codes"] == ["SF003"])
+    assert headers["state"] == "not-applicable" and headers["command"] is None
+    assert not any("SF003" in s for s in card["strengths"])
+
+
+def test_a_check_with_a_finding_is_never_n_a() -> None:
+    from seenfix.core.project import Layout
+
+    info = _info("X1", "Security", 1)
+    info = type(info)(**{**info.__dict__, "needs": ("nginx_files",)})
+    empty = Layout()
+    assert scorecard.build([info], [], (), empty).checks[0].status == "n/a"
+    card = scorecard.build([info], [_finding("X1")], (), empty)
+    assert card.checks[0].status == "fail" and card.overall == 0

@@ -179,6 +179,7 @@ class FixerInfo:
     follow_up: str = ""  # what a person must still do once the fix is merged (pull-request body)
     category: str = ""  # readiness-score category (``seenfix report``); "" = not scored
     weight: int = 0  # the check's weight inside its category
+    needs: tuple[str, ...] = ()  # project layout lists it looks at (``Fixer.needs``); () = always
 
     def __post_init__(self) -> None:
         if not self.commit_text:
@@ -215,6 +216,10 @@ class Fixer:
     #: score; ``weight`` 0 takes the default for the severity (critical 4, high 3, medium 2, low 1).
     category: ClassVar[str] = ""
     weight: ClassVar[int] = 0
+    #: What the check looks at, as ``Layout`` fields (``"compose_files"``, ``"nginx_files"``,
+    #: ``"python_files"``, ``"ts_files"``, ``"env_files"``, ...): a project with none of them gives the
+    #: check nothing to look at, and the report scores it "n/a" instead of a pass.  () = always applies.
+    needs: ClassVar[tuple[str, ...]] = ()
     #: True when the fix of a file depends on that file only: the runner may then re-check only the
     #: changed files when it verifies idempotence.
     per_file: ClassVar[bool] = False
@@ -255,6 +260,7 @@ class Fixer:
             follow_up=cls.follow_up,
             category=cls.category,
             weight=cls.weight or SEVERITY_WEIGHT[cls.severity],
+            needs=tuple(cls.needs),
         )
 
     @classmethod

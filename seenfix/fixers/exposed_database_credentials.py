@@ -94,6 +94,7 @@ class ExposedDatabaseCredentials(Fixer):
     seed_issue = 4
     category = "Security"  # readiness score (seenfix report)
     weight = 3
+    needs = ("compose_files",)
     area = "compose"
     severity = Severity.HIGH
     fix_availability = FixAvailability.ALWAYS

@@ -103,6 +103,7 @@ class MissingDatabaseBackups(Fixer):
     seed_issue = 8
     category = "Backup"  # readiness score (seenfix report)
     weight = 3
+    needs = ("compose_files",)
     area = "compose"
     severity = Severity.HIGH
     fix_availability = FixAvailability.SOMETIMES

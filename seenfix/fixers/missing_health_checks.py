@@ -94,6 +94,7 @@ class MissingHealthChecks(CB.ComposeFixer):
     seed_issue = 12
     category = "Monitoring"  # readiness score (seenfix report)
     weight = 3
+    needs = ("compose_files",)
     area = "compose"
     severity = Severity.HIGH
     fix_availability = FixAvailability.SOMETIMES

@@ -72,6 +72,7 @@ class MissingProductionEnvTemplate(Fixer):
     seed_issue: ClassVar[int] = 6
     category: ClassVar[str] = "Configuration"  # readiness score (seenfix report)
     weight: ClassVar[int] = 3
+    needs: ClassVar[tuple[str, ...]] = ("compose_files", "python_files", "ts_files")
     area: ClassVar[str] = "config"
     severity: ClassVar[Severity] = Severity.HIGH
     sets: ClassVar[frozenset[str]] = frozenset({"quick-wins", "p1"})

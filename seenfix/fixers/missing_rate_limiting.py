@@ -79,6 +79,7 @@ class MissingRateLimiting(FileFixer):
     seed_issue = 5
     category = "Security"  # readiness score (seenfix report)
     weight = 2
+    needs = ("nginx_files",)
     area = "nginx"
     severity = Severity.MEDIUM
     fix_availability = FixAvailability.SOMETIMES

@@ -120,6 +120,7 @@ class MissingResourceLimits(CB.ComposeFixer):
     seed_issue = 11
     category = "Infrastructure"  # readiness score (seenfix report)
     weight = 2
+    needs = ("compose_files",)
     area = "compose"
     severity = Severity.MEDIUM
     fix_availability = FixAvailability.SOMETIMES  # not for a limit shared through a conflicting anchor

@@ -122,6 +122,7 @@ class MissingSecurityHeaders(FileFixer):
     seed_issue: ClassVar[int] = 3
     category: ClassVar[str] = "Security"  # readiness score (seenfix report)
     weight: ClassVar[int] = 3
+    needs: ClassVar[tuple[str, ...]] = ("nginx_files",)
     area: ClassVar[str] = "nginx"
     severity: ClassVar[Severity] = Severity.HIGH
     sets: ClassVar[frozenset[str]] = frozenset({"quick-wins", "p0"})

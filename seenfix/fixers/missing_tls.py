@@ -78,6 +78,7 @@ class MissingTls(FileFixer):
     seed_issue = 2
     category = "Security"  # readiness score (seenfix report)
     weight = 4
+    needs = ("nginx_files",)
     area = "nginx"
     severity = Severity.CRITICAL
     fix_availability = FixAvailability.NONE

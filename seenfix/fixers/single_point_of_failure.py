@@ -63,6 +63,7 @@ class SinglePointOfFailure(FileFixer):
     seed_issue = 13
     category = "Infrastructure"  # readiness score (seenfix report)
     weight = 2
+    needs = ("compose_files",)
     area = "compose"
     severity = Severity.MEDIUM
     fix_availability = FixAvailability.NONE

@@ -55,6 +55,7 @@ class TodoComments(FileFixer):
     seed_issue = 10
     category = "Code Quality"  # readiness score (seenfix report)
     weight = 1
+    needs = ("python_files", "ts_files")
     area = "code-quality"
     severity = Severity.LOW
     fix_availability = FixAvailability.NONE

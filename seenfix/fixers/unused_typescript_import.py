@@ -97,6 +97,7 @@ class UnusedTypescriptImport(FileFixer):
     seed_issue: ClassVar[int] = 9
     category: ClassVar[str] = "Code Quality"  # readiness score (seenfix report)
     weight: ClassVar[int] = 1
+    needs: ClassVar[tuple[str, ...]] = ("ts_files",)
     area: ClassVar[str] = "frontend"
     severity: ClassVar[Severity] = Severity.LOW
     fix_availability: ClassVar[FixAvailability] = FixAvailability.ALWAYS

@@ -110,6 +110,7 @@ class WeakJwtSecret(Fixer):
     seed_issue = 1
     category = "Security"  # readiness score (seenfix report)
     weight = 4
+    needs = ("python_files", "ts_files", "compose_files", "env_files")
     area = "security"
     severity = Severity.CRITICAL
     fix_availability = FixAvailability.SOMETIMES

@@ -6,14 +6,16 @@ has a fixed modifier and passes or fails as a whole):
 * Every check (fixer) counts in one category of the assessment's score table (``Fixer.category``) with
   a weight (``Fixer.weight``; by default its severity's: critical 4, high 3, medium 2, low 1).
 * A check **passes** when it has no finding and ran without error; a check that crashed or could not
-  read an input counts as failed (``error``): an unknown is not a pass.
+  read an input counts as failed (``error``): an unknown is not a pass.  A check with nothing to look
+  at (none of the files its ``needs`` names, and no finding) is ``n/a`` and counts nowhere.
 * A category's score is ``100 * passed weight / total weight``, rounded half up to a whole percent.
   A category no check counts in (Performance, Documentation) is "not checked" and has no score.
 * The overall score is the mean of the scored categories' exact scores, rounded half up (the
   assessment's own overall, 50%, is the mean of its eight categories).
 * Status of a category: ``good`` from 70%, ``needs-work`` from 40%, else ``critical``.
 * Verdict: ``not-ready`` while a critical finding is open or a category is critical;
-  ``needs-improvements`` while a high finding is open or a category needs work; else ``ready``.
+  ``needs-improvements`` while a high finding is open or a category needs work; ``ready`` when a
+  category is scored and none of that holds; ``nothing-checked`` when no category is scored.
 
 Nothing here reads files or runs checks: the CLI hands in the findings of a run.
 """
@@ -37,7 +39,7 @@ REPORT_FORMAT_VERSION = 1
 GOOD, NEEDS_WORK = 70, 40
 STATUS_LABELS = {"good": "Good", "needs-work": "Needs Work", "critical": "Critical", "not-checked": "Not checked"}
 VERDICTS = {"not-ready": "NOT PRODUCTION READY", "needs-improvements": "NEEDS IMPROVEMENTS",
-            "ready": "READY FOR WHAT SEENFIX CHECKS"}
+            "ready": "READY FOR WHAT SEENFIX CHECKS", "nothing-checked": "NOTHING SEENFIX CAN CHECK"}
 #: Where a check with no category is listed (it is not scored).
 UNSCORED = "Other"
 
@@ -47,10 +49,15 @@ class Check:
     info: FixerInfo
     findings: tuple[Finding, ...]
     error: bool
+    applicable: bool = True  # the project has something for it to look at
 
     @property
     def status(self) -> str:
-        return "error" if self.error else ("fail" if self.findings else "pass")
+        if self.error:
+            return "error"
+        if self.findings:
+            return "fail"
+        return "pass" if self.applicable else "n/a"
 
     @property
     def passed(self) -> bool:
@@ -64,7 +71,7 @@ class Category:
 
     @property
     def weight(self) -> int:
-        return sum(c.info.weight for c in self.checks)
+        return sum(c.info.weight for c in self.checks if c.status != "n/a")
 
     @property
     def passed_weight(self) -> int:
@@ -120,16 +127,20 @@ class Scorecard:
             return "not-ready"
         if Severity.HIGH in open_severities or "needs-work" in statuses:
             return "needs-improvements"
-        return "ready"
+        return "ready" if statuses else "nothing-checked"
 
     def check(self, code: str) -> Check | None:
         return next((c for c in self.checks if c.info.code == code), None)
 
     def state(self, codes: Sequence[str]) -> str:
-        """``satisfied`` / ``open`` / ``unknown`` (a check failed to run) / ``not-checked`` (no check)."""
+        """``satisfied`` / ``open`` / ``unknown`` (a check failed to run) / ``not-applicable`` (nothing
+        for its checks to look at) / ``not-checked`` (no check decides it)."""
         checks = [c for c in map(self.check, codes) if c is not None]
         if not checks:
             return "not-checked"
+        checks = [c for c in checks if c.status != "n/a"]
+        if not checks:
+            return "not-applicable"
         if any(c.error for c in checks):
             return "unknown"
         return "satisfied" if all(c.passed for c in checks) else "open"
@@ -142,7 +153,7 @@ def build(infos: Sequence[FixerInfo], findings: Iterable[Finding], errored: Iter
     for f in findings:
         by_code.setdefault(f.code, []).append(f)
     bad = set(errored)
-    checks = tuple(Check(i, tuple(_sorted(by_code.get(i.code, []))), i.code in bad)
+    checks = tuple(Check(i, tuple(_sorted(by_code.get(i.code, []))), i.code in bad, _applies(i, layout))
                    for i in sorted(infos, key=lambda i: i.code))
     names = list(CATEGORIES) + sorted({c.info.category for c in checks if c.info.category} - set(CATEGORIES))
     categories = [Category(n, tuple(c for c in checks if c.info.category == n)) for n in names]
@@ -151,6 +162,13 @@ def build(infos: Sequence[FixerInfo], findings: Iterable[Finding], errored: Iter
         categories.append(Category(UNSCORED, unscored))
     all_findings = tuple(f for c in checks for f in c.findings)
     return Scorecard(checks, tuple(categories), all_findings, _strengths(checks, layout))
+
+
+def _applies(info: FixerInfo, layout: Layout | None) -> bool:
+    """Whether the project holds something the check looks at (its ``needs``; unknown: yes)."""
+    if layout is None or not info.needs:
+        return True
+    return any(getattr(layout, name, True) for name in info.needs)
 
 
 def _sorted(findings: list[Finding]) -> list[Finding]:
@@ -184,7 +202,7 @@ def command_for(checks: Sequence[Check]) -> str | None:
 def _item(card: Scorecard, text: str, codes: tuple[str, ...], number: int | None = None) -> dict[str, Any]:
     state = card.state(codes)
     checks = [c for c in map(card.check, codes) if c is not None]
-    open_checks = [c for c in checks if not c.passed]
+    open_checks = [c for c in checks if c.status in ("fail", "error")]
     item: dict[str, Any] = {"text": text, "codes": [c.info.code for c in checks], "state": state,
                             "command": command_for(open_checks) if state in ("open", "unknown") else None}
     if number is not None:
@@ -195,7 +213,8 @@ def _item(card: Scorecard, text: str, codes: tuple[str, ...], number: int | None
 def _set_command(card: Scorecard, set_name: str, items: list[dict[str, Any]]) -> str | None:
     """``seenfix apply --set NAME`` when an open item of the list has a fix in that set."""
     open_codes = {c for item in items if item["command"] for c in item["codes"]}
-    checks = [c for c in card.checks if c.info.code in open_codes and set_name in c.info.sets and not c.passed]
+    checks = [c for c in card.checks
+              if c.info.code in open_codes and set_name in c.info.sets and c.status in ("fail", "error")]
     command = command_for(checks)
     if command is None:
         return None
@@ -226,8 +245,9 @@ def card_json(card: Scorecard) -> dict[str, Any]:
         issues.append({"number": number, "title": title, "severity": severity,
                        "codes": [c.info.code for c in finders],
                        "state": "found" if any(c.findings for c in finders) else
-                                "not-found" if finders and all(c.passed for c in finders) else
-                                "unknown" if finders else "not-checked",
+                                "not-checked" if not finders else
+                                "not-applicable" if all(c.status == "n/a" for c in finders) else
+                                "unknown" if any(c.error for c in finders) else "not-found",
                        "findings": sum(len(c.findings) for c in finders)})
     number = 0
     plan = []
