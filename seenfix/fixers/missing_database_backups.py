@@ -30,6 +30,12 @@ CREDENTIALS = ("POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD")
 #: (document, database service, plan adding the backup service or None when not fixable, message)
 Planned = tuple[Y.Document, Y.Service, "Y.Plan | None", str]
 _MAJOR = re.compile(r":(\d+)")
+#: What the image's ``/backup.sh`` runs for each database of ``POSTGRES_DB`` (``PGHOST``, ``PGPORT``,
+#: ``PGUSER`` and ``PGPASSWORD`` exported from the service's ``POSTGRES_*`` variables); the service
+#: sets ``POSTGRES_EXTRA_OPTS`` to :data:`DUMP_OPTIONS`.  tests/test_backup_restore.py runs it.
+IMAGE_DUMP_COMMAND = 'pg_dump -d "${DB}" -f "${FILE}" ${POSTGRES_EXTRA_OPTS}'
+#: gzip-compressed plain SQL: restored with ``gunzip -c | psql`` (the docstring's restore command).
+DUMP_OPTIONS = "-Z6"
 
 
 class MissingDatabaseBackups(Fixer):
@@ -70,12 +76,19 @@ class MissingDatabaseBackups(Fixer):
           BACKUP_KEEP_DAYS: "7"
           BACKUP_KEEP_WEEKS: "4"
           BACKUP_KEEP_MONTHS: "6"
+          POSTGRES_EXTRA_OPTS: "-Z6"
         volumes:
           - ./backups:/backups
     ```
-    Then copy `./backups` off the host (restic, rclone, a NAS) and test a restore
-    (`gunzip -c backups/last/seen-latest.sql.gz | docker compose exec -T postgres psql -U ...`):
-    a backup never restored is a hope, not a plan.
+    The image runs `pg_dump -d "$DB" -f "$FILE" $POSTGRES_EXTRA_OPTS` for each database (a
+    gzip-compressed SQL script; the newest is `backups/last/<database>-latest.sql.gz`). Copy
+    `./backups` off the host (restic, rclone, a NAS) and test a restore: a backup never restored is
+    a hope, not a plan. Restore the newest dump into an empty database (a fresh volume, the backend
+    stopped) with:
+    ```sh
+    gunzip -c backups/last/seen-latest.sql.gz | docker compose exec -T postgres sh -c 'psql -v ON_ERROR_STOP=1 --single-transaction -U "${POSTGRES_USER:-postgres}" -d "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"'
+    ```
+    (seenfix's test suite runs this dump and this restore against a real PostgreSQL.)
 
     ## Fix safety
     Unsafe (it needs `--unsafe-fixes`): it adds a container that runs, reads the database
@@ -150,7 +163,8 @@ class MissingDatabaseBackups(Fixer):
         environment.update({"SCHEDULE": Y.Quoted(self.config["schedule"]),
                             "BACKUP_KEEP_DAYS": Y.Quoted(str(self.config["keep_days"])),
                             "BACKUP_KEEP_WEEKS": Y.Quoted(str(self.config["keep_weeks"])),
-                            "BACKUP_KEEP_MONTHS": Y.Quoted(str(self.config["keep_months"]))})
+                            "BACKUP_KEEP_MONTHS": Y.Quoted(str(self.config["keep_months"])),
+                            "POSTGRES_EXTRA_OPTS": Y.Quoted(DUMP_OPTIONS)})
         service = {
             "image": f"prodrigestivill/postgres-backup-local:{major.group(1) if major else 'latest'}",
             "restart": "unless-stopped",
