@@ -1,6 +1,8 @@
 """SF011, SF007 then SF012 over every real compose file of ``../shared/corpus/compose``.
 
-For each file: only insertions (every original line still there, in order), no blank line or
+For each file: only insertions (every original line still there, in order; the exceptions are
+Dragonfly's flags and SF012's short ``depends_on`` lists turned into the long form: ``- db`` becomes
+``db:`` plus a ``condition:`` line, ``[db]`` becomes ``{db: {condition: ...}}``), no blank line or
 comment displaced from its service, the data equal to the original plus the new keys only, valid
 against the Compose Specification schema where the input was, files without services unchanged, and
 a second run changing nothing.  Run with ``-s`` to see the counts.
@@ -54,12 +56,73 @@ def _only_intended(before: Any, after: Any) -> str | None:
         new = after["services"][name]
         svc = svc or {}
         for k in set(svc) | set(new):
-            if k in SERVICE_KEYS and k != "command":
+            if k == "depends_on":
+                if not _same_dependencies(svc.get(k), new.get(k)):
+                    return f"/services/{name}/depends_on changed beyond its conditions"
+            elif k in SERVICE_KEYS and k != "command":
                 if k in svc and not _contains(svc[k], new[k]):
                     return f"/services/{name}/{k} lost data"
             elif svc.get(k) != new.get(k):
                 return f"/services/{name}/{k} changed"
     return None
+
+
+def _conditions(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, list):
+        return {str(v): {"condition": "service_started"} for v in value}
+    return dict(value) if isinstance(value, dict) else None
+
+
+def _same_dependencies(before: Any, after: Any) -> bool:
+    """The same dependencies in the same order with the same options, where only a
+    ``service_started`` condition (explicit, or implied by the short form) may become ``service_healthy``."""
+    if before == after:
+        return True
+    old, new = _conditions(before), _conditions(after)
+    if old is None or new is None or list(old) != list(new):
+        return False
+    for name, opts in old.items():
+        opts, got = dict(opts or {}), dict(new[name] or {})
+        was, now = opts.pop("condition", "service_started"), got.pop("condition", "service_started")
+        if opts != got or (was != now and (was, now) != ("service_started", "service_healthy")):
+            return False
+    return True
+
+
+_ITEM = re.compile(r"^(\s*)-\s+([^\s#]+)(\s*#.*)?\s*$")
+_KEY = re.compile(r"^(\s*)([^\s#:]+):(\s*#.*)?\s*$")
+_COND = re.compile(r"^\s*condition: service_(healthy|started)(\s*#.*)?$")
+_FLOW_LIST = re.compile(r"^(\s*depends_on:\s*)\[([^\]#]*)\](\s*#.*)?$")
+_FLOW_MAP = re.compile(r"^(\s*depends_on:\s*)\{(.*)\}(\s*#.*)?$")
+
+
+def _canonical(line: str) -> str:
+    """A line with depends_on's short and long forms written alike: ``- db`` and ``db:`` as
+    ``KEY db``, ``[a, b]`` and ``{a: {condition: ...}, b: ...}`` as ``FLOW a,b``, any
+    ``service_started``/``service_healthy`` condition as ``condition: SERVICE``."""
+    for pattern in (_ITEM, _KEY):
+        m = pattern.match(line)
+        if m:
+            return f"KEY {m.group(2)} {(m.group(3) or '').strip()}"
+    m = _FLOW_LIST.match(line)
+    if m:
+        return "FLOW " + ",".join(x.strip() for x in m.group(2).split(",")) + " " + (m.group(3) or "").strip()
+    m = _FLOW_MAP.match(line)
+    if m:
+        entries = re.findall(r"([^\s{},:]+): \{condition: service_(?:healthy|started)\}", m.group(2))
+        return "FLOW " + ",".join(entries) + " " + (m.group(3) or "").strip()
+    m = _COND.match(line)
+    if m:
+        return f"condition: SERVICE {(m.group(2) or '').strip()}"
+    return line.strip()
+
+
+def _depends_on_rewrite(old: list[str], new: list[str]) -> bool:
+    """Replaced lines that only turn a short depends_on into the long form (names, comments and
+    order kept; new lines inserted) or change a ``service_started`` condition."""
+    ops = difflib.SequenceMatcher(a=[_canonical(x) for x in old], b=[_canonical(x) for x in new],
+                                  autojunk=False).get_opcodes()
+    return all(op[0] in ("equal", "insert") for op in ops)
 
 
 def _displaced(orig: list[str], new: list[str]) -> list[str]:
@@ -105,7 +168,8 @@ def test_corpus() -> None:
     manifest = {e["file"]: e for e in json.loads((CORPUS / "manifest.json").read_text())}
     counts = {"files": 0, "changed": 0, "only_insertions": 0, "displaced": 0, "data_ok": 0,
               "schema_valid_in": 0, "schema_valid_out": 0, "no_services_identical": 0, "idempotent": 0,
-              "services": 0, "dragonfly_flag_rewrites": 0, "healthchecks_added": 0}
+              "services": 0, "rewrites": 0, "healthchecks_added": 0,
+              "waits_for_healthy": 0}
     failures: list[str] = []
     for f in files:
         text = f.read_bytes().decode("utf-8")
@@ -125,9 +189,10 @@ def test_corpus() -> None:
         ops = difflib.SequenceMatcher(a=orig, b=new, autojunk=False).get_opcodes()
         if all(op[0] in ("equal", "insert") for op in ops):
             counts["only_insertions"] += 1
-        elif all(op[0] in ("equal", "insert") or (op[0] == "replace" and _flag_rewrite(orig[op[1]:op[2]], new[op[3]:op[4]]))
-                 for op in ops):
-            counts["dragonfly_flag_rewrites"] += 1
+        elif all(op[0] in ("equal", "insert") or (op[0] == "replace" and (
+                _flag_rewrite(orig[op[1]:op[2]], new[op[3]:op[4]]) or _depends_on_rewrite(orig[op[1]:op[2]], new[op[3]:op[4]])))
+                for op in ops):
+            counts["rewrites"] += 1
         else:
             failures.append(f"{f.name}: lines deleted or replaced")
         bad = _displaced(orig, new)
@@ -145,6 +210,15 @@ def test_corpus() -> None:
             else:
                 failures.append(f"{f.name}: no longer schema-valid")
         had = {s.name for s in Y.services(doc_in) if isinstance(s.node, dict) and "healthcheck" in s.node}
+        now = {s.name: s.node for s in Y.services(doc_out)}
+        for svc in Y.services(doc_out):  # a dependant waits only for services that have a health check
+            deps = (svc.node or {}).get("depends_on") if isinstance(svc.node, dict) else None
+            for dep, opts in (deps.items() if isinstance(deps, dict) else []):
+                if isinstance(opts, dict) and opts.get("condition") == "service_healthy" and dep in now:
+                    counts["waits_for_healthy"] += 1
+                    node = now[dep] or {}
+                    if "healthcheck" not in node and "dragonfly" not in str(node.get("image", "")):
+                        failures.append(f"{f.name}: {svc.name} waits for {dep}, which has no health check")
         for svc in Y.services(doc_out):  # every service now limited and rotated
             node = svc.node or {}
             counts["healthchecks_added"] += svc.name not in had and "healthcheck" in node

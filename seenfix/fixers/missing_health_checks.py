@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from seenfix.analysis import compose_services as CS
 from seenfix.editors import compose as C
+from seenfix.editors import depends_on
 from seenfix.editors import yaml as Y
 from seenfix.fixers import compose_base as CB
 from seenfix.core.model import FixAvailability, Finding, Option, Severity
@@ -21,6 +22,8 @@ BUILT_IN = re.compile(r"dragonfly|(^|/)traefik\b|(^|/)minio/minio\b|postgres-bac
 _ROUTE = re.compile(r"""["'](/(?:api/)?(?:health|healthz|healthcheck|ping|livez|readyz))["']""")
 _EXPOSE = re.compile(r"^\s*EXPOSE\s+(\d+)", re.IGNORECASE | re.MULTILINE)
 _CODE_SUFFIXES = (".py", ".ts", ".js", ".mjs", ".go", ".rb")
+#: Dependencies whose readiness a dependant should wait for: databases and caches.
+DATA_KINDS = frozenset({"postgres", "redis", "dragonfly", "database"})
 
 
 class MissingHealthChecks(CB.ComposeFixer):
@@ -68,12 +71,26 @@ class MissingHealthChecks(CB.ComposeFixer):
           retries: 3
           start_period: 30s
     ```
-    Then let dependants wait for it: `depends_on: {postgres: {condition: service_healthy}}`
-    (seenfix does not rewrite `depends_on`: that changes start-up order, review it yourself).
+    and a service that depends on a database or cache with a health check (one it had, one its image
+    declares, or the one just added) waits until it is healthy, not merely started:
+    ```yaml
+      backend:
+        depends_on:
+          postgres:
+            condition: service_healthy
+    ```
+    The short form (`depends_on: [postgres]` or a `- postgres` list) becomes the long form in place,
+    comments kept, its other entries getting `condition: service_started` (what the short form
+    meant); in the long form a missing condition is added and `service_started` replaced. A
+    `depends_on` shared through an anchor, or in a legacy `version: "3.x"` file (whose format has
+    no conditions), is reported without a fix.
 
     ## Fix safety
     Safe: a health check only observes. It can mark a slow service unhealthy; tune `interval`,
-    `timeout`, `retries` and `start_period` with the options. Legacy `version: "2.0"` files (no
+    `timeout`, `retries` and `start_period` with the options. Waiting for a healthy database
+    changes the start order only: `docker compose up` starts the dependant once the check passes
+    (and stops with an error if the database never gets healthy, instead of starting a backend
+    that cannot connect). Legacy `version: "2.0"` files (no
     `healthcheck` key) are not changed; formats before 2.3/3.4 get no `start_period`.
 
     ## Options
@@ -100,7 +117,7 @@ class MissingHealthChecks(CB.ComposeFixer):
     fix_availability = FixAvailability.SOMETIMES
     sets = frozenset({"p1"})
     fix_title = "Add a health check"
-    intended = ("healthcheck",)
+    intended = ("healthcheck", "depends_on")
     _project: Project | None = None
     options = (
         Option("interval", str, "30s", "Time between checks."),
@@ -119,6 +136,51 @@ class MissingHealthChecks(CB.ComposeFixer):
 
     def kind(self, svc: Y.Service, path: str, project: Project | None) -> str:
         return CS.service_kind(svc.node, path, project)
+
+    def plan_file(self, doc: Y.Document, project: Project | None) -> tuple[list[CB.ServiceFinding], Y.Plan]:
+        """The health checks, then the start order of the services that depend on a database or
+        cache that has one (or has just been given one)."""
+        found, plan = super().plan_file(doc, project)
+        healthy = {f.service.name for f in found if f.fixable} | {
+            s.name for s in Y.services(doc) if _has_health(s.node)}
+        combined = C.Combined()
+        combined.add(plan)
+        for svc in Y.services(doc):
+            order = self._start_order(doc, svc, healthy, project)
+            if order is None:
+                continue
+            planned, fixable = order, bool(order.plan.edits) and combined.add(order.plan)
+            why = planned.why_not if not planned.plan.edits else "shared with another service: fix it by hand"
+            found.append(CB.ServiceFinding(svc, planned.message if fixable else f"{planned.message} ({why})",
+                                           fixable, planned.fix_title))
+        return found, combined.plan
+
+    def _start_order(self, doc: Y.Document, svc: Y.Service, healthy: set[str],
+                     project: Project | None) -> CB.Planned | None:
+        """The plan making ``svc`` wait for its healthy databases and caches, or None."""
+        services = {s.name: s for s in Y.services(doc)}
+        current = depends_on.dependencies(svc.node)
+        waits = [name for name, cond in current.items() if cond == depends_on.STARTED and name in healthy
+                 and name in services and CS.service_kind(services[name].node, doc.path, project) in DATA_KINDS]
+        if not waits:
+            return None
+        names = ", ".join(f"`{n}`" for n in waits)
+        one = len(waits) == 1
+        message = (f"service `{svc.name}` starts as soon as {names} {'has' if one else 'have'} started, "
+                   f"before {'it accepts' if one else 'they accept'} connections")
+        fix_title = f"Wait for {names} to be healthy (depends_on condition: service_healthy)"
+        version = Y.compose_version(doc)
+        if version is not None and (version < (2, 1) or (3, 0) <= version < (4, 0)):
+            return CB.Planned(Y.Plan(), message, fix_title,
+                              why_not="this legacy format has no depends_on conditions: drop `version` first")
+        chain = doc.chain(svc.node)
+        written_here = bool(chain) and chain is not None and chain[-1][0] is svc.parent
+        plan = depends_on.require_conditions(doc, svc.node, dict.fromkeys(waits, depends_on.HEALTHY)) \
+            if written_here else None
+        if plan is None:
+            return CB.Planned(Y.Plan(), message, fix_title,
+                              why_not="its depends_on is shared or written in a form seenfix does not edit")
+        return CB.Planned(plan, message, fix_title)
 
     def plan_service(self, doc: Y.Document, svc: Y.Service, kind: str) -> CB.Planned | None:
         node: Mapping[str, Any] = svc.node if isinstance(svc.node, Mapping) else {}
@@ -195,3 +257,15 @@ class MissingHealthChecks(CB.ComposeFixer):
                 if m:
                     return m.group(1)
         return None
+
+
+def _has_health(node: Any) -> bool:
+    """A health check Docker runs: a ``healthcheck`` that is not disabled, or the image's own."""
+    if not isinstance(node, Mapping):
+        return False
+    check = node.get("healthcheck")
+    if isinstance(check, Mapping):
+        test = check.get("test")
+        return not check.get("disable") and not (isinstance(test, list) and test[:1] == ["NONE"]) \
+            and (test is not None or BUILT_IN.search(str(node.get("image", "")).lower()) is not None)
+    return BUILT_IN.search(str(node.get("image", "")).lower()) is not None
