@@ -295,7 +295,7 @@ def test_sets_select_and_ignore(seen_repo: Path) -> None:
         return {f["code"] for f in json.loads(proc.stdout)["findings"]}
 
     assert codes("--quick-wins") == codes("--set", "quick-wins") == {"SF003", "SF006", "SF007", "SF009", "SF011"} & codes()
-    assert codes("--set", "p0") <= {"SF001", "SF002", "SF003", "SF004", "SF008"}
+    assert codes("--set", "p0") <= {"SF001", "SF002", "SF003", "SF004", "SF008", "SF014"}
     assert "SF010" in codes() and "SF010" not in codes("--ignore", "todo-comments")
     assert codes("--select", "SF011,missing-log-rotation") == {"SF007", "SF011"}
 
@@ -379,7 +379,7 @@ def test_a_recursive_merge_is_one_line_not_a_crash(seen_repo: Path) -> None:
     proc = run_cli("check", str(seen_repo))
     assert proc.returncode == 3
     # one line for every compose fixer, those that only compose the YAML (SF001, SF004) included
-    assert f"error: docker-compose.yml:{line}: SF001, SF004, SF008, SF007, SF011, SF012, SF013: " in proc.stderr
+    assert f"error: docker-compose.yml:{line}: SF001, SF004, SF008, SF007, SF011, SF012, SF013, SF014: " in proc.stderr
     assert "this merge (<<) includes the mapping it is in" in proc.stderr
     assert "crashed" not in proc.stderr and "Traceback" not in proc.stderr
     assert "frontend/nginx.conf" in proc.stdout  # the nginx fixers still ran

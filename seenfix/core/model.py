@@ -231,6 +231,10 @@ class Fixer:
     #: (and refuses output with errors): the runner then skips its own parse check of that output.
     #: Its ``verify()`` and the idempotence check still run.
     verifies_syntax: ClassVar[bool] = False
+    #: Set by the runner: True when unsafe fixes are enabled for this run (``--unsafe-fixes``), so
+    #: that a safe fixer can offer a stronger fix then (SF014 removes a port it would otherwise bind
+    #: to 127.0.0.1).
+    unsafe_fixes: bool = False
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         values = {opt.name: opt.default for opt in self.options}

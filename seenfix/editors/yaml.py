@@ -61,13 +61,22 @@ class Edit:
 class Change:
     """An intended data change: in ``container`` (a loaded node) set ``key`` to ``value``.
 
-    ``key=None`` with a sequence container means "append ``value``".  Used with :func:`apply_changes`
-    to build the data a fixed file must load to.
+    ``key=None`` with a sequence container means "append ``value``"; ``value=DELETE`` removes the key.
+    Used with :func:`apply_changes` to build the data a fixed file must load to.
     """
 
     container: Any
     key: Key
     value: Any
+
+
+class _Delete:
+    def __repr__(self) -> str:
+        return "DELETE"
+
+
+#: The value of a :class:`Change` that removes its key.
+DELETE: Any = _Delete()
 
 
 @dataclass
@@ -940,6 +949,8 @@ def apply_changes(plain_root: Any, memo: Mapping[int, Any], changes: Sequence[Ch
             raise KeyError("change to a node that is not part of the document")
         if isinstance(target, list) and ch.key is None:
             target.append(copy.deepcopy(ch.value))
+        elif ch.value is DELETE:
+            del target[ch.key]
         else:
             target[ch.key] = copy.deepcopy(ch.value)
 

@@ -120,6 +120,7 @@ def run(
         except Exception as exc:  # noqa: BLE001 - one broken fixer must not stop the others
             result.failures.append(f"{info.code} {info.slug}: check crashed: {type(exc).__name__}: {exc}")
             continue
+        fixer.unsafe_fixes = unsafe
         try:
             project = _run_one(project, fixer, info, result, fix=fix, unsafe=unsafe)
         finally:
