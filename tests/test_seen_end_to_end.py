@@ -64,13 +64,17 @@ def test_every_fixer_together_converges_in_one_run(seen_repo: Path) -> None:
     assert applied.returncode == 1, applied.stderr
     assert "error:" not in applied.stderr, applied.stderr
     order = [line.split()[1] for line in applied.stderr.splitlines() if line.startswith("fixed ")]
-    assert order[:2] == ["SF001", "SF004"] and order[2] == "SF008" and order[-1] == "SF006", order
+    assert order[:2] == ["SF001", "SF004"] and order[2:4] == ["SF002", "SF008"] and order[-1] == "SF006", order
     again = run_cli("apply", "--set", "all", "--unsafe-fixes", "--dry-run", str(seen_repo))
     assert again.returncode == 0, again.stdout + again.stderr
     compose = (seen_repo / "docker-compose.yml").read_text()
     backup = compose.split("  postgres-backup:", 1)[1]
     assert "logging: *default-logging" in backup and "memory: 256M" in backup
     assert "pg_isready" not in backup  # its image has its own HEALTHCHECK; it runs no server
+    certbot = compose.split("  certbot:", 1)[1].split("\n  postgres-backup:", 1)[0]
+    assert "logging: *default-logging" in certbot and "memory:" in certbot  # added by SF002, then treated
+    conf = (seen_repo / "frontend" / "nginx.conf").read_text()
+    assert "listen 443 ssl http2;" in conf and "Strict-Transport-Security" in conf  # SF002, then SF003
 
 
 def test_every_fixer_on_a_fix_branch_in_one_run(seen_repo: Path) -> None:
