@@ -70,3 +70,50 @@ def test_corpus_files_with_tls_are_never_reported(tmp_path: Path) -> None:
         reported += bool(findings)
     print(f"\nSF002 corpus: {reported} files reported, {tls_files} files with TLS listeners not reported")
     assert reported >= 5
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("services:\n  web:\n    image: nginx\n",
+     "services:\n  web:\n    image: nginx\n    command:\n      - /bin/sh\n      - \"-c\"\n      - |\n        echo 1\n\n"
+     "        echo $$HOME\n"),
+    ("services:\r\n    web:\r\n        image: nginx",
+     "services:\r\n    web:\r\n        image: nginx\r\n        command:\r\n            - /bin/sh\r\n            - \"-c\"\r\n"
+     "            - |\r\n              echo 1\r\n\r\n              echo $$HOME"),
+    ("services:\n  web: {image: nginx}\n", None),  # a flow mapping cannot hold a literal block
+])
+def test_scripts_are_literal_blocks(text: str, expected: str | None) -> None:
+    from seenfix.editors import compose_scripts
+    from seenfix.editors import yaml as Y
+    from seenfix.editors.compose import verify_plan
+
+    doc = Y.load(text, "c.yml")
+    svc = next(Y.services(doc))
+    plan = compose_scripts.add_script(doc, svc.parent, svc.name, "command", ["/bin/sh", "-c"],
+                                      ["echo 1", "", "echo $$HOME"])
+    if expected is None:
+        assert plan is None
+        return
+    assert plan is not None and plan.apply(text) == expected
+    assert verify_plan(doc, plan, expected) is None
+
+
+@pytest.mark.parametrize(("compose", "reason"), [
+    ("services:\n  web:\n    image: nginx:1.27\n    ports: ['8080:80']\n    volumes: ['./site.conf:/etc/nginx/conf.d/default.conf']\n",
+     "no compose service publishes port 80"),
+    ("services:\n  web:\n    image: openresty/openresty\n    ports: ['80:80']\n    volumes: ['./site.conf:/etc/nginx/conf.d/default.conf']\n",
+     "no compose service publishes port 80"),
+    ("services:\n  web:\n    image: nginx\n    ports: ['80:80']\n    volumes: ['./site.conf:/etc/nginx/conf.d/default.conf']\n"
+     "  certbot:\n    image: certbot/certbot\n", ""),  # certbot in the project: TLS is taken care of
+    ("services:\n  web:\n    image: nginx\n    ports: ['80:80']\n    volumes: ['./site.conf:/etc/nginx/conf.d/default.conf']\n",
+     None),  # fixable
+])
+def test_when_the_fix_applies(tmp_path: Path, compose: str, reason: str | None) -> None:
+    root = _write(tmp_path, {"site.conf": "server {\n    listen 80;\n    location / { proxy_pass http://app:3000; }\n}\n",
+                             "compose.yml": compose})
+    findings = list(MissingTls().check(Project(Workspace(root))))
+    if reason == "":
+        assert findings == []
+        return
+    [finding] = findings
+    assert finding.fixable == (reason is None)
+    assert reason is None or reason in finding.message

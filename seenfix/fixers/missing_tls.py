@@ -21,6 +21,7 @@ from seenfix.core.model import (
 )
 from seenfix.core.project import Project
 from seenfix.editors import compose as C
+from seenfix.editors import compose_scripts
 from seenfix.editors import nginx, nginx_tls
 from seenfix.editors import ports as P
 from seenfix.editors import yaml as Y
@@ -36,7 +37,6 @@ _TLS_PROXY = re.compile(
 _REDIRECT = re.compile(r"^https://")
 #: The official nginx image (its /docker-entrypoint.sh starts nginx the way the fix restarts it).
 _OFFICIAL_NGINX = re.compile(r"^(?:docker\.io/)?(?:library/)?nginx(?::[\w.-]+)?(?:@\S+)?$")
-_MARK = "@@SEENFIX-SCRIPT@@"
 
 class MissingTls(Fixer):
     """
@@ -277,7 +277,10 @@ class MissingTls(Fixer):
         plan = Y.Plan()
         entries = node.get("ports")
         if not any((p := P.parse(e)) is not None and p.host_port == "443" for e in entries):
-            plan.extend(Y.append_items(doc, node, "ports", [Y.Quoted("443:443")]))
+            publish = Y.append_items(doc, node, "ports", [Y.Quoted("443:443")])
+            if not publish.edits or "ports" not in Y.own_keys(node):
+                return f"the ports of service `{svc.name}` are shared or written in an unusual form: add TLS by hand"
+            plan.extend(publish)
         mounts = ["./certbot/conf:/etc/letsencrypt:ro", f"./certbot/www:{nginx_tls.WEBROOT}:ro"]
         if isinstance(node.get("volumes"), list) and node.get("volumes") and "volumes" in Y.own_keys(node):
             plan.extend(Y.append_items(doc, node, "volumes", mounts))
@@ -285,7 +288,7 @@ class MissingTls(Fixer):
             plan.extend(Y.ensure_keys(doc, svc.parent, svc.name, {"volumes": mounts}))
         else:
             return f"the volumes of service `{svc.name}` are shared or empty: add TLS by hand"
-        command = _block(doc, svc.parent, svc.name, "command", ["/bin/sh", "-c"], _nginx_script(cert))
+        command = compose_scripts.add_script(doc, svc.parent, svc.name, "command", ["/bin/sh", "-c"], _nginx_script(cert))
         env = {"DOMAIN": self.config["domain"] or "${DOMAIN:?set DOMAIN in .env (the site's domain name)}",
                "LETSENCRYPT_EMAIL": self.config["email"]
                or "${LETSENCRYPT_EMAIL:?set LETSENCRYPT_EMAIL in .env (for Let's Encrypt's expiry notices)}"}
@@ -293,10 +296,10 @@ class MissingTls(Fixer):
                    "environment": {k: Y.Quoted(v) for k, v in env.items()},
                    "volumes": ["./certbot/conf:/etc/letsencrypt", f"./certbot/www:{nginx_tls.WEBROOT}"],
                    "entrypoint": ["/bin/sh", "-c"]}
-        certbot = _block(doc, doc.data, "services", "command", [], _certbot_script(cert), new_service=(name, service))
-        if certbot is not None and _services_spaced(doc):  # keep the file's blank line between services
+        certbot = compose_scripts.add_script(doc, doc.data, "services", "command", [], _certbot_script(cert), new_service=(name, service))
+        if certbot is not None and compose_scripts.services_spaced(doc):  # keep the file's blank line between services
             certbot = Y.Plan([Y.Edit(e.start, e.end, doc.newline + e.text) for e in certbot.edits], certbot.changes)
-        if command is None or certbot is None or not plan.edits and entries:
+        if command is None or certbot is None:
             return "the compose file is written in a form seenfix does not edit here: add TLS by hand"
         plan.extend(command)
         plan.extend(certbot)
@@ -353,58 +356,12 @@ def _redirects_to_https(server: nginx.Node) -> bool:
     return False
 
 
-def _services_spaced(doc: Y.Document) -> bool:
-    """Whether the file puts a blank line between its services (as SEEN's compose file does)."""
-    services = list(Y.services(doc))
-    if len(services) < 2:
-        return False
-    line = services[-1].line - 1
-    while line > 0 and doc.line(line).lstrip().startswith("#"):
-        line -= 1
-    return not doc.line(line).strip()
-
-
 def _publishes(node: Mapping[str, Any], host: int, target: int) -> bool:
     for entry in node.get("ports") or []:
         port = P.parse(entry)
         if port is not None and port.host_port == str(host) and port.target == str(target):
             return True
     return False
-
-
-def _block(doc: Y.Document, parent: Any, key: Any, name: str, head: list[str], script: list[str],
-           new_service: tuple[str, dict[str, Any]] | None = None) -> Y.Plan | None:
-    """Plan adding ``name: [*head, <script as a literal block>]`` to the mapping ``parent[key]`` (or,
-    with ``new_service``, a whole new service holding it); None when that mapping is a flow one."""
-    if new_service is not None:
-        svc_name, body = new_service
-        plan = Y.ensure_keys(doc, parent, key, {svc_name: {**body, name: Y.Raw(_MARK)}})
-    else:
-        plan = Y.ensure_keys(doc, parent, key, {name: Y.Raw(_MARK)})
-    if len(plan.edits) != 1 or f": {_MARK}" not in plan.edits[0].text:
-        return None
-    edit = plan.edits[0]
-    before = edit.text[:edit.text.index(_MARK)]
-    line_start = before.rfind("\n") + 1
-    indent = len(before[line_start:]) - len(before[line_start:].lstrip(" "))
-    if "{" in before[line_start:]:  # written as a flow mapping
-        return None
-    unit, nl = Y.indent_unit(doc.text), doc.newline
-    item = " " * (indent + unit)
-    lines = [item + "- " + Y.format_scalar(h, Y.quote_char(doc.text)) for h in head]
-    lines.append(item + "- |")
-    lines.extend((item + "  " + line) if line else "" for line in script)
-    text = edit.text.replace(f" {_MARK}", "".join(nl + ln for ln in lines), 1)
-    value = [*head, "\n".join(script) + "\n"]
-    changes = []
-    for ch in plan.changes:
-        plain = ch.value
-        if new_service is not None:
-            plain = {**plain, name: value}
-        else:
-            plain = value
-        changes.append(Y.Change(ch.container, ch.key, plain))
-    return Y.Plan([Y.Edit(edit.start, edit.end, text)], changes)
 
 
 def _nginx_script(cert: str) -> list[str]:
