@@ -221,3 +221,14 @@ def set_command_flags(doc: Y.Document, svc: Y.Service, flags: Mapping[str, str],
         plan.extend(app)
         return plan
     return None
+
+
+def services_spaced(doc: Y.Document) -> bool:
+    """Whether the file puts a blank line between its services (as SEEN's compose file does)."""
+    services = list(Y.services(doc))
+    if len(services) < 2:
+        return False
+    line = services[-1].line - 1
+    while line > 0 and doc.line(line).lstrip().startswith("#"):
+        line -= 1
+    return not doc.line(line).strip()

@@ -1,5 +1,5 @@
 """Compose values that are shell scripts, written as YAML literal blocks (``|``) so that a reviewer
-reads them line by line, and the blank-line convention between services.
+reads them line by line.
 
 :func:`add_script` plans a key whose value is ``[*head, <script>]`` with the script as a literal
 block, in a service (or in a new service added with it); the data it records is exactly what the
@@ -13,17 +13,6 @@ from typing import Any
 from seenfix.editors import yaml as Y
 
 _MARK = "@@SEENFIX-SCRIPT@@"
-
-
-def services_spaced(doc: Y.Document) -> bool:
-    """Whether the file puts a blank line between its services (as SEEN's compose file does)."""
-    services = list(Y.services(doc))
-    if len(services) < 2:
-        return False
-    line = services[-1].line - 1
-    while line > 0 and doc.line(line).lstrip().startswith("#"):
-        line -= 1
-    return not doc.line(line).strip()
 
 
 def add_script(doc: Y.Document, parent: Any, key: Any, name: str, head: list[str], script: list[str],

@@ -173,7 +173,7 @@ class MissingDatabaseBackups(Fixer):
             "volumes": [f"{self.config['directory']}:/backups"],
         }
         plan = Y.ensure_keys(doc, doc.data, "services", {name: service})
-        if _services_spaced(doc, services):  # keep the file's blank line between services
+        if C.services_spaced(doc):  # keep the file's blank line between services
             plan = Y.Plan([Y.Edit(e.start, e.end, doc.newline + e.text) for e in plan.edits], plan.changes)
         return doc, db, plan, message
 
@@ -221,16 +221,6 @@ class MissingDatabaseBackups(Fixer):
         if before is None:
             return "SF008 never creates compose files"
         return _only_new_services(path, before, after)
-
-
-def _services_spaced(doc: Y.Document, services: list[Y.Service]) -> bool:
-    """Whether the file puts a blank line between its services (as SEEN's compose file does)."""
-    if len(services) < 2:
-        return False
-    line = services[-1].line - 1
-    while line > 0 and doc.line(line).lstrip().startswith("#"):
-        line -= 1
-    return not doc.line(line).strip()
 
 
 def _get(node: Any, key: str) -> Any:

@@ -297,7 +297,7 @@ class MissingTls(Fixer):
                    "volumes": ["./certbot/conf:/etc/letsencrypt", f"./certbot/www:{nginx_tls.WEBROOT}"],
                    "entrypoint": ["/bin/sh", "-c"]}
         certbot = compose_scripts.add_script(doc, doc.data, "services", "command", [], _certbot_script(cert), new_service=(name, service))
-        if certbot is not None and compose_scripts.services_spaced(doc):  # keep the file's blank line between services
+        if certbot is not None and C.services_spaced(doc):  # keep the file's blank line between services
             certbot = Y.Plan([Y.Edit(e.start, e.end, doc.newline + e.text) for e in certbot.edits], certbot.changes)
         if command is None or certbot is None:
             return "the compose file is written in a form seenfix does not edit here: add TLS by hand"
