@@ -34,7 +34,10 @@ from seenfix.fixers.missing_database_backups import IMAGE_DUMP_COMMAND, MissingD
 
 
 def _pg_bin() -> Path | None:
-    for root in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
+    def version(bin_dir: Path) -> tuple[int, ...]:
+        return tuple(int(x) for x in bin_dir.parent.name.split(".") if x.isdigit())
+
+    for root in sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=version, reverse=True):
         if (root / "initdb").exists() and (root / "pg_ctl").exists() and (root / "pg_dump").exists():
             return root
     found = shutil.which("initdb")
