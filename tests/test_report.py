@@ -304,7 +304,8 @@ def test_markdown_has_the_assessments_structure(quick_wins: dict[str, Any]) -> N
         assert re.search(rf"^\| {re.escape(name)} \| {pct(row['before'])} \| {pct(row['after'])} \|", md,
                          flags=re.MULTILINE), row
     # each open automatable plan item carries its command; report-only ones point to explain
-    assert "Add HTTPS/TLS support: open (SF002): report only, see `seenfix explain SF002`" in md
+    assert "Add HTTPS/TLS support: open (SF002): `seenfix apply --select SF002 --unsafe-fixes`" in md
+    assert "Database replication: open (SF013): report only, see `seenfix explain SF013`" in md
     assert "Set up database backups: open (SF008): `seenfix apply --select SF008 --unsafe-fixes`" in md
     assert "All at once: `seenfix apply --quick-wins`" in md
 
@@ -363,7 +364,7 @@ def test_a_check_with_nothing_to_look_at_counts_nowhere(tmp_path: Path) -> None:
     assert {k for k, v in status.items() if v == "n/a"} == {"SF002", "SF003", "SF005", "SF009", "SF010"}
     assert status["SF007"] == "pass" and status["SF011"] == "pass"
     security = next(c for c in card["categories"] if c["name"] == "Security")
-    assert security["weight"] == 7  # SF001 and SF004 only
+    assert security["weight"] == 10  # SF001, SF004 and SF014 only
     headers = next(i for s in card["checklist"] for i in s["items"] if i["codes"] == ["SF003"])
     assert headers["state"] == "not-applicable" and headers["command"] is None
     assert not any("SF003" in s for s in card["strengths"])

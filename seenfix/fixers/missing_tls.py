@@ -63,7 +63,8 @@ class MissingTls(Fixer):
     - adds a `certbot` service that asks for the certificate (`certbot certonly --webroot
       --keep-until-expiring`: the first one, then a renewal when fewer than 30 days are left) every
       12 hours, or every 10 minutes until one is issued, and makes a self-signed placeholder so
-      that nginx can start (and answer the challenge) before the first one exists;
+      that nginx can start (and answer the challenge) before the first one exists; its health
+      check turns unhealthy when the certificate has fewer than 3 days left (renewals failing);
     - adds `/certbot/` to `.gitignore` (it holds the private key).
 
     The domain and the e-mail address for Let's Encrypt come from the operator's `.env`
@@ -295,7 +296,15 @@ class MissingTls(Fixer):
         service = {"image": self.config["certbot_image"], "restart": "unless-stopped",
                    "environment": {k: Y.Quoted(v) for k, v in env.items()},
                    "volumes": ["./certbot/conf:/etc/letsencrypt", f"./certbot/www:{nginx_tls.WEBROOT}"],
+                   # unhealthy when the certificate has fewer than 3 days left: renewals are failing
+                   "healthcheck": {"test": [Y.Quoted("CMD"), Y.Quoted("openssl"), Y.Quoted("x509"),
+                                            Y.Quoted("-checkend"), Y.Quoted("259200"), Y.Quoted("-noout"),
+                                            Y.Quoted("-in"), Y.Quoted(f"/etc/letsencrypt/live/{cert}/fullchain.pem")],
+                                   "interval": "5m", "timeout": "10s", "retries": 3, "start_period": "1m"},
                    "entrypoint": ["/bin/sh", "-c"]}
+        version = Y.compose_version(doc)
+        if version is not None and not (version >= (3, 4) or (2, 3) <= version < (3, 0)):
+            del service["healthcheck"]["start_period"]  # not in this legacy format
         certbot = compose_scripts.add_script(doc, doc.data, "services", "command", [], _certbot_script(cert), new_service=(name, service))
         if certbot is not None and C.services_spaced(doc):  # keep the file's blank line between services
             certbot = Y.Plan([Y.Edit(e.start, e.end, doc.newline + e.text) for e in certbot.edits], certbot.changes)

@@ -91,6 +91,8 @@ class PublishedInternalPorts(CB.ComposeFixer):
     fix_availability = FixAvailability.SOMETIMES
     sets = frozenset({"p0"})
     fix_title = "Publish the port on 127.0.0.1 only"
+    category = "Security"  # readiness score (seenfix report)
+    needs = ("compose_files",)
     intended: ClassVar[tuple[str, ...]] = ("ports",)
     per_file = False  # which backends are proxied is read from the nginx configs
     options = (Option("ignore_services", list, [], "Services whose ports are meant to be public."),)

@@ -88,7 +88,7 @@ CHECKLIST: tuple[tuple[str, tuple[Item, ...]], ...] = (
         ("Database replication", ("SF013",)),
         ("Cache clustering", ("SF013",)),
         ("Load balancer", ()),
-        ("Reverse proxy (Traefik/Caddy)", ()),
+        ("Reverse proxy (Traefik/Caddy)", ("SF014",)),  # internal services reachable only through it
         ("Container orchestration (K8s)", ()),
     )),
     ("Code Quality", (
