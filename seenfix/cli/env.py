@@ -57,10 +57,10 @@ def check(env_file: Path, project_dir: Path, allow_unknown: bool) -> None:
     """
     from seenfix.analysis.envvars import discover
     from seenfix.core.project import Project
-    from seenfix.core.workspace import Undecodable, Workspace, decode
+    from seenfix.core.workspace import Undecodable, Workspace, decode, read_regular
 
     try:
-        text, _ = decode(env_file.read_bytes())
+        text, _ = decode(read_regular(env_file)[0])
     except (OSError, Undecodable) as exc:
         click.echo(f"seenfix: error: {env_file}: cannot read: {exc}", err=True)
         sys.exit(EXIT_USAGE)

@@ -70,8 +70,11 @@ def find_config(root: Path) -> tuple[Path, dict[str, Any]] | None:
 
 
 def _read(path: Path) -> dict[str, Any]:
+    from seenfix.core.workspace import read_regular
+
+    data = b""
     try:
-        data = path.read_bytes()
+        data = read_regular(path)[0]
         return tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:  # TOML is UTF-8
         line = data.count(b"\n", 0, exc.start) + 1

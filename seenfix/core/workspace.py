@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,9 +101,13 @@ class Workspace:
     def _list_files(self) -> list[str]:
         if self.git_top is not None:
             tracked = git(self.root, "ls-files", "-z", "--cached").stdout.decode("utf-8", "surrogateescape")
-            others = git(
-                self.root, "ls-files", "-z", "--others", "--exclude-standard"
-            ).stdout.decode("utf-8", "surrogateescape")
+            listed = git(self.root, "ls-files", "-z", "--others", "--exclude-standard")
+            others = listed.stdout.decode("utf-8", "surrogateescape")
+            for line in listed.stderr.decode("utf-8", "replace").splitlines():
+                # "warning: could not open directory 'deploy/': Permission denied"
+                m = re.match(r"warning: could not open directory '(.*?)/?': (.*)$", line)
+                if m:
+                    self.warnings.append(f"{m.group(1)}: skipped, {m.group(2)}")
             self._tracked = frozenset(p for p in tracked.split("\0") if p)
             names = set(self._tracked) | {p for p in others.split("\0") if p}
             candidates: list[tuple[str, bool | None]] = [(rel, None) for rel in sorted(names)]
@@ -139,7 +144,8 @@ class Workspace:
             prefix = todo.pop()
             try:
                 entries = list(os.scandir(os.path.join(self._root_str, prefix) if prefix else self._root_str))
-            except OSError:
+            except OSError as exc:  # a folder seenfix cannot list is said, as a file it cannot read is
+                self.warnings.append(f"{prefix.rstrip('/') or '.'}: skipped, {exc.strerror or exc}")
                 continue
             for entry in entries:
                 rel = prefix + entry.name
@@ -225,11 +231,11 @@ class Workspace:
         if not self.inside(rel):
             return f"{rel}: skipped, resolves outside the project"
         try:
-            with open(os.path.join(self._root_str, rel), "rb") as fh:
-                data = fh.read()
-                mode = stat.S_IMODE(os.fstat(fh.fileno()).st_mode)
+            data, mode = read_regular(os.path.join(self._root_str, rel))
         except FileNotFoundError:
             return None
+        except NotRegular as exc:
+            return f"{rel}: skipped, {exc}"
         except OSError as exc:
             return f"{rel}: skipped, {exc.strerror}"
         try:
@@ -237,3 +243,32 @@ class Workspace:
         except Undecodable as exc:
             return f"{rel}: skipped, {exc}"
         return text, Encoded(how.encoding, how.bom, mode)
+
+
+class NotRegular(OSError):
+    """A FIFO, socket or device where a file was expected (never read: reading may block forever)."""
+
+
+def read_regular(path: str | os.PathLike[str]) -> tuple[bytes, int]:
+    """The bytes and permission bits of the regular file at ``path`` (symlinks followed).
+
+    Opened without blocking and checked with ``fstat`` before a byte is read, so that a FIFO (whose
+    ``open`` and ``read`` wait for a writer) or a device raises :class:`NotRegular` instead of hanging.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a directory" if stat.S_ISDIR(st.st_mode) \
+                else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device" \
+                if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file"
+            raise NotRegular(f"not a regular file ({kind})" if kind != "not a regular file" else kind)
+        chunks = []
+        while True:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        return b"".join(chunks), stat.S_IMODE(st.st_mode)
+    finally:
+        os.close(fd)
