@@ -27,7 +27,10 @@ def schema_errors(data: Any, limit: int = 3) -> list[str]:
     out: list[str] = []
     for err in _validator().iter_errors(data):
         where = "/".join(str(p) for p in err.absolute_path) or "/"
-        out.append(f"{where}: {err.message}")
+        message = err.message
+        if isinstance(err.instance, str) and err.instance:  # never quote a value: it may be a password
+            message = message.replace(repr(err.instance), "the value")
+        out.append(f"{where}: {message}")
         if len(out) >= limit:
             break
     return out

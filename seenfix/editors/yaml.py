@@ -194,6 +194,16 @@ def load(text: str, path: str) -> Document:
     return doc
 
 
+_VALUE_IN_PROBLEM = re.compile(r'\s+with value\s.*$', re.DOTALL)
+
+
+def yaml_problem(exc: Any) -> str:
+    """A ruamel.yaml error's problem, with the values it quotes left out: a duplicate key's message
+    holds both values ("with value ... (original value: ...)"), and a duplicate password is a password."""
+    problem = str(exc.problem or exc.context or "invalid YAML")
+    return _VALUE_IN_PROBLEM.sub("", problem) if "duplicate key" in problem else problem
+
+
 def _load(text: str, path: str) -> Document:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -202,8 +212,7 @@ def _load(text: str, path: str) -> Document:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError(path, line, f"invalid YAML: {problem}") from None
+        raise InputError(path, line, f"invalid YAML: {yaml_problem(exc)}") from None
     except (YAMLError, ValueError) as exc:
         raise InputError(path, 1, f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else exc}") from None
     except CONSTRUCT_ERRORS as exc:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seenfix.core.model import deepest_line
-from seenfix.editors.yaml import RECURSIVE_MERGE, TOO_DEEP, merge_cycle_line
+from seenfix.editors.yaml import RECURSIVE_MERGE, TOO_DEEP, merge_cycle_line, yaml_problem
 from seenfix.core.model import InputError
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -149,7 +149,7 @@ def compose_nodes(text: str, path: str) -> Any:
         root = yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise InputError(path, (mark.line + 1) if mark else 1, f"invalid YAML: {exc.problem}") from None
+        raise InputError(path, (mark.line + 1) if mark else 1, f"invalid YAML: {yaml_problem(exc)}") from None
     except YAMLError as exc:
         raise InputError(path, 1, f"invalid YAML: {exc}") from None
     except RecursionError:

@@ -23,7 +23,7 @@ def check_yaml(text: str) -> str | None:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        return f"line {line}: invalid YAML: {exc.problem or exc.context}"
+        return f"line {line}: invalid YAML: {Y.yaml_problem(exc)}"
     except YAMLError as exc:
         return f"invalid YAML: {exc}"
     except Y.CONSTRUCT_ERRORS as exc:
