@@ -9,6 +9,8 @@ on.  :mod:`seenfix.engine.write` writes the result, atomically per file and all-
 
 from __future__ import annotations
 
+import os
+
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,7 @@ class RunResult:
     failures: list[str] = field(default_factory=list)  # fixer crashed / output failed verification
     problems: list[str] = field(default_factory=list)  # input files a fixer could not process
     warnings: list[str] = field(default_factory=list)
+    invalid: set[str] = field(default_factory=set)  # files a fixer reported it could not process
     secret_values: set[str] = field(default_factory=set)
 
     @property
@@ -86,10 +89,25 @@ def _real_changes(project: Project, changes: Iterable[FileChange]) -> list[FileC
     return out
 
 
-def _take_problems(project: Project, code: str, sink: list[str]) -> None:
+def _take_problems(project: Project, code: str, result: RunResult) -> None:
     for p in project.problems:
-        sink.append(f"{p.path}:{p.line}: {code}: {p.message}")
+        _problem(result, p.path, p.line, code, p.message)
     project.problems.clear()
+
+
+def _problem(result: RunResult, path: str, line: int, code: str, message: str) -> None:
+    result.problems.append(f"{path}:{line}: {code}: {message}")
+    result.invalid.add(path)
+
+
+#: Folders of version-control systems: nothing below them is ever written, whatever a fixer's options say.
+VCS_DIRS = frozenset({".git", ".hg", ".svn", ".bzr", "_darcs", "cvs", ".jj", ".pijul", ".sl", ".fslckout"})
+
+
+def in_vcs_folder(rel: str) -> bool:
+    """Whether ``rel`` names a version-control folder or something below one (case-insensitively:
+    ``.GIT/config`` is ``.git/config`` on a case-insensitive file system)."""
+    return any(part.lower() in VCS_DIRS for part in rel.split("/"))
 
 
 def run(
@@ -103,13 +121,43 @@ def run(
     project: Project | None = None,
 ) -> RunResult:
     """Run ``fixers`` on ``root``, or on ``project`` when given (e.g. another run's in-memory result,
-    ``RunResult.final``: ``seenfix report --after`` checks it without writing anything)."""
+    ``RunResult.final``: ``seenfix report --after`` checks it without writing anything).
+
+    With ``fix``, one verdict per file: a file that a fixer reports it cannot process (invalid YAML,
+    say) or that seenfix cannot read is changed by no fixer; a fixer that would change it has all its
+    changes dropped (they belong together: a moved password and the ``.env`` that receives it).  When
+    a file is found invalid only after earlier fixers changed it, the run starts again with that file
+    left alone (at most once per such file)."""
     if project is None:
         workspace = Workspace(root, config.exclude)
         project = Project(workspace, config.paths)
     else:
         workspace = project.workspace
     fixers = sorted(fixers, key=lambda f: (f.phase, f.code))
+    frozen: set[str] = set()
+    while True:
+        result = _run_once(workspace, project, fixers, config, fix=fix, unsafe=unsafe, progress=progress,
+                           frozen=frozen)
+        touched = {ch.path for step in result.steps for ch in step.changes}
+        again = (result.invalid & touched) - frozen
+        if not fix or not again:
+            return result
+        frozen |= again
+        progress = None
+
+
+def _run_once(
+    workspace: Workspace,
+    start: Project,
+    fixers: Sequence[type[Fixer]],
+    config: Config,
+    *,
+    fix: bool,
+    unsafe: bool,
+    progress: Progress | None,
+    frozen: set[str],
+) -> RunResult:
+    project = start
     result = RunResult(workspace.root, [f.info() for f in fixers])
     for index, cls in enumerate(fixers, 1):
         info = cls.info()
@@ -122,7 +170,7 @@ def run(
             continue
         fixer.unsafe_fixes = unsafe
         try:
-            project = _run_one(project, fixer, info, result, fix=fix, unsafe=unsafe)
+            project = _run_one(project, fixer, info, result, fix=fix, unsafe=unsafe, frozen=frozen)
         finally:
             store_cache(fixer)
     result.final = project
@@ -132,36 +180,42 @@ def run(
 
 
 def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult, *, fix: bool,
-             unsafe: bool) -> Project:
+             unsafe: bool, frozen: set[str]) -> Project:
     """Check with one fixer and, when asked, fix and verify; returns the project with its kept
     changes (the same project when there are none).  Findings, problems and failures go to
     ``result``."""
     try:
         findings = list(fixer.check(project))
     except InputError as exc:
-        result.problems.append(f"{exc.path}:{exc.line}: {info.code}: {exc.message}")
-        _take_problems(project, info.code, result.problems)
+        _problem(result, exc.path, exc.line, info.code, exc.message)
+        _take_problems(project, info.code, result)
         return project
     except Exception as exc:  # noqa: BLE001 - one broken fixer must not stop the others
         result.failures.append(f"{info.code} {info.slug}: check crashed: {type(exc).__name__}: {exc}")
         project.problems.clear()
         return project
-    _take_problems(project, info.code, result.problems)
+    _take_problems(project, info.code, result)
     result.findings.extend(findings)
     if not fix or not fix_enabled(info, unsafe) or not any(f.fixable for f in findings):
         return project
     try:
         changes = _real_changes(project, fixer.fix(project))
     except InputError as exc:
-        result.problems.append(f"{exc.path}:{exc.line}: {info.code}: {exc.message}")
-        _take_problems(project, info.code, result.problems)
+        _problem(result, exc.path, exc.line, info.code, exc.message)
+        _take_problems(project, info.code, result)
         return project
     except Exception as exc:  # noqa: BLE001
         result.failures.append(f"{info.code} {info.slug}: fix crashed: {type(exc).__name__}: {exc}")
         project.problems.clear()
         return project
-    _take_problems(project, info.code, result.problems)
+    _take_problems(project, info.code, result)
     if not changes:
+        return project
+    refused = _refused(project, changes, frozen | result.invalid)
+    if refused is not None:
+        path, why = refused
+        result.problems.append(f"{path}:1: {info.code}: left unchanged: {why} (the fixer's changes "
+                               "were all dropped)")
         return project
     failure = _verify(project, fixer, changes)
     if failure is not None:
@@ -181,6 +235,22 @@ def store_cache(fixer: Fixer) -> None:
         write_cache(path, data)
 
 
+def _refused(project: Project, changes: list[FileChange], invalid: set[str]) -> tuple[str, str] | None:
+    """The first change the engine never makes, with the reason: to a file reported invalid, or to
+    a file that exists but that seenfix could not read (undecodable, binary, a FIFO, unreadable):
+    replacing it would lose what it holds."""
+    for ch in changes:
+        if ch.path in invalid:
+            return ch.path, "a fixer found it invalid, so no fixer changes it"
+        if ch.content is None or project.original_text(ch.path) is not None:
+            continue
+        if os.path.lexists(project.root / ch.path):
+            prefix = f"{ch.path}: skipped, "
+            why = next((w[len(prefix):] for w in project.workspace.warnings if w.startswith(prefix)), "unreadable")
+            return ch.path, f"seenfix cannot read it ({why}), so it is never replaced"
+    return None
+
+
 def _verify(project: Project, fixer: Fixer, changes: list[FileChange]) -> str | None:
     seen: set[str] = set()
     for ch in changes:
@@ -189,6 +259,8 @@ def _verify(project: Project, fixer: Fixer, changes: list[FileChange]) -> str | 
         seen.add(ch.path)
         if ch.path.startswith("/") or ".." in ch.path.split("/") or not _inside(project, ch.path):
             return f"{ch.path}: outside the project"
+        if in_vcs_folder(ch.path) or in_vcs_folder(_resolved(project, ch.path)):
+            return f"{ch.path}: inside a version-control folder, which seenfix never writes"
         if ch.content is None:
             continue
         before = project.read_text(ch.path)
@@ -222,3 +294,9 @@ def _verify(project: Project, fixer: Fixer, changes: list[FileChange]) -> str | 
 
 def _inside(project: Project, rel: str) -> bool:
     return project.workspace.inside(rel)
+
+
+def _resolved(project: Project, rel: str) -> str:
+    """``rel`` with symlinks resolved, relative to the project's real root (``/``-separated)."""
+    real_root = os.path.realpath(project.root)
+    return os.path.relpath(os.path.realpath(project.root / rel), real_root).replace(os.sep, "/")
