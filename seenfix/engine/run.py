@@ -10,7 +10,6 @@ on.  :mod:`seenfix.engine.write` writes the result, atomically per file and all-
 from __future__ import annotations
 
 import os
-
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
