@@ -80,12 +80,14 @@ def test_every_fixer_together_converges_in_one_run(seen_repo: Path) -> None:
 def test_every_fixer_on_a_fix_branch_in_one_run(seen_repo: Path) -> None:
     """SEEN's database password is ``seen``, also its database's name, which SF004 leaves and SF008
     copies: the branch is built on the first run (the leak guard once refused it), holds no
-    generated secret, and the working tree is untouched but for the untracked .env."""
+    generated secret, and the working tree is untouched but for the untracked .env, which git ignores
+    there (through .git/info/exclude: the .gitignore rule is only on the branch)."""
     head = git(seen_repo, "rev-parse", "HEAD")
     proc = run_cli("apply", "--set", "all", "--unsafe-fixes", "--branch", str(seen_repo))
     assert proc.returncode == 1, proc.stderr
     assert "error:" not in proc.stderr and "seenfix/all: committed" in proc.stderr, proc.stderr
-    assert git(seen_repo, "status", "--porcelain").strip() == "?? .env"
+    assert git(seen_repo, "status", "--porcelain", "--ignored").strip() == "!! .env"
+    git(seen_repo, "check-ignore", "-q", ".env")
     assert git(seen_repo, "rev-parse", "HEAD") == head
     jwt = next(line.split("=", 1)[1] for line in (seen_repo / ".env").read_text().splitlines()
                if line.startswith("JWT_SECRET="))

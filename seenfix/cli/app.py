@@ -38,6 +38,13 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     sys.exit(code)
 
 
+def _interrupted(signum: int, what: str) -> NoReturn:
+    import signal
+
+    click.echo(f"seenfix: interrupted ({signal.Signals(signum).name}); {what}", err=True)
+    sys.exit(128 + signum)
+
+
 def _split(values: tuple[str, ...]) -> list[str]:
     return [v.strip() for raw in values for v in raw.split(",") if v.strip()]
 
@@ -212,7 +219,7 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
     """Fix problems in PATH: write in place, print a diff (--dry-run) or commit a branch (--branch/--pr)."""
     from seenfix.output import diffing
     from seenfix.engine.run import run
-    from seenfix.engine.write import DirtyError, WriteError, write
+    from seenfix.engine.write import DirtyError, Interrupted, WriteError, remove_leftovers, write
 
     chosen_set = "quick-wins" if quick_wins else set_name
     reg, config, root = _load(path, config_file)
@@ -221,6 +228,9 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
     result = run(root, fixers, config, fix=True, unsafe=unsafe, progress=_progress())
     status = _report_problems(result, reg)
     changed = result.changes
+    if not dry_run and result.final is not None:
+        for leftover in remove_leftovers(result.final):
+            click.echo(f"seenfix: removed {leftover}, a temporary file an interrupted run left", err=True)
     if dry_run:
         diff = diffing.render(result)
         if _use_color(color):
@@ -245,6 +255,8 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
                   + " (commit or stash them, or pass --force)")
         except WriteError as exc:
             _fail(str(exc), EXIT_FAILURE)
+        except Interrupted as exc:
+            _interrupted(exc.signum, "every file was written" if exc.written else "no file was changed")
         for step in result.steps:
             click.echo(f"fixed {step.info.code} {step.info.slug}: {_file_list(c.path for c in step.changes)}",
                        err=True)
@@ -377,5 +389,24 @@ def _add_subcommands() -> None:
 _add_subcommands()
 
 
+def _stop(signum: int, _frame: object) -> None:
+    """SIGINT/SIGTERM outside the write phase (which defers them): nothing is half-written, so stop
+    with one line and 128 + the signal's number, as a shell reports it."""
+    import signal
+
+    if os.getpid() != _MAIN_PID[0]:  # a forked worker of seenfix.core.parallel: the parent reports
+        os._exit(128 + signum)
+    signal.signal(signum, signal.SIG_DFL)  # a second one stops at once
+    _interrupted(signum, "no file was changed")
+
+
+_MAIN_PID = [0]
+
+
 def main() -> None:
+    import signal
+
+    _MAIN_PID[0] = os.getpid()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stop)
     cli(prog_name="seenfix")  # `seenfix` itself starts in seenfix.__main__, which tries the fast path

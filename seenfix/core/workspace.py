@@ -35,6 +35,9 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 )
 
 
+_TEMP_NAME = re.compile(r"(^|/)\.[^/]+\.\d+\.seenfix-tmp$")
+
+
 @dataclass(frozen=True)
 class Encoded:
     """How a file is stored, so that it can be written back the same way."""
@@ -42,6 +45,7 @@ class Encoded:
     encoding: str
     bom: bytes
     mode: int
+    mtime_ns: int = 0  # when it was read (0: unknown), to tell that it changed before it is replaced
 
 
 class Undecodable(Exception):
@@ -82,6 +86,9 @@ class Workspace:
         self._real_dirs: dict[str, str] = {}
         self.git_top: Path | None = self._find_git_top()
         self._tracked: frozenset[str] = frozenset()
+        #: temporary files of interrupted writes (``.NAME.PID.seenfix-tmp``): never read, removed by
+        #: the next write (:func:`seenfix.engine.write.remove_leftovers`)
+        self.leftovers: list[str] = []
         self.files: list[str] = self._list_files()
 
     # -- git ----------------------------------------------------------------------------------
@@ -116,6 +123,9 @@ class Workspace:
         out = []
         for rel, link in candidates:
             if self.exclude and self._excluded(rel):
+                continue
+            if rel.endswith(".seenfix-tmp") and _TEMP_NAME.search(rel):
+                self.leftovers.append(rel)
                 continue
             full = os.path.join(self._root_str, rel)
             if link is None:  # listed by git: look at what is there now
@@ -171,11 +181,18 @@ class Workspace:
         return rel in self._tracked
 
     def is_ignored(self, rel: str) -> bool:
+        """Whether the repository's rules ignore ``rel``.  The rule seenfix itself adds to
+        ``.git/info/exclude`` for a secret it writes (``/.env``) does not count: it holds in this working
+        tree only, and the ``.gitignore`` that a fix branch carries must still gain its line."""
         if self.git_top is None:
             return False
         if rel not in self._ignored_cache:
-            proc = git(self.root, "check-ignore", "-q", "--no-index", rel, check=False)
-            self._ignored_cache[rel] = proc.returncode == 0
+            proc = git(self.root, "check-ignore", "-v", "--no-index", "--", rel, check=False)
+            rule = proc.stdout.decode("utf-8", "surrogateescape").split("\t", 1)[0]
+            source, pattern = rule.partition(":")[0], rule.split(":", 2)[-1]
+            own = source.endswith("info/exclude") and pattern.lstrip("/") == rel
+            # -v also shows a negation (``!.env``) that matched, with exit status 0
+            self._ignored_cache[rel] = bool(source) and not pattern.startswith("!") and not own
         return self._ignored_cache[rel]
 
     def dirty_files(self) -> set[str]:
@@ -231,7 +248,7 @@ class Workspace:
         if not self.inside(rel):
             return f"{rel}: skipped, resolves outside the project"
         try:
-            data, mode = read_regular(os.path.join(self._root_str, rel))
+            data, st = read_regular(os.path.join(self._root_str, rel))
         except FileNotFoundError:
             return None
         except NotRegular as exc:
@@ -242,15 +259,15 @@ class Workspace:
             text, how = decode(data)
         except Undecodable as exc:
             return f"{rel}: skipped, {exc}"
-        return text, Encoded(how.encoding, how.bom, mode)
+        return text, Encoded(how.encoding, how.bom, stat.S_IMODE(st.st_mode), st.st_mtime_ns)
 
 
 class NotRegular(OSError):
     """A FIFO, socket or device where a file was expected (never read: reading may block forever)."""
 
 
-def read_regular(path: str | os.PathLike[str]) -> tuple[bytes, int]:
-    """The bytes and permission bits of the regular file at ``path`` (symlinks followed).
+def read_regular(path: str | os.PathLike[str]) -> tuple[bytes, os.stat_result]:
+    """The bytes and ``fstat`` of the regular file at ``path`` (symlinks followed).
 
     Opened without blocking and checked with ``fstat`` before a byte is read, so that a FIFO (whose
     ``open`` and ``read`` wait for a writer) or a device raises :class:`NotRegular` instead of hanging.
@@ -269,6 +286,6 @@ def read_regular(path: str | os.PathLike[str]) -> tuple[bytes, int]:
             if not chunk:
                 break
             chunks.append(chunk)
-        return b"".join(chunks), stat.S_IMODE(st.st_mode)
+        return b"".join(chunks), st
     finally:
         os.close(fd)

@@ -1,15 +1,33 @@
 """Writing a run's result: atomically per file, all-or-nothing per run (the only code that writes
-the user's files)."""
+the user's files).
+
+What it promises (README, "Promises"):
+
+* every file is wholly old or wholly new: new contents go to a temporary file beside the target,
+  renamed over it (``.NAME.PID.seenfix-tmp``, git-ignored through ``.git/info/exclude``);
+* nothing is replaced that changed since seenfix read it (size, modification time, bytes): the write
+  stops before the first rename (:class:`ChangedError`);
+* a secret file is renamed into place only once ``git check-ignore`` says git ignores it there;
+* SIGINT/SIGTERM while writing: before the renames, the temporary files are removed and nothing
+  changes; during the renames, they are finished (they take milliseconds), then the run stops;
+* after ``kill -9`` temporary files may remain: each write records its temporary files first (in
+  the git folder) and the next ``seenfix apply`` removes what an earlier, dead run left.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import signal
 import stat
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from seenfix.core.git import untrack_paths
+from seenfix.core.git import git, untrack_paths
 from seenfix.core.model import FileChange
 from seenfix.core.workspace import Encoded, encode
 
@@ -22,6 +40,31 @@ class WriteError(Exception):
     pass
 
 
+class ChangedError(WriteError):
+    """Files changed on disk since seenfix read them: nothing was written."""
+
+    def __init__(self, paths: list[str]) -> None:
+        super().__init__(f"{', '.join(paths)}: changed since seenfix read "
+                         f"{'it' if len(paths) == 1 else 'them'}; no file was changed (run seenfix again)")
+        self.paths = paths
+
+
+class Interrupted(Exception):
+    """SIGINT or SIGTERM arrived while writing; ``written`` says whether the renames were finished."""
+
+    def __init__(self, signum: int, written: bool) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+        self.written = written
+
+
+#: A temporary file of a write: ``.NAME.PID.seenfix-tmp`` beside its target.
+TEMP_SUFFIX = ".seenfix-tmp"
+TEMP_NAME = re.compile(r"(^|/)\.[^/]+\.(\d+)\.seenfix-tmp$")
+#: what ``.git/info/exclude`` gains, so that ``git add -A`` never takes a temporary file
+TEMP_PATTERN = "*" + TEMP_SUFFIX
+
+
 class DirtyError(Exception):
     def __init__(self, paths: list[str]) -> None:
         super().__init__(", ".join(paths))
@@ -31,7 +74,7 @@ class DirtyError(Exception):
 def _write_temp(target: Path, data: bytes, mode: int) -> Path:
     """Write ``data`` to a new temporary file beside ``target`` (same filesystem, so the rename that
     follows is atomic) with ``mode``; return its path."""
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.seenfix-tmp")
+    tmp = temp_path(target)
     # created with its final mode when the umask keeps it (no chmod); else private, then chmod
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode if mode & _UMASK == 0 else 0o600)
     try:
@@ -49,6 +92,10 @@ def _write_temp(target: Path, data: bytes, mode: int) -> Path:
         tmp.unlink(missing_ok=True)
         raise
     return tmp
+
+
+def temp_path(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.getpid()}{TEMP_SUFFIX}")
 
 
 def _current_umask() -> int:
@@ -87,15 +134,20 @@ class _Planned:
     mode: int
     old: bytes | None
     old_mode: int
+    old_mtime_ns: int = 0  # 0: not known (the file was not read by this run)
+    secret: bool = False
 
 
 def write(result: RunResult, *, force: bool = False, only_secret: bool = False) -> list[str]:
     """Write the final contents to disk, atomically per file and all-or-nothing per run.
 
     Every new content is first written to a temporary file beside its target; only when all of them
-    exist are they renamed over their targets (many renames in a few threads: on ext4 renaming over a
-    file starts writing the new one out, which overlaps well).  A failure while writing the temporary
-    files changes nothing; a failure while renaming restores the files already replaced.  Refuses
+    exist, and every target is still what the run read (else :class:`ChangedError`), are they renamed
+    over their targets (many renames in a few threads: on ext4 renaming over a file starts writing
+    the new one out, which overlaps well).  Secret files come last, each once git ignores it where it
+    is written (``.git/info/exclude`` gains it when no rule covers it; a ``.gitignore`` that un-ignores
+    it stops the write).  A failure while writing the temporary files changes nothing; a failure while
+    renaming restores the files already replaced.  SIGINT/SIGTERM: see :class:`Interrupted`.  Refuses
     (``DirtyError``) to overwrite files with uncommitted changes unless ``force``.  With
     ``only_secret`` only the secret files (untracked ``.env``) are written (fix-branch mode: the rest
     goes to the branch).  Returns the written paths.
@@ -112,18 +164,208 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
     created_dirs: list[Path] = []
     temps: list[Path] = []
     done: list[_Planned] = []
-    try:
-        planned = _plan(project, changes, created_dirs)
-        for p in planned:
-            temps.append(_write_temp(p.target, p.data, p.mode))
-        _rename_all(list(zip(planned, temps)), done)
-    except OSError as exc:
-        _roll_back(planned, temps, done, created_dirs)
-        raise WriteError(f"{exc.filename or ''}: {exc.strerror or exc}; no file was changed") from exc
+    journal = _Journal(project)
+    with _signals_deferred() as caught:
+        try:
+            if project.is_git and changes:
+                _exclude(project, [TEMP_PATTERN])
+            planned = _plan(project, changes, created_dirs)
+            journal.record([temp_path(p.target) for p in planned])
+            for p in planned:
+                if caught:
+                    raise Interrupted(caught[0], written=False)
+                temps.append(_write_temp(p.target, p.data, p.mode))
+            changed = _changed_since_read(planned, root)
+            if changed:
+                raise ChangedError(changed)
+            if caught:
+                raise Interrupted(caught[0], written=False)
+            pending = list(zip(planned, temps))
+            _rename_all([(p, t) for p, t in pending if not p.secret], done)
+            secret = [(p, t) for p, t in pending if p.secret]
+            if secret:
+                if project.is_git:
+                    _ensure_ignored(project, [p.target.relative_to(root).as_posix() for p, _ in secret])
+                _rename_all(secret, done)
+        except (OSError, WriteError, Interrupted) as exc:
+            _roll_back(planned, temps, done, created_dirs)
+            journal.close()
+            if isinstance(exc, (Interrupted, WriteError)):
+                raise
+            where = exc.filename or ""
+            raise WriteError(f"{where}: {exc.strerror or exc}; no file was changed") from exc
+        journal.close()
     written = [p.target.relative_to(root).as_posix() for p in planned]
     if not only_secret and project.is_git:
         untrack_paths(root, sorted(c.path for c in result.changes.values() if c.untrack))
+    if caught:  # arrived during the renames, which were finished
+        raise Interrupted(caught[0], written=True)
     return written
+
+
+@contextmanager
+def _signals_deferred() -> Iterator[list[int]]:
+    """SIGINT and SIGTERM are recorded (in the yielded list) instead of stopping the process, so
+    that the write decides where to stop: between temporary files, or after the renames."""
+    caught: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+
+    def note(signum: int, _frame: object) -> None:
+        caught.append(signum)
+
+    previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield caught
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _changed_since_read(planned: list[_Planned], root: Path) -> list[str]:
+    """The targets that are no longer what the run read (or that appeared since): size, then
+    modification time, then the bytes themselves."""
+    out = []
+    for p in planned:
+        try:
+            st = os.lstat(p.target)
+        except FileNotFoundError:
+            if p.old is not None:
+                out.append(p.target.relative_to(root).as_posix())
+            continue
+        if p.old is None or not stat.S_ISREG(st.st_mode) and not stat.S_ISLNK(st.st_mode):
+            out.append(p.target.relative_to(root).as_posix())
+            continue
+        try:
+            current = p.target.read_bytes() if st.st_size == len(p.old) else None
+        except OSError:
+            current = None
+        if current != p.old or (p.old_mtime_ns and os.stat(p.target).st_mtime_ns != p.old_mtime_ns):
+            out.append(p.target.relative_to(root).as_posix())
+    return out
+
+
+def _git_path(project: Project, name: str) -> Path:
+    proc = git(project.root, "rev-parse", "--path-format=absolute", "--git-path", name)
+    return Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
+
+
+def _exclude(project: Project, patterns: list[str]) -> None:
+    """Add ``patterns`` missing from ``.git/info/exclude`` (the working repository's own ignore
+    rules, never committed) at its end, keeping every byte already there."""
+    path = _git_path(project, "info/exclude")
+    try:
+        old = path.read_bytes()
+    except FileNotFoundError:
+        old = b""
+    have = {line.strip() for line in old.decode("utf-8", "surrogateescape").splitlines()}
+    missing = [p for p in patterns if p not in have]
+    if not missing:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    add = "".join(f"{p}\n" for p in missing).encode("utf-8", "surrogateescape")
+    if b"# seenfix" not in old:
+        add = b"# seenfix: temporary files and generated secrets, never to be committed\n" + add
+    if old and not old.endswith(b"\n"):
+        add = b"\n" + add
+    with open(path, "ab") as fh:
+        fh.write(add)
+
+
+def _ensure_ignored(project: Project, paths: list[str]) -> None:
+    """Make sure git ignores every path of ``paths`` in the working tree before a secret is written
+    there; raises :class:`WriteError` naming the rule that un-ignores one."""
+    def verdicts() -> dict[str, str]:
+        import subprocess
+
+        proc = subprocess.run(["git", "-C", str(project.root), "check-ignore", "-v", "-n", "-z", "--no-index",
+                               "--stdin"], input=b"".join(os.fsencode(p) + b"\0" for p in paths),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+        fields = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+        # -z -v -n: source, line, pattern, path (source empty when no rule matches)
+        return {fields[i + 3]: (f"{fields[i]}:{fields[i + 1]}:{fields[i + 2]}" if fields[i] else "")
+                for i in range(0, len(fields) - 3, 4)}
+
+    found = verdicts()
+    unmatched = [p for p in paths if not found.get(p)]
+    if unmatched:
+        _exclude(project, ["/" + _escape_pattern(p) for p in unmatched])
+        found = verdicts()
+    for p in paths:
+        rule = found.get(p, "")
+        pattern = rule.split(":", 2)[2] if rule.count(":") >= 2 else ""
+        if not rule or pattern.startswith("!"):
+            why = f"{rule.rsplit(':', 1)[0]} un-ignores it ({pattern})" if rule else "no rule ignores it"
+            raise WriteError(f"{p}: not written: git would not ignore it, {why}; a file holding "
+                             "secrets must be git-ignored (remove that rule, or ignore the file after it); "
+                             "no file was changed")
+
+
+def _escape_pattern(path: str) -> str:
+    return re.sub(r"([\\*?\[\]!# ])", r"\\\1", path)
+
+
+class _Journal:
+    """The temporary files a write is about to create, recorded in the git folder before any is
+    created, so that a run killed with ``kill -9`` can be cleaned up by the next one."""
+
+    def __init__(self, project: Project) -> None:
+        self.path = _git_path(project, f"seenfix-pending.{os.getpid()}") if project.is_git else None
+
+    def record(self, temps: list[Path]) -> None:
+        if self.path is None or not temps:
+            return
+        self.path.write_bytes(b"".join(os.fsencode(t) + b"\0" for t in temps))
+
+    def close(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+
+
+def remove_leftovers(project: Project) -> list[str]:
+    """Remove the temporary files earlier runs left (killed before they could): those their journal
+    lists and those the listing met, whose process is gone.  Returns them, relative to the root."""
+    root = project.root
+    found: set[Path] = {root / rel for rel in project.workspace.leftovers}
+    journals: list[Path] = []
+    if project.is_git:
+        folder = _git_path(project, "seenfix-pending.0").parent
+        for journal in folder.glob("seenfix-pending.*"):
+            pid = journal.name.rsplit(".", 1)[-1]
+            if not pid.isdigit() or _alive(int(pid)):
+                continue
+            try:
+                found.update(Path(os.fsdecode(t)) for t in journal.read_bytes().split(b"\0") if t)
+            except OSError:
+                continue
+            journals.append(journal)
+    removed = []
+    for tmp in sorted(found):
+        m = TEMP_NAME.search(tmp.as_posix())
+        if m is None or _alive(int(m.group(2))):
+            continue
+        try:
+            if stat.S_ISREG(os.lstat(tmp).st_mode):
+                tmp.unlink()
+                removed.append(os.path.relpath(tmp, root).replace(os.sep, "/"))
+        except OSError:
+            continue
+    for journal in journals:
+        journal.unlink(missing_ok=True)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _plan(project: Project, changes: list[FileChange], created_dirs: list[Path]) -> list[_Planned]:
@@ -137,11 +379,12 @@ def _plan(project: Project, changes: list[FileChange], created_dirs: list[Path])
         target = root / ch.path
         how = project.encoding_of(ch.path)
         original = project.original_text(ch.path)
+        old_mtime = 0
         if how is not None and original is not None:  # as read at the start of the run
             old: bytes | None = encode(original, how)
-            old_mode = how.mode
-        elif target.exists():
-            old, old_mode = target.read_bytes(), stat.S_IMODE(target.stat().st_mode)
+            old_mode, old_mtime = how.mode, how.mtime_ns
+        elif os.path.lexists(target):  # never read: the engine refuses to replace what it cannot read
+            raise WriteError(f"{ch.path}: exists but was not read by this run; no file was changed")
         else:
             old, old_mode = None, 0
         if how is None:
@@ -158,7 +401,7 @@ def _plan(project: Project, changes: list[FileChange], created_dirs: list[Path])
             d.mkdir()
             created_dirs.append(d)
         present.add(target.parent)
-        planned.append(_Planned(target, encode(ch.content, how), mode, old, old_mode))
+        planned.append(_Planned(target, encode(ch.content, how), mode, old, old_mode, old_mtime, ch.secret))
     return planned
 
 
@@ -193,6 +436,8 @@ def _roll_back(planned: list[_Planned], temps: list[Path], done: list[_Planned],
                 p.target.unlink(missing_ok=True)
             else:
                 _atomic_write(p.target, p.old, p.old_mode)
+                if p.old_mtime_ns:  # as it was: a later run must find it unchanged since it read it
+                    os.utime(p.target, ns=(p.old_mtime_ns, p.old_mtime_ns))
         except OSError:
             pass
     for d in reversed(created_dirs):
