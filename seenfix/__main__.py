@@ -2,10 +2,26 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+
+_MAIN_PID = os.getpid()
+
+
+def _stop(signum: int, _frame: object) -> None:
+    """SIGINT/SIGTERM outside the write phase (which defers them, see seenfix.engine.write): nothing is
+    half-written, so stop with one line and 128 + the signal's number, as a shell reports it."""
+    if os.getpid() != _MAIN_PID:  # a forked worker of seenfix.core.parallel: its parent reports
+        os._exit(128 + signum)
+    signal.signal(signum, signal.SIG_DFL)  # a second one stops at once
+    sys.stderr.write(f"seenfix: interrupted ({signal.Signals(signum).name}); no file was changed\n")
+    sys.exit(128 + signum)
 
 
 def main() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, _stop)
     from seenfix.cli import fastpath
 
     if fastpath.handled(sys.argv[1:]):

@@ -389,24 +389,5 @@ def _add_subcommands() -> None:
 _add_subcommands()
 
 
-def _stop(signum: int, _frame: object) -> None:
-    """SIGINT/SIGTERM outside the write phase (which defers them): nothing is half-written, so stop
-    with one line and 128 + the signal's number, as a shell reports it."""
-    import signal
-
-    if os.getpid() != _MAIN_PID[0]:  # a forked worker of seenfix.core.parallel: the parent reports
-        os._exit(128 + signum)
-    signal.signal(signum, signal.SIG_DFL)  # a second one stops at once
-    _interrupted(signum, "no file was changed")
-
-
-_MAIN_PID = [0]
-
-
 def main() -> None:
-    import signal
-
-    _MAIN_PID[0] = os.getpid()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _stop)
     cli(prog_name="seenfix")  # `seenfix` itself starts in seenfix.__main__, which tries the fast path

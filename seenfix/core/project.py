@@ -127,6 +127,11 @@ class Project:
         got = self._cache.get(path)
         return None if got is None else got[0]
 
+    def as_read(self, path: str) -> tuple[str, Encoded] | None:
+        """The file's text and encoding as this run read them from disk, without reading it now
+        (``None``: not read, missing or unreadable then); the writer compares the disk with it."""
+        return self._cache.get(path)
+
     def remember(self, path: str, got: tuple[str, Encoded] | None) -> None:
         """Record a disk read done elsewhere (a worker process of :mod:`seenfix.core.parallel`)."""
         self._cache.setdefault(path, got)

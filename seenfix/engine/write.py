@@ -165,6 +165,7 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
     temps: list[Path] = []
     done: list[_Planned] = []
     journal = _Journal(project)
+    current: Path | None = None  # the file being written, for an error that names none (ENOSPC)
     with _signals_deferred() as caught:
         try:
             if project.is_git and changes:
@@ -174,7 +175,9 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
             for p in planned:
                 if caught:
                     raise Interrupted(caught[0], written=False)
+                current = p.target
                 temps.append(_write_temp(p.target, p.data, p.mode))
+            current = None
             changed = _changed_since_read(planned, root)
             if changed:
                 raise ChangedError(changed)
@@ -192,7 +195,7 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
             journal.close()
             if isinstance(exc, (Interrupted, WriteError)):
                 raise
-            where = exc.filename or ""
+            where = _named(exc, current, root)
             raise WriteError(f"{where}: {exc.strerror or exc}; no file was changed") from exc
         journal.close()
     written = [p.target.relative_to(root).as_posix() for p in planned]
@@ -201,6 +204,22 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
     if caught:  # arrived during the renames, which were finished
         raise Interrupted(caught[0], written=True)
     return written
+
+
+def _named(exc: OSError, current: Path | None, root: Path) -> str:
+    """The file an ``OSError`` of the write is about, relative to the root: the target whose temporary
+    file was being written (``os.write`` names none), or the target of a failed rename."""
+    name = exc.filename2 or exc.filename or current
+    if name is None:
+        return str(root)
+    path = Path(os.fsdecode(name))
+    m = TEMP_NAME.search(path.as_posix())
+    if m is not None:  # .NAME.PID.seenfix-tmp -> NAME
+        path = path.with_name(path.name[1:-len(f".{m.group(2)}{TEMP_SUFFIX}")])
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 @contextmanager
@@ -377,15 +396,13 @@ def _plan(project: Project, changes: list[FileChange], created_dirs: list[Path])
     for ch in sorted(changes, key=lambda c: c.path):
         assert ch.content is not None
         target = root / ch.path
-        how = project.encoding_of(ch.path)
-        original = project.original_text(ch.path)
+        got = project.as_read(ch.path)  # never read again here: what is on disk now may be newer
+        how = got[1] if got is not None else None
         old_mtime = 0
-        if how is not None and original is not None:  # as read at the start of the run
-            old: bytes | None = encode(original, how)
-            old_mode, old_mtime = how.mode, how.mtime_ns
-        elif os.path.lexists(target):  # never read: the engine refuses to replace what it cannot read
-            raise WriteError(f"{ch.path}: exists but was not read by this run; no file was changed")
-        else:
+        if got is not None:
+            old: bytes | None = encode(got[0], got[1])
+            old_mode, old_mtime = got[1].mode, got[1].mtime_ns
+        else:  # missing when the run looked (the runner refuses to replace a file it could not read)
             old, old_mode = None, 0
         if how is None:
             how = Encoded("utf-8", b"", 0o600 if ch.secret else _default_mode())
