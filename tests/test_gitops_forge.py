@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -39,6 +40,12 @@ class State:
     fail_headers: dict[str, str] = field(default_factory=dict)
     hide_next_list: bool = False  # the 422/409 race: the list misses a request created meanwhile
     reject_create: str = ""  # a 422 that is not the race
+    # hostile servers (issue 15)
+    redirect_to: str = ""  # answer every request with a 302 to this URL
+    stall: float = 0.0  # drip the answer one byte every this many seconds
+    html: bool = False  # answer 200 with an HTML page (a proxy's login page, say)
+    echo_headers: int = 0  # answer with this status and the request's headers in the body
+    shape: Any = None  # answer every request 200 with this JSON
 
     def calls(self) -> list[str]:
         return [f"{r.method} {r.path.split('?')[0]}" for r in self.requests]
@@ -60,11 +67,45 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(raw)
 
+    def _drip(self, every: float) -> None:
+        raw = json.dumps([{"number": 1}] * 50).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        try:
+            for byte in raw:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(every)
+        except OSError:
+            pass
+
     def _handle(self) -> None:
         raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         body = json.loads(raw) if raw else None
         st = self.state
         st.requests.append(Recorded(self.command, self.path, dict(self.headers), body, raw))
+        if st.redirect_to:
+            self.send_response(302)
+            self.send_header("Location", st.redirect_to + self.path)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return None
+        if st.stall:
+            return self._drip(st.stall)
+        if st.html:
+            page = b"<!DOCTYPE html><html><body>Sign in to the proxy</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+            return None
+        if st.echo_headers:
+            return self._reply(st.echo_headers, {"message": f"bad request, you sent {dict(self.headers)}"})
+        if st.shape is not None:
+            return self._reply(200, st.shape)
         if st.fail is not None:
             return self._reply(st.fail, {"message": "nope"}, st.fail_headers)
         url = urlsplit(self.path)
@@ -483,3 +524,101 @@ def test_publish_outside_git_or_with_a_bad_author_exits_2(tmp_path: Path, projec
     assert echo[-1] == "error: --author 'nobody': expected 'Name <email@example.com>'"
     assert publish(steps_v1(), project, author=None, **{**args, "base": "nope"}) == 2
     assert echo[-1] == "error: --base nope: no such branch or commit (also not origin/nope)"
+
+
+# -- hostile servers (issue 15): redirects, stalls, HTML, echoed headers, odd JSON --------------------
+@pytest.fixture()
+def other_host() -> Iterator[tuple[str, State]]:
+    """A second fake server, reached by another host name (``localhost`` instead of ``127.0.0.1``)."""
+    state = State()
+    handler = type("OtherHandler", (Handler,), {"state": state})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    yield f"http://localhost:{httpd.server_address[1]}", state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("make", [github, gitlab], ids=["github", "gitlab"])
+def test_a_redirect_to_another_host_never_carries_the_token(server: tuple[str, State],
+                                                            other_host: tuple[str, State], make: Any) -> None:
+    url, st = server
+    st.redirect_to = other_host[0]
+    with pytest.raises(fg.ForgeError, match="redirected GET to another host") as info:
+        make(url).ensure("seenfix/p0", "main", "T", "B", ())
+    assert TOKEN not in str(info.value)
+    assert other_host[1].requests == []  # not even asked
+
+
+def test_a_redirect_to_another_port_is_refused_too(server: tuple[str, State]) -> None:
+    url, st = server
+    target = State()
+    handler = type("SameHandler", (Handler,), {"state": target})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    try:
+        st.redirect_to = f"http://127.0.0.1:{httpd.server_address[1]}"  # same host, another port: refused
+        with pytest.raises(fg.ForgeError, match="another host"):
+            github(url).ensure("seenfix/p0", "main", "T", "B", ())
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_a_stalling_server_is_bounded_as_a_whole(server: tuple[str, State], monkeypatch: pytest.MonkeyPatch) -> None:
+    """One byte every 0.2 s keeps every single read under any per-read timeout; the call still ends."""
+    url, st = server
+    st.stall = 0.2
+    monkeypatch.setattr(fg, "TIMEOUT", 1.0)
+    start = time.monotonic()
+    with pytest.raises(fg.ForgeError, match=r"did not answer GET /repos/o/r/pulls within 1 s"):
+        github(url).ensure("seenfix/p0", "main", "T", "B", ())
+    assert time.monotonic() - start < 10  # the whole answer would take 0.2 s x 700 bytes
+
+
+@pytest.mark.parametrize("make", [github, gitlab], ids=["github", "gitlab"])
+def test_an_html_answer_is_one_line(server: tuple[str, State], make: Any) -> None:
+    url, st = server
+    st.html = True
+    with pytest.raises(fg.ForgeError, match=r"answered HTTP 200 with something that is not JSON \(text/html\)"):
+        make(url).ensure("seenfix/p0", "main", "T", "B", ())
+
+
+@pytest.mark.parametrize("shape", [{"unexpected": True}, [1, 2], [{"head": "x"}], "a string", 42],
+                         ids=["object", "list", "list-of-odd", "string", "number"])
+def test_json_of_an_unexpected_shape_is_one_line(server: tuple[str, State], shape: Any) -> None:
+    url, st = server
+    st.shape = shape
+    with pytest.raises(fg.ForgeError):
+        github(url).ensure("seenfix/p0", "main", "T", "B", ())
+    with pytest.raises(fg.ForgeError):
+        gitlab(url).ensure("seenfix/p0", "main", "T", "B", ())
+
+
+@pytest.mark.parametrize("make", [github, gitlab], ids=["github", "gitlab"])
+def test_an_error_body_echoing_the_token_is_redacted(server: tuple[str, State], make: Any) -> None:
+    url, st = server
+    st.echo_headers = 400
+    with pytest.raises(fg.ForgeError, match="failed with HTTP 400") as info:
+        make(url).ensure("seenfix/p0", "main", "T", "B", ())
+    assert "you sent" in str(info.value) and TOKEN not in str(info.value)
+
+
+def test_cli_pr_with_an_html_answer_names_the_pushed_branch(project: Path, github_env: State) -> None:
+    import subprocess
+
+    from conftest import run_cli
+
+    github_env.html = True
+    (project / "README.md").write_text("hello  \nworld\n")
+    subprocess.run(["git", "-C", str(project), "add", "README.md"], check=True)
+    subprocess.run(["git", "-C", str(project), "-c", "user.name=T", "-c", "user.email=t@example.com",
+                    "commit", "-qm", "readme"], check=True)
+    subprocess.run(["git", "-C", str(project), "push", "-q", "origin", "main"], check=True)
+    proc = run_cli("apply", "--select", "SF901", "--pr", "--author", "Bot <bot@example.com>", str(project),
+                   plugins=True)
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "not JSON (text/html)" in proc.stderr
+    assert "the branch seenfix/all is on origin (" in proc.stderr

@@ -21,7 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 DEFAULT_LABELS: tuple[str, ...] = ("seenfix", "security")
+#: seconds one API call may take as a whole (connect, send, headers, body), however slowly the
+#: server drips its answer
 TIMEOUT = 30.0
+#: the most of an answer that is read (an API reply is a few kilobytes)
+MAX_REPLY = 16 << 20
 
 
 class ForgeError(Exception):
@@ -52,21 +56,75 @@ class Api:
         self.token_var = token_var
 
     def call(self, method: str, path: str, body: Any = None, *, ok: Sequence[int] = ()) -> Response:
-        """Send one request; statuses in ``ok`` are returned, other errors raise :class:`ForgeError`."""
+        """Send one request; statuses in ``ok`` are returned, other errors raise :class:`ForgeError`.
+
+        The call as a whole is bounded by ``TIMEOUT`` (not each read); redirects are followed only
+        to the same scheme, host and port (the token is never sent anywhere else); every message
+        is redacted of the token, since a server may echo it."""
+        try:
+            return self._bounded(method, path, body, ok)
+        except ForgeError as exc:
+            raise ForgeError(self.redact(str(exc))) from None
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets():
+            text = text.replace(secret, "***")
+        return text
+
+    def _secrets(self) -> list[str]:
+        out = []
+        for key, value in self.headers.items():
+            if key.lower() in ("authorization", "private-token", "job-token") and value:
+                out.append(value)
+                out.extend(part for part in value.split() if len(part) >= 8)
+        return sorted(set(out), key=len, reverse=True)
+
+    def _bounded(self, method: str, path: str, body: Any, ok: Sequence[int]) -> Response:
+        import queue
+        import threading
+
+        answer: queue.Queue[tuple[Response | None, BaseException | None]] = queue.Queue(maxsize=1)
+
+        def call() -> None:
+            try:
+                answer.put((self._call(method, path, body, ok), None))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+                answer.put((None, exc))
+
+        # a daemon thread: one stuck in a read of a stalling server does not keep seenfix alive
+        threading.Thread(target=call, name="seenfix-forge", daemon=True).start()
+        try:
+            resp, error = answer.get(timeout=TIMEOUT)
+        except queue.Empty:
+            raise ForgeError(f"the {self.name} API at {self.root} did not answer {method} "
+                             f"{path.split('?', 1)[0]} within {TIMEOUT:g} s") from None
+        if error is not None:
+            raise error
+        assert resp is not None
+        return resp
+
+    def _call(self, method: str, path: str, body: Any, ok: Sequence[int]) -> Response:
         data = None if body is None else json.dumps(body).encode("utf-8")
         headers = dict(self.headers)
         if data is not None:
             headers["Content-Type"] = "application/json"
         req = urllib.request.Request(self.root + path, data=data, method=method, headers=headers)
+        opener = urllib.request.build_opener(_SameOriginRedirects(self.root, self.name))
         try:
-            with urllib.request.urlopen(req, timeout=TIMEOUT) as resp:
-                return Response(resp.status, dict(resp.headers), _json(resp.read()))
+            with opener.open(req, timeout=TIMEOUT) as resp:
+                raw = resp.read(MAX_REPLY)
+                payload = _json(raw)
+                if raw.strip() and payload is None and raw.strip() != b"null":
+                    kind = resp.headers.get("Content-Type", "").split(";")[0] or "no content type"
+                    raise ForgeError(f"{method} {path.split('?', 1)[0]}: the {self.name} API answered "
+                                     f"HTTP {resp.status} with something that is not JSON ({kind})")
+                return Response(resp.status, dict(resp.headers), payload)
         except urllib.error.HTTPError as exc:
-            payload = _json(exc.read())
+            payload = _json(exc.read(MAX_REPLY))
             if exc.code in ok:
                 return Response(exc.code, dict(exc.headers), payload)
             raise ForgeError(self._explain(exc.code, dict(exc.headers), payload, method, path)) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
+        except (urllib.error.URLError, OSError, http.client.HTTPException, ValueError) as exc:
             reason = getattr(exc, "reason", None) or str(exc) or exc.__class__.__name__
             raise ForgeError(f"cannot reach the {self.name} API at {self.root}: {reason}") from None
 
@@ -85,6 +143,30 @@ class Api:
             return (f"{what}: not found (404): check the repository/project name, or the token in "
                     f"${self.token_var} cannot see it")
         return f"{what} failed with HTTP {status}: {_message(payload) or 'no detail given'}"
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to the API's own scheme, host and port: urllib would re-send the
+    ``Authorization``/``PRIVATE-TOKEN`` header to wherever a server points."""
+
+    def __init__(self, root: str, name: str) -> None:
+        self.origin = _origin(root)
+        self.name = name
+
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str,
+                         headers: Any, newurl: str) -> urllib.request.Request | None:
+        if _origin(newurl) != self.origin:
+            where = urllib.parse.urlsplit(newurl)
+            raise ForgeError(f"the {self.name} API redirected {req.get_method()} to another host "
+                             f"({where.scheme}://{where.hostname}); seenfix sends the token only to "
+                             f"{self.origin[0]}://{self.origin[1]} (set the API URL to the right host)")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
 
 
 def _json(raw: bytes) -> Any:
@@ -129,6 +211,18 @@ class _Forge:
     #: Statuses of the create call that may mean "another run created it meanwhile".
     race_statuses: tuple[int, ...] = ()
     api: Api
+
+    def ensure(self, head: str, base: str | None, title: str, body: str, labels: Sequence[str]) -> PullRequest:
+        """Open the request for ``head``, or update the open one; a reply of an unexpected shape (a
+        proxy's JSON, a list where an object belongs) is a :class:`ForgeError`, not a traceback."""
+        try:
+            return self._ensure(head, base, title, body, labels)
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            raise ForgeError(f"the {self.name} API answered in a shape seenfix does not know "
+                             f"({type(exc).__name__} reading its reply)") from None
+
+    def _ensure(self, head: str, base: str | None, title: str, body: str, labels: Sequence[str]) -> PullRequest:
+        raise NotImplementedError
 
     def _find(self, head: str) -> dict[str, Any] | None:
         raise NotImplementedError
@@ -181,7 +275,7 @@ class GitHub(_Forge):
                              {"title": title, "head": head, "base": base, "body": body,
                               "maintainer_can_modify": True}, ok=self.race_statuses)
 
-    def ensure(self, head: str, base: str | None, title: str, body: str, labels: Sequence[str]) -> PullRequest:
+    def _ensure(self, head: str, base: str | None, title: str, body: str, labels: Sequence[str]) -> PullRequest:
         pr, action = self._find_or_create(head, base, title, body, labels)
         number = int(pr["number"])
         if action == "updated":
@@ -232,7 +326,7 @@ class GitLab(_Forge):
                               "description": body, "labels": ",".join(labels),
                               "remove_source_branch": True}, ok=self.race_statuses)
 
-    def ensure(self, head: str, base: str | None, title: str, body: str, labels: Sequence[str]) -> PullRequest:
+    def _ensure(self, head: str, base: str | None, title: str, body: str, labels: Sequence[str]) -> PullRequest:
         mr, action = self._find_or_create(head, base, title, body, labels)
         iid = int(mr["iid"])
         missing = [lab for lab in labels if lab not in (mr.get("labels") or [])]
