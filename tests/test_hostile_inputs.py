@@ -198,3 +198,47 @@ def test_a_folder_that_cannot_be_listed_is_a_warning_even_as_root(tmp_path: Path
     monkeypatch.setattr(ws.os, "scandir", scandir)
     result = run(root, [MissingLogRotation], Config(), fix=False)
     assert "deploy: skipped, Permission denied" in result.warnings
+
+
+@pytest.mark.parametrize(("toml", "key"), [
+    ('[fixers.SF003]\nheaders = "abc"\n', "fixers.SF003.headers"),
+    ("[fixers.SF003]\nheaders = [1, 2]\n", "fixers.SF003.headers"),
+    ('[fixers.SF003]\ncsp_sources = "x"\n', "fixers.SF003.csp_sources"),
+    ("[fixers.SF010]\ntags = [1, 2]\n", "fixers.SF010.tags"),
+    ("[fixers.SF002]\nignore_servers = [1]\n", "fixers.SF002.ignore_servers"),
+])
+def test_a_config_value_of_the_wrong_type_is_exit_2_naming_the_key(seen_repo: Path, toml: str, key: str) -> None:
+    (seen_repo / ".seenfix.toml").write_text(toml)
+    for command in ("check", "apply"):
+        proc = run_cli(command, str(seen_repo))
+        assert proc.returncode == 2, proc.stderr
+        assert f".seenfix.toml: {key}: expected" in proc.stderr
+        assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+def test_git_failing_is_one_line_exit_3(seen_repo: Path) -> None:
+    (seen_repo / ".git" / "index").write_bytes(b"garbage")
+    proc = run_cli("check", str(seen_repo))
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.startswith("seenfix: error: git ls-files failed in ") and "index" in proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+def test_a_file_size_limit_is_one_line_exit_3(seen_repo: Path) -> None:
+    """``ulimit -f 0``: git status dies of SIGXFSZ, or seenfix's own writes fail with EFBIG."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    (seen_repo / "README.md").touch()  # so that git status wants to refresh the index
+    before = {p: p.read_bytes() for p in seen_repo.rglob("*") if p.is_file() and ".git" not in p.parts}
+    proc = subprocess.run([sys.executable, "-m", "seenfix", "apply", "--set", "quick-wins", str(seen_repo)],
+                          capture_output=True, text=True, preexec_fn=limit)
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    error = [line for line in proc.stderr.splitlines() if "error" in line]
+    assert len(error) == 1 and ("SIGXFSZ" in error[0] or "File too large" in error[0]), proc.stderr
+    assert not error[0].startswith("seenfix: error: :"), "the message names no file"
+    after = {p: p.read_bytes() for p in seen_repo.rglob("*") if p.is_file() and ".git" not in p.parts}
+    assert after == before

@@ -390,4 +390,12 @@ _add_subcommands()
 
 
 def main() -> None:
-    cli(prog_name="seenfix")  # `seenfix` itself starts in seenfix.__main__, which tries the fast path
+    from seenfix.core.git import GitError
+
+    try:
+        cli(prog_name="seenfix")
+    except GitError as exc:  # git status / ls-files failing: a broken index, a full disk, ulimit -f
+        _fail(str(exc), EXIT_FAILURE)
+    except OSError as exc:  # the environment failing under seenfix: one line naming the file
+        where = f"{exc.filename}: " if exc.filename else ""
+        _fail(f"{where}{exc.strerror or exc}", EXIT_FAILURE)  # `seenfix` itself starts in seenfix.__main__, which tries the fast path

@@ -7,14 +7,31 @@ from collections.abc import Sequence
 from pathlib import Path
 
 
+class GitError(Exception):
+    """A git command seenfix needs failed (a broken index, a full disk, ``ulimit -f``): one line."""
+
+
 def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    """Run ``git -C root args``; output captured as bytes."""
-    return subprocess.run(
+    """Run ``git -C root args``; output captured as bytes.  With ``check``, a failure is a
+    :class:`GitError` saying which command failed and why (git's last line, or the signal)."""
+    proc = subprocess.run(
         ["git", "-C", str(root), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        check=check,
+        check=False,
     )
+    if check and proc.returncode != 0:
+        lines = [line for line in proc.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+        if proc.returncode < 0:
+            import signal
+
+            why = f"killed by {signal.Signals(-proc.returncode).name}"
+            if -proc.returncode == signal.SIGXFSZ:
+                why += " (file size limit exceeded: ulimit -f?)"
+        else:
+            why = lines[-1] if lines else f"exit status {proc.returncode}"
+        raise GitError(f"git {args[0]} failed in {root}: {why}")
+    return proc
 
 
 def untrack_paths(root: Path, paths: Sequence[str]) -> None:

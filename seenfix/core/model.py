@@ -280,6 +280,9 @@ class Fixer:
                 isinstance(value, bool) and opt.type in (int, float, (int, float))
             ):
                 problems.append((key, f"expected {_type_name(opt.type)}, got {type(value).__name__}"))
+            elif isinstance(value, list) and isinstance(opt.default, list) and \
+                    all(isinstance(v, str) for v in opt.default) and not all(isinstance(v, str) for v in value):
+                problems.append((key, "expected a list of strings"))
         return problems
 
     def cache_writes(self) -> list[tuple[str, bytes]]:

@@ -288,8 +288,11 @@ def _exclude(project: Project, patterns: list[str]) -> None:
         add = b"# seenfix: temporary files and generated secrets, never to be committed\n" + add
     if old and not old.endswith(b"\n"):
         add = b"\n" + add
-    with open(path, "ab") as fh:
-        fh.write(add)
+    try:
+        with open(path, "ab") as fh:
+            fh.write(add)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
 def _ensure_ignored(project: Project, paths: list[str]) -> None:
@@ -335,7 +338,11 @@ class _Journal:
     def record(self, temps: list[Path]) -> None:
         if self.path is None or not temps:
             return
-        self.path.write_bytes(b"".join(os.fsencode(t) + b"\0" for t in temps))
+        try:
+            self.path.write_bytes(b"".join(os.fsencode(t) + b"\0" for t in temps))
+        except OSError as exc:
+            self.path.unlink(missing_ok=True)
+            raise OSError(exc.errno, exc.strerror, str(self.path)) from None
 
     def close(self) -> None:
         if self.path is not None:

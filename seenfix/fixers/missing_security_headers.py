@@ -144,10 +144,11 @@ class MissingSecurityHeaders(FileFixer):
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems = super().validate_options(options)
-        for key, value in dict(options.get("headers") or {}).items():
+        headers, sources = options.get("headers"), options.get("csp_sources")  # not tables: said above
+        for key, value in (headers if isinstance(headers, dict) else {}).items():
             if not isinstance(value, str):
                 problems.append((f"headers.{key}", "expected a string"))
-        for key, value in dict(options.get("csp_sources") or {}).items():
+        for key, value in (sources if isinstance(sources, dict) else {}).items():
             if key not in CSP_BASE:
                 problems.append((f"csp_sources.{key}", "unknown CSP directive"))
             elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
