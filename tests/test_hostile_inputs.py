@@ -242,3 +242,36 @@ def test_a_file_size_limit_is_one_line_exit_3(seen_repo: Path) -> None:
     assert not error[0].startswith("seenfix: error: :"), "the message names no file"
     after = {p: p.read_bytes() for p in seen_repo.rglob("*") if p.is_file() and ".git" not in p.parts}
     assert after == before
+
+
+def _alias_bomb(levels: int = 10) -> str:
+    lines = ["x-bomb:", '  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    prev = "a"
+    for name in "bcdefghijklmnop"[:levels - 1]:
+        lines.append(f"  {name}: &{name} [{', '.join([f'*{prev}'] * 9)}]")
+        prev = name
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("args", [["check"], ["apply", "--dry-run"], ["apply"], ["apply", "--set", "all"]])
+def test_a_yaml_alias_bomb_is_one_line(seen_repo: Path, args: list[str]) -> None:
+    compose = seen_repo / "docker-compose.yml"
+    compose.write_text(_alias_bomb() + compose.read_text())
+    git(seen_repo, "commit", "-qam", "billion laughs")
+    before = compose.read_bytes()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "seenfix", *args, str(seen_repo)], capture_output=True,
+                              text=True, timeout=120)
+    except subprocess.TimeoutExpired:  # pragma: no cover - the bug this test is about
+        pytest.fail(f"seenfix {' '.join(args)} hangs on an alias bomb")
+    assert proc.returncode == 3, proc.stderr
+    assert "docker-compose.yml:1:" in proc.stderr and "alias bomb" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert compose.read_bytes() == before
+
+
+def test_aliases_that_expand_a_little_are_fine() -> None:
+    from seenfix.editors.yaml import load
+
+    doc = load(_alias_bomb(5), "docker-compose.yml")  # 9**5 = 59,049 nodes once expanded
+    assert len(doc.data["x-bomb"]["e"]) == 9

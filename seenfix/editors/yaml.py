@@ -173,6 +173,11 @@ TOO_DEEP = "invalid YAML: nested too deeply to load"
 #: what else ruamel.yaml raises on YAML it can scan but not construct
 CONSTRUCT_ERRORS = (AttributeError, TypeError, KeyError, RecursionError)
 
+#: aliases may make a document this many nodes larger than it is written (a compose file's anchors
+#: repeat a few blocks; "billion laughs" nests lists of aliases ten deep: 9**10 nodes)
+MAX_EXPANDED = 1_000_000
+ALIAS_BOMB = "invalid YAML: its aliases expand to more than 1,000,000 nodes (an alias bomb?)"
+
 _CACHE: dict[tuple[str, str], Document] = {}
 _CACHE_SIZE = 32
 
@@ -218,7 +223,31 @@ def _load(text: str, path: str) -> Document:
     except CONSTRUCT_ERRORS as exc:
         line, message = construct_problem(text, exc)
         raise InputError(path, line, message) from None
+    if expanded_size(data, lambda n: n.values() if isinstance(n, dict) else n if isinstance(n, list) else ()) \
+            > MAX_EXPANDED:
+        raise InputError(path, 1, ALIAS_BOMB)
     return Document(path=path, text=text, data=data, newline=detect_newline(text), starts=line_starts(text))
+
+
+def expanded_size(root: Any, children: Any, limit: int = MAX_EXPANDED) -> int:
+    """How many nodes ``root`` holds once every alias is expanded (a node shared by aliases counts
+    once per use), in time linear in the distinct nodes; stops counting past ``limit``.  A node met
+    again while it is being counted (a recursive alias) counts as one."""
+    sizes: dict[int, int] = {}
+    todo: list[tuple[Any, bool]] = [(root, False)]
+    while todo:
+        node, ready = todo.pop()
+        key = id(node)
+        if key in sizes and not ready:
+            continue
+        kids = list(children(node))
+        if not ready:
+            sizes[key] = 1  # in progress (a cycle meets it as one node)
+            todo.append((node, True))
+            todo.extend((kid, False) for kid in kids if id(kid) not in sizes)
+            continue
+        sizes[key] = min(limit + 1, 1 + sum(sizes.get(id(kid), 1) for kid in kids))
+    return sizes.get(id(root), 1)
 
 
 def construct_problem(text: str, exc: BaseException) -> tuple[int, str]:

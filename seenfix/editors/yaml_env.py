@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from seenfix.core.model import deepest_line
-from seenfix.editors.yaml import RECURSIVE_MERGE, TOO_DEEP, merge_cycle_line, yaml_problem
+from seenfix.editors.yaml import (
+    ALIAS_BOMB,
+    MAX_EXPANDED,
+    RECURSIVE_MERGE,
+    TOO_DEEP,
+    expanded_size,
+    merge_cycle_line,
+    yaml_problem,
+)
 from seenfix.core.model import InputError
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
@@ -157,7 +165,19 @@ def compose_nodes(text: str, path: str) -> Any:
     line = merge_cycle_line(root)
     if line is not None:
         raise InputError(path, line, RECURSIVE_MERGE)
+    if root is not None and expanded_size(root, _node_children) > MAX_EXPANDED:
+        raise InputError(path, 1, ALIAS_BOMB)
     return root
+
+
+def _node_children(node: Any) -> list[Any]:
+    from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+    if isinstance(node, MappingNode):
+        return [n for pair in node.value for n in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
 
 
 def scalar(node: Any) -> Scalar | None:

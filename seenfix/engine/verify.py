@@ -19,7 +19,7 @@ def check_yaml(text: str) -> str | None:
     from seenfix.editors import yaml as Y
 
     try:
-        list(YAML(typ="rt").load_all(text))
+        docs = list(YAML(typ="rt").load_all(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -29,6 +29,9 @@ def check_yaml(text: str) -> str | None:
     except Y.CONSTRUCT_ERRORS as exc:
         line, message = Y.construct_problem(text, exc)
         return f"line {line}: {message}"
+    if Y.expanded_size(docs, lambda n: n.values() if isinstance(n, dict) else n if isinstance(n, list) else ()) \
+            > Y.MAX_EXPANDED:
+        return f"line 1: {Y.ALIAS_BOMB}"
     return None
 
 
