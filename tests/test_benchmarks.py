@@ -64,3 +64,21 @@ def test_startup_benchmark_runs() -> None:
                            rf"{NUMBER}\s+({NUMBER})", proc.stdout, re.MULTILINE))
     assert set(rows) == {"python -c pass", "seenfix --help", "seenfix list", "seenfix check fixtures/seen"}, proc.stdout
     assert rows["python -c pass"] == "1.00"  # the baseline, measured in the same run
+
+
+def test_scaling_benchmark_runs() -> None:
+    """Small sizes: every series runs, finds what it should and prints a ratio per doubling (whether
+    the series is linear is for the full-size run to say)."""
+    out = run("scaling.py", "--quick", "--repeat", "1")
+    for name in ("services", "compose-bytes", "env-value", "nginx-line", "apply-services"):
+        block = re.search(rf"^{name}: .*?^  largest ratio per doubling: ({NUMBER}) \((linear|NOT linear);",
+                          out, re.MULTILINE | re.DOTALL)
+        assert block, out
+        rows = re.findall(rf"^\s+(\d+)\s+(\d+)\s+({NUMBER})\s+({NUMBER})?\s+(\d+)$", block.group(0), re.MULTILINE)
+        assert len(rows) == 3, block.group(0)
+        sizes = [int(r[0]) for r in rows]
+        assert sizes[1] == 2 * sizes[0] and sizes[2] == 2 * sizes[1]
+        findings = [int(r[4]) for r in rows]
+        if name in ("services", "apply-services"):
+            assert findings == sizes  # one finding per service: SF007 saw them all
+        assert all(f > 0 for f in findings), block.group(0)

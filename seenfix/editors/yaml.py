@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from seenfix.core.model import deepest_line
@@ -156,11 +157,55 @@ def own_keys(node: Any) -> list[Key]:
     return [k for k, _ in _own_items(node)]
 
 
+#: ``id(mapping) -> (mapping, its own keys, key -> index)``; the mapping is held so that its id is
+#: not reused while cached.  Loaded documents are read-only, so the keys never go stale.
+_KEYS: dict[int, tuple[Any, tuple[Key, ...], dict[Any, int]]] = {}
+_KEYS_MAX = 200_000
+
+
+def key_index(node: Any) -> tuple[tuple[Key, ...], dict[Any, int]]:
+    """A mapping's own keys and each one's position, computed once per mapping: asking it for every
+    service of a compose file is then linear, not quadratic, in the number of services."""
+    got = _KEYS.get(id(node))
+    if got is not None and got[0] is node:
+        return got[1], got[2]
+    keys = tuple(own_keys(node))
+    index: dict[Any, int] = {}
+    for i, k in enumerate(keys):
+        try:
+            index.setdefault(k, i)
+        except TypeError:  # an unhashable complex key: found by a scan
+            continue
+    if len(_KEYS) >= _KEYS_MAX:
+        _KEYS.clear()
+    _KEYS[id(node)] = (node, keys, index)
+    return keys, index
+
+
 # -- loading ------------------------------------------------------------------------------------
+
+def _add_referent(self: Any, cm: Any) -> None:
+    """ruamel.yaml's ``CommentedMap.add_referent`` by identity, in constant time.
+
+    ruamel.yaml records every mapping that merges an anchor (``<<: *env``) in the anchor's list of
+    referents, after checking ``cm not in self._ref``: a dict comparison with each one recorded, so
+    N services merging one anchor cost N**2 / 2 comparisons (8,000 services: minutes).  seenfix never
+    changes loaded data, for which the referents exist; it keeps them, recorded once each.
+    """
+    ids = self.__dict__.get("_seenfix_ref_ids")
+    if ids is None:
+        ids = self.__dict__["_seenfix_ref_ids"] = {id(r) for r in self._ref}
+    if id(cm) not in ids:
+        ids.add(id(cm))
+        self._ref.append(cm)
+
 
 def _yaml() -> Any:
     from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
+    if CommentedMap.add_referent is not _add_referent:
+        CommentedMap.add_referent = _add_referent  # type: ignore[method-assign]
     y = YAML(typ="rt")
     y.allow_duplicate_keys = False
     return y
@@ -324,7 +369,7 @@ def services(doc: Document) -> Iterator[Service]:
     svcs = root.get("services")
     if not isinstance(svcs, dict):
         return
-    for name in own_keys(svcs):
+    for name in key_index(svcs)[0]:
         line, col = key_position(svcs, name)
         yield Service(str(name), svcs[name], line, col, svcs)
 
@@ -560,8 +605,11 @@ def block_bound(doc: Document, chain: Sequence[tuple[Any, Key]]) -> int:
             if key + 1 < len(parent):
                 return item_position(parent, key + 1)[0]
             continue
-        keys = own_keys(parent)
-        idx = keys.index(key)
+        keys, index = key_index(parent)
+        try:
+            idx = index[key] if key in index else keys.index(key)
+        except TypeError:
+            idx = keys.index(key)
         if idx + 1 < len(keys):
             return key_position(parent, keys[idx + 1])[0]
     return doc.line_count
@@ -618,6 +666,7 @@ def child_indent(doc: Document, chain: Sequence[tuple[Any, Key]], node: Any, uni
     return key_col + unit
 
 
+@lru_cache(maxsize=8)  # asked once per inserted block: measured once per text (linear scans)
 def indent_unit(text: str) -> int:
     """The file's indentation step: the smallest positive indentation increase between two
     consecutive content lines (2 when nothing can be measured)."""
@@ -637,6 +686,7 @@ def indent_unit(text: str) -> int:
     return best if 1 <= best <= 8 else 2
 
 
+@lru_cache(maxsize=8)
 def quote_char(text: str) -> str:
     """The quote the file uses most for scalars (``"`` unless single quotes dominate)."""
     single = len(re.findall(r"(?:: |- |\[|, )'", text))
@@ -776,7 +826,7 @@ def ensure_keys(doc: Document, parent: Any, key: Key, wanted: Mapping[str, Any],
         if k not in node:
             missing[k] = v
         elif isinstance(v, Mapping) and (isinstance(node[k], dict) or node[k] is None):
-            if k in own_keys(node) or node[k] is None:
+            if k in key_index(node)[1] or node[k] is None:
                 plan.extend(ensure_keys(doc, node, k, v, unit=unit, quote=quote))
             else:  # merged from elsewhere: edit it where it is written
                 chain = doc.chain(node[k])

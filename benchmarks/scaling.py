@@ -1,0 +1,137 @@
+"""Scaling: seenfix's time against the size of its input, with the ratio per doubling.
+
+Run: ``python benchmarks/scaling.py [--quick] [--repeat N] [--series NAME,...]``.  Each series
+generates inputs that double in size, runs seenfix's engine on each in this process (the runner and
+the fixers; no process start-up), and prints the best of ``--repeat`` times and the ratio to the
+previous size.  A linear scan doubles its time when its input doubles (ratio about 2.0); a quadratic
+one quadruples it (about 4.0).  Series:
+
+* ``services``: ``check --select SF007`` on a compose file of N services (target: 8,000 under 3 s);
+* ``compose-bytes``: ``check --select SF007,SF011`` on a compose file of N services with comments and
+  anchors, by its size in bytes;
+* ``env-value``: ``check --select SF004`` on one environment value of N bytes, a database URL
+  (target: 250 KB under 0.1 s beyond the parse);
+* ``nginx-line``: ``check --select SF003,SF005`` on an nginx config with one line of N bytes;
+* ``apply-services``: ``apply --select SF007`` (fix and verify, in memory) on N services.
+
+The last column says whether the series looks linear: the largest ratio per doubling under 2.6.
+Exit status 1 when a series does not (``--quick`` sizes are too small to judge: it always exits 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+#: a ratio per doubling above this is not linear (noise on a shared machine stays well below)
+LINEAR = 2.6
+
+
+def compose_services(n: int) -> str:
+    out = ["# generated: many services\n", "x-env: &env\n  TZ: UTC\n", "services:\n"]
+    for i in range(n):
+        out.append(f"  svc{i}:\n    image: nginx:1.25\n    environment:\n      <<: *env\n      A: \"{i}\"\n")
+    return "".join(out)
+
+
+def compose_with_comments(n: int) -> str:
+    out = ["x-env: &env\n  TZ: UTC\n", "services:\n"]
+    for i in range(n):
+        out.append(f"  # service {i}, kept for the scaling benchmark\n  svc{i}:\n    image: nginx:1.25\n"
+                   f"    environment: *env\n    ports:\n      - \"{8000 + i % 1000}:80\"\n\n")
+    return "".join(out)
+
+
+def compose_env_value(n: int) -> str:
+    user, password = "u" * (n // 2), "p" * (n - n // 2)
+    return ("services:\n  db:\n    image: postgres:16\n    environment:\n      POSTGRES_PASSWORD: s3cret-db\n"
+            f"  app:\n    image: app:1\n    environment:\n      DATABASE_URL: postgresql://{user}:{password}@db:5432/app\n"
+            f"      NOTE: \"{'a' * n}\"\n")
+
+
+def nginx_long_line(n: int) -> str:
+    names = " ".join(f"h{i}.example.com" for i in range(n // 16))
+    return ("server {\n    listen 80;\n    server_name " + names + ";\n"
+            "    add_header X-Note \"" + "a" * n + "\";\n"
+            "    location /api/ {\n        proxy_pass http://backend:8000;\n    }\n}\n")
+
+
+SERIES: dict[str, tuple[str, Callable[[int], str], str, list[str], bool, list[int], list[int]]] = {
+    # name: (file, generator, unit, fixers, fix, sizes, quick sizes)
+    "services": ("docker-compose.yml", compose_services, "services", ["SF007"], False,
+                 [1000, 2000, 4000, 8000], [50, 100, 200]),
+    "compose-bytes": ("docker-compose.yml", compose_with_comments, "services", ["SF007", "SF011"], False,
+                      [2000, 4000, 8000, 16000], [50, 100, 200]),
+    "env-value": ("docker-compose.yml", compose_env_value, "bytes", ["SF004"], False,
+                  [32_000, 64_000, 128_000, 256_000], [2000, 4000, 8000]),
+    "nginx-line": ("nginx.conf", nginx_long_line, "bytes", ["SF003", "SF005"], False,
+                   [128_000, 256_000, 512_000, 1_024_000], [4000, 8000, 16000]),
+    "apply-services": ("docker-compose.yml", compose_services, "services", ["SF007"], True,
+                       [500, 1000, 2000, 4000], [50, 100, 200]),
+}
+
+
+def time_once(folder: Path, fixers: list[str], fix: bool) -> tuple[float, int]:
+    from seenfix.core.config import Config
+    from seenfix.core.registry import load
+    from seenfix.editors import yaml as Y
+    from seenfix.engine.run import run
+
+    reg = load()
+    classes = [c for c in (reg.find(code) for code in fixers) if c is not None]
+    Y._CACHE.clear()  # each run parses afresh, as a new process would
+    start = time.perf_counter()
+    result = run(folder, classes, Config(), fix=fix)
+    elapsed = time.perf_counter() - start
+    if result.problems or result.failures:
+        raise SystemExit(f"{folder}: {result.problems + result.failures}")
+    return elapsed, len(result.findings)
+
+
+def series(name: str, quick: bool, repeat: int) -> bool:
+    filename, make, unit, fixers, fix, sizes, quick_sizes = SERIES[name]
+    print(f"{name}: {'apply' if fix else 'check'} --select {','.join(fixers)}, {filename} by {unit}")
+    print(f"  {'size':>10}  {'bytes':>11}  {'seconds':>8}  {'ratio':>6}  findings")
+    previous = None
+    worst = 0.0
+    with tempfile.TemporaryDirectory(prefix="seenfix-scaling-") as tmp:
+        for size in quick_sizes if quick else sizes:
+            folder = Path(tmp) / f"{name}-{size}"
+            folder.mkdir()
+            text = make(size)
+            (folder / filename).write_text(text)
+            best, findings = min(time_once(folder, fixers, fix) for _ in range(repeat))
+            ratio = "" if previous is None else f"{best / previous:6.2f}"
+            if previous is not None:
+                worst = max(worst, best / previous)
+            print(f"  {size:>10}  {len(text.encode()):>11}  {best:8.3f}  {ratio:>6}  {findings}")
+            previous = best
+    linear = worst < LINEAR
+    print(f"  largest ratio per doubling: {worst:.2f} ({'linear' if linear else 'NOT linear'}; "
+          f"about 2.0 is linear, 4.0 quadratic)\n")
+    return linear
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small sizes (checks that the benchmark runs)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best is kept")
+    parser.add_argument("--series", default=",".join(SERIES), help="comma-separated: " + ", ".join(SERIES))
+    args = parser.parse_args()
+    ok = True
+    for name in args.series.split(","):
+        if name not in SERIES:
+            parser.error(f"unknown series {name!r}")
+        ok &= series(name, args.quick, args.repeat)
+    return 0 if ok or args.quick else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
