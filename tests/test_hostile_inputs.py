@@ -147,39 +147,11 @@ def test_a_duplicate_password_key_is_not_printed(seen_repo: Path) -> None:
     assert any('duplicate key "POSTGRES_PASSWORD"' in e for e in errors)
 
 
-def test_an_unreadable_folder_is_a_warning(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads every folder")
-    root = tmp_path / "p"
-    (root / "deploy").mkdir(parents=True)
-    (root / "deploy" / "docker-compose.yml").write_text("services:\n  web:\n    image: nginx\n")
-    os.chmod(root / "deploy", 0)
-    try:
-        proc = run_cli("check", "--select", "SF007", str(root))
-    finally:
-        os.chmod(root / "deploy", 0o755)
-    assert "seenfix: warning: deploy: skipped, Permission denied" in proc.stderr, proc.stderr
-
-
-def test_an_unreadable_folder_in_git_is_a_warning(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root reads every folder")
-    root = tmp_path / "p"
-    (root / "deploy").mkdir(parents=True)
-    (root / "README.md").write_text("x\n")
-    init_repo(root)
-    (root / "deploy" / "docker-compose.yml").write_text("services:\n  web:\n    image: nginx\n")
-    os.chmod(root / "deploy", 0)
-    try:
-        proc = run_cli("check", "--select", "SF007", str(root))
-    finally:
-        os.chmod(root / "deploy", 0o755)
-    assert "seenfix: warning: deploy" in proc.stderr and "skipped" in proc.stderr, proc.stderr
-
-
-def test_a_folder_that_cannot_be_listed_is_a_warning_even_as_root(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """As above, where ``chmod 000`` does not stop root: the listing itself fails."""
+@pytest.mark.parametrize("in_git", [False, True], ids=["plain", "git"])
+def test_an_unreadable_folder_is_a_warning(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, in_git: bool) -> None:
+    """``chmod 000`` on a folder: a warning naming it, as for an unreadable file.  Root reads every
+    folder whatever its mode, so as root the listing fails the way it does for other users: the
+    walk's ``scandir`` raises, or git says it could not open the folder."""
     import seenfix.core.workspace as ws
     from seenfix.core.config import Config
     from seenfix.engine.run import run
@@ -187,17 +159,39 @@ def test_a_folder_that_cannot_be_listed_is_a_warning_even_as_root(tmp_path: Path
 
     root = tmp_path / "p"
     (root / "deploy").mkdir(parents=True)
+    (root / "README.md").write_text("x\n")
+    if in_git:
+        init_repo(root)
     (root / "deploy" / "docker-compose.yml").write_text("services:\n  web:\n    image: nginx\n")
-    real_scandir = os.scandir
+    if os.geteuid() == 0 and not in_git:
+        real_scandir = os.scandir
 
-    def scandir(path: str) -> object:
-        if os.path.basename(str(path).rstrip("/")) == "deploy":
-            raise PermissionError(13, "Permission denied", path)
-        return real_scandir(path)
+        def scandir(path: str) -> object:
+            if os.path.basename(str(path).rstrip("/")) == "deploy":
+                raise PermissionError(13, "Permission denied", path)
+            return real_scandir(path)
 
-    monkeypatch.setattr(ws.os, "scandir", scandir)
-    result = run(root, [MissingLogRotation], Config(), fix=False)
+        monkeypatch.setattr(ws.os, "scandir", scandir)
+    elif os.geteuid() == 0:
+        real_git = ws.git
+
+        def git_as_a_user(where: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+            proc = real_git(where, *args, check=check)
+            if "--others" in args:  # what git prints for a folder it may not open (dir.c)
+                listed = b"\0".join(p for p in proc.stdout.split(b"\0") if p and not p.startswith(b"deploy/"))
+                return subprocess.CompletedProcess(proc.args, 0, listed + b"\0",
+                                                   b"warning: could not open directory 'deploy/': Permission denied\n")
+            return proc
+
+        monkeypatch.setattr(ws, "git", git_as_a_user)
+    else:
+        os.chmod(root / "deploy", 0)
+    try:
+        result = run(root, [MissingLogRotation], Config(), fix=False)
+    finally:
+        os.chmod(root / "deploy", 0o755)
     assert "deploy: skipped, Permission denied" in result.warnings
+    assert result.findings == []  # the compose file in it was not read
 
 
 @pytest.mark.parametrize(("toml", "key"), [

@@ -391,11 +391,14 @@ _add_subcommands()
 
 def main() -> None:
     from seenfix.core.git import GitError
+    from seenfix.engine.write import Interrupted
 
     try:
         cli(prog_name="seenfix")
+    except Interrupted as exc:  # while --branch/--pr wrote the secret files
+        _interrupted(exc.signum, "the secret files were written" if exc.written else "no file was changed")
     except GitError as exc:  # git status / ls-files failing: a broken index, a full disk, ulimit -f
         _fail(str(exc), EXIT_FAILURE)
     except OSError as exc:  # the environment failing under seenfix: one line naming the file
         where = f"{exc.filename}: " if exc.filename else ""
-        _fail(f"{where}{exc.strerror or exc}", EXIT_FAILURE)  # `seenfix` itself starts in seenfix.__main__, which tries the fast path
+        _fail(f"{where}{exc.strerror or exc}", EXIT_FAILURE)
