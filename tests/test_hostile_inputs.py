@@ -35,8 +35,9 @@ def test_an_env_file_seenfix_cannot_read_is_never_replaced(seen_repo: Path, junk
     assert proc.returncode == 3, proc.stderr
     assert ".env:1: SF001, SF004: left unchanged: seenfix cannot read it" in proc.stderr
     assert "Traceback" not in proc.stderr
-    # the moved passwords stay where they were: a compose file without them would not work
-    assert "docker-compose.yml" not in git(seen_repo, "status", "--porcelain")
+    # the passwords stay where they were: moved to a .env that is not written, they would be lost
+    compose = (seen_repo / "docker-compose.yml").read_text()
+    assert "POSTGRES_PASSWORD: seen\n" in compose and "JWT_SECRET: replace-in-production\n" in compose
 
 
 def test_a_gitignore_that_is_not_utf8_keeps_every_byte(seen_repo: Path) -> None:
