@@ -19,8 +19,11 @@ from seenfix.editors.text import apply_edits, ensure_lines
 from seenfix.core.model import FileChange, InputError
 from seenfix.core.project import Project
 from seenfix.analysis.secrets_policy import (
+    generate_like,
     generate_secret,
+    is_app_secret_name,
     is_exempt_path,
+    is_key_deriving_name,
     is_literal_value,
     is_signing_secret_name,
     name_tokens,
@@ -99,11 +102,12 @@ def candidate_files(project: Project, kinds: Iterable[str]) -> list[str]:
 
 
 def dotenv_sites(path: str, text: str) -> list[Site]:
-    """Signing secrets in a tracked env file: untrack it and regenerate them there (P4)."""
+    """Signing secrets in a tracked env file: untrack it and regenerate them there (P4); key-deriving
+    ones are marked by the fixer to be kept (:func:`env_changes` leaves a kept value as it is)."""
     env = dotenv.parse(text)
     out = []
     for e in env.entries:
-        if is_signing_secret_name(e.key) and is_literal_value(e.value):
+        if is_app_secret_name(e.key) and is_literal_value(e.value):
             out.append(Site(path, e.line, e.key, e.key, e.value, "dotenv", None, None, untrack=True))
     return out
 
@@ -229,6 +233,13 @@ def file_changes(project: Project, sites: list[Site],
     return out
 
 
+def _generate(site: Site, nbytes: int) -> str:
+    """A new value for ``site``'s variable: in the old value's format when it derives keys."""
+    if is_key_deriving_name(site.env_var) or is_key_deriving_name(site.name):
+        return generate_like(site.value, nbytes)
+    return generate_secret(nbytes)
+
+
 def env_changes(project: Project, sites: list[Site], nbytes: int,
                 secret_files: dict[str, str] | None = None) -> list[FileChange]:
     """Untracked ``.env`` files defining every newly required variable, plus the ignore rules.
@@ -241,13 +252,13 @@ def env_changes(project: Project, sites: list[Site], nbytes: int,
     tracked: its signing secrets are then committed, so they are regenerated and the file untracked.
     ``secret_files`` (path -> value) are Docker secret files: written once (0600) and ignored.
     """
-    wanted: dict[str, dict[str, str | None]] = {}
+    wanted: dict[str, dict[str, Site]] = {}
     untrack: dict[str, list[Site]] = {}
     for s in sites:
         if s.untrack:
             untrack.setdefault(s.path, []).append(s)
         elif s.fixable and s.env_dir is not None:
-            wanted.setdefault(env_path(s.env_dir), {}).setdefault(s.env_var, s.value if s.keep_value else None)
+            wanted.setdefault(env_path(s.env_dir), {}).setdefault(s.env_var, s)
     out: list[FileChange] = []
     ignore: list[str] = []
     for path in sorted(set(wanted) | set(untrack)):
@@ -255,15 +266,18 @@ def env_changes(project: Project, sites: list[Site], nbytes: int,
         tracked = is_tracked(project, path)
         env = dotenv.parse(text)
         new_values: dict[str, str] = {}
+        kept = {s.env_var for s in untrack.get(path, []) if s.keep_value}
         for s in untrack.get(path, []):
-            new_values[s.env_var] = generate_secret(nbytes)
-        for var, moved in wanted.get(path, {}).items():
+            if not s.keep_value:
+                new_values[s.env_var] = _generate(s, nbytes)
+        for var, site in wanted.get(path, {}).items():
             current = env.get(var)
-            if var in new_values:
+            if var in new_values or var in kept:
                 continue
-            if current is not None and current.value and not (tracked and is_signing_secret_name(var)):
+            if current is not None and current.value and not (tracked and is_signing_secret_name(var)
+                                                              and not site.keep_value):
                 continue
-            new_values[var] = moved if moved is not None else generate_secret(nbytes)
+            new_values[var] = site.value if site.keep_value else _generate(site, nbytes)
         new = dotenv.set_values(text, new_values)
         shown = [v for k, v in new_values.items() if v and not _is_user(k)]
         if new != text or tracked:

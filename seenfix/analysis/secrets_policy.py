@@ -80,6 +80,40 @@ def is_signing_secret_name(name: str) -> bool:
     return any(tokens[-len(end):] == end for end in _SIGNING_ENDINGS)
 
 
+#: Name endings whose value derives encryption keys: Rails ``SECRET_KEY_BASE``, Laravel ``APP_KEY`` (the
+#: whole name), Appwrite ``_APP_OPENSSL_KEY_V1``, ``FERNET_KEY``, ``ENCRYPTION_KEY``.  Data encrypted
+#: with such a value is unreadable under a new one, so it is moved, never replaced, by a safe fix.
+_KEY_DERIVING_ENDINGS: tuple[tuple[str, ...], ...] = (
+    ("secret", "key", "base"),
+    ("openssl", "key"),
+    ("encryption", "key"),
+    ("encryption", "secret"),
+    ("encrypt", "key"),
+    ("fernet", "key"),
+    ("cipher", "key"),
+    ("crypto", "key"),
+    ("rails", "master", "key"),
+)
+_VERSION = re.compile(r"v?\d+")
+
+
+def is_key_deriving_name(name: str) -> bool:
+    """True when ``name``'s value derives encryption keys (replacing it loses the encrypted data)."""
+    tokens = name_tokens(name)
+    while tokens and _VERSION.fullmatch(tokens[-1]):  # _APP_OPENSSL_KEY_V1
+        tokens = tokens[:-1]
+    if tokens == ("app", "key"):  # Laravel; PUSHER_APP_KEY and the like are public identifiers
+        return True
+    if not tokens or tokens[-1] in _NOT_VALUE or any(t in _THIRD_PARTY - {"encryption"} for t in tokens):
+        return False
+    return any(tokens[-len(end):] == end for end in _KEY_DERIVING_ENDINGS)
+
+
+def is_app_secret_name(name: str) -> bool:
+    """A signing secret or a key-deriving application secret (what SF001 looks for)."""
+    return is_signing_secret_name(name) or is_key_deriving_name(name)
+
+
 def is_password_name(name: str) -> bool:
     """True for database / service password names (``POSTGRES_PASSWORD``, ``DB_PASS``)."""
     tokens = name_tokens(name)
@@ -105,9 +139,15 @@ def is_moved_user(name: str, value: str) -> bool:
     return name in DB_USER_KEYS and DEFAULT_DB_USERS.get(name) != value
 
 
+#: Root passwords of data services whose images read them like a database's (MinIO, RabbitMQ).
+SERVICE_PASSWORD_KEYS = frozenset({"MINIO_ROOT_PASSWORD", "MINIO_SECRET_KEY", "RABBITMQ_DEFAULT_PASS"})
+
+
 def is_db_password(name: str) -> bool:
-    """``POSTGRES_PASSWORD``, ``DB_PASS``, ``PGPASSWORD``: a database password (not SMTP or API ones)."""
-    return name.upper() == "PGPASSWORD" or is_password_name(name) and bool(_DB_TOKENS & set(name_tokens(name)))
+    """``POSTGRES_PASSWORD``, ``DB_PASS``, ``PGPASSWORD``, ``MINIO_ROOT_PASSWORD``: a database or data
+    service password (not SMTP or API ones)."""
+    return name.upper() in ("PGPASSWORD", *SERVICE_PASSWORD_KEYS) or is_password_name(name) and bool(
+        _DB_TOKENS & set(name_tokens(name)))
 
 
 # -- paths (P1, P8) -------------------------------------------------------------------------------
@@ -185,6 +225,21 @@ def is_literal_value(value: str) -> bool:
 def generate_secret(nbytes: int = SECRET_BYTES) -> str:
     """A fresh URL-safe secret from the ``secrets`` module (``nbytes`` ≥ 32 random bytes)."""
     return secrets.token_urlsafe(max(32, nbytes))
+
+
+def generate_like(old: str, nbytes: int = SECRET_BYTES) -> str:
+    """A fresh secret in the format the application expects where ``old`` shows one: Laravel's
+    ``base64:`` + 32 bytes, a Fernet key (32 bytes, URL-safe base64), a hex key of the same length
+    (Rails ``secret_key_base``); otherwise :func:`generate_secret`."""
+    import base64
+
+    if old.startswith("base64:"):
+        return "base64:" + base64.b64encode(secrets.token_bytes(32)).decode()
+    if len(old) == 44 and old.endswith("=") and re.fullmatch(r"[A-Za-z0-9_\-]{43}=", old):
+        return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    if len(old) >= 64 and len(old) % 2 == 0 and is_hex(old):
+        return secrets.token_hex(len(old) // 2)
+    return generate_secret(nbytes)
 
 
 def mask(value: str, reveal: int = 0) -> str:

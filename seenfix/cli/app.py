@@ -261,6 +261,9 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
             click.echo(f"fixed {step.info.code} {step.info.slug}: {_file_list(c.path for c in step.changes)}",
                        err=True)
         click.echo(f"seenfix: {len(written)} file{'s' if len(written) != 1 else ''} written.", err=True)
+        untracked = sorted(p for p, c in changed.items() if c.untrack)
+        if untracked and result.final is not None and result.final.is_git:
+            click.echo(f"seenfix: {diffing.index_summary(untracked)}.", err=True)
     if not changed and not dry_run:
         click.echo("seenfix: nothing to change.", err=True)
     hidden = _hidden_unsafe(result, unsafe)

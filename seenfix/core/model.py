@@ -233,7 +233,8 @@ class Fixer:
     verifies_syntax: ClassVar[bool] = False
     #: Set by the runner: True when unsafe fixes are enabled for this run (``--unsafe-fixes``), so
     #: that a safe fixer can offer a stronger fix then (SF014 removes a port it would otherwise bind
-    #: to 127.0.0.1).
+    #: to 127.0.0.1; SF001 replaces a key-deriving secret instead of moving it; SF003 enforces its
+    #: Content-Security-Policy instead of shipping it report-only).
     unsafe_fixes: bool = False
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:

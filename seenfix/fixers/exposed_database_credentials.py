@@ -28,8 +28,9 @@ _URL = re.compile(r"(?<![A-Za-z0-9+.\-])(?P<scheme>[A-Za-z][A-Za-z0-9+.\-]*+)://
 class ExposedDatabaseCredentials(Fixer):
     """
     ## What it does
-    Finds database credentials committed in compose files: `POSTGRES_PASSWORD`, `MYSQL_PASSWORD`,
-    `DB_PASSWORD`-style literals in `environment` maps and lists, `${DB_PASSWORD:-literal}` defaults,
+    Finds database credentials committed in compose files and tracked env files: `POSTGRES_PASSWORD`,
+    `MYSQL_PASSWORD`, `DB_PASSWORD`-style literals and data-service root passwords
+    (`MINIO_ROOT_PASSWORD`, `RABBITMQ_DEFAULT_PASS`) in `environment` maps and lists, `${DB_PASSWORD:-literal}` defaults,
     passwords inside connection URLs (`DATABASE_URL: postgresql://seen:seen@postgres/seen`), and
     (with `move_usernames`) `POSTGRES_USER`-style user names, except the image's own default
     (`POSTGRES_USER: postgres`), which everyone knows.
@@ -114,7 +115,14 @@ class ExposedDatabaseCredentials(Fixer):
     def sites(self, project: Project) -> list[Site]:
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
 
+        from seenfix.editors import dotenv
+
         out: list[Site] = []
+        for path in candidate_files(project, ("env",)):  # tracked env files: untracked, values kept
+            for entry in dotenv.parse(project.read_text(path) or "").entries:
+                if is_db_password(entry.key) and is_literal_value(entry.value):
+                    out.append(Site(path, entry.line, entry.key, entry.key, entry.value, "dotenv", None, None,
+                                    keep_value=True, untrack=True))
         moved_in: dict[str, dict[str, str]] = {}  # env dir -> variable -> value (shared by its compose files)
         for path in candidate_files(project, ("compose",)):
             text = project.read_text(path)
@@ -181,6 +189,11 @@ class ExposedDatabaseCredentials(Fixer):
                 continue  # the URL's password finding covers the line
             what = f"the password in {s.name}" if s.kind == "url" else s.name
             where = env_path(s.env_dir or "")
+            if s.untrack:
+                yield self.finding(s.path, s.line, f"{what} is committed in the tracked env file {s.path} "
+                                   f"({mask(s.value)}); untrack and ignore the file (values kept), then rotate it",
+                                   fixable=True)
+                continue
             if not s.fixable:
                 todo = f"{s.env_var} already has another value (in {where} or another compose file); reconcile by hand"
             elif user:

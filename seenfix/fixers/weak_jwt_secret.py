@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from seenfix.core.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
 from seenfix.core.project import Project
@@ -20,7 +21,7 @@ from seenfix.analysis.secret_sites import (
     properties_sites,
     spring_default_sites,
 )
-from seenfix.analysis.secrets_policy import committed_severity, is_literal_value, is_signing_secret_name, mask
+from seenfix.analysis.secrets_policy import committed_severity, is_app_secret_name, is_key_deriving_name, is_literal_value, mask
 
 
 #: Files without any of these cannot hold a signing-secret name (a cheap filter before parsing):
@@ -32,7 +33,12 @@ def _maybe_secret(text: str) -> bool:
     """Whether ``text`` may name a signing secret; ``str.lower`` and ``in`` are ten times faster on
     source files than one case-insensitive pattern (0.04 s instead of 0.43 s for 2,000 files)."""
     low = text.lower()
-    return "secret" in low or "signing" in low or ("key" in low and _MAYBE_KEY.search(low) is not None)
+    return "secret" in low or "signing" in low or ("key" in low and (
+        _MAYBE_KEY.search(low) is not None or any(w in low for w in _KEY_WORDS)))
+
+
+#: Words of key-deriving secret names without "secret" (``APP_KEY``, ``_APP_OPENSSL_KEY_V1``...).
+_KEY_WORDS = ("app_key", "openssl_key", "fernet_key", "encrypt", "cipher_key", "crypto_key", "master_key")
 
 
 #: Python files must also assign, pass or default such a name (libcst parsing is the slow part).
@@ -42,6 +48,12 @@ _KINDS = {
     "python": "Python code", "js": "JS/TS code", "app-yaml": "application config",
     "properties": "application properties", "spring-default": "a Spring ${name:default} placeholder",
 }
+
+
+def _derives_keys(site: Site) -> bool:
+    """The secret derives encryption keys (Rails ``SECRET_KEY_BASE``, Laravel ``APP_KEY``, Fernet or
+    OpenSSL keys): a new value loses the data encrypted with the old one."""
+    return is_key_deriving_name(site.env_var) or is_key_deriving_name(site.name)
 
 
 class WeakJwtSecret(Fixer):
@@ -54,7 +66,9 @@ class WeakJwtSecret(Fixer):
     decouple `env("X", default="...")`, Flask/Django `app.config["SECRET_KEY"] = "..."`, dict entries
     and keyword arguments, JS/TS `process.env.X || '...'` / `?? '...'`, unguarded ternaries and
     `const sessionSecret = '...'`, application config (`jwt: secret: ...` in YAML, `jwt.secret=...`
-    in `.properties`) and Spring placeholder defaults (`@Value("${jwt.secret:dev}")`). Detection is structural: a name that denotes a
+    in `.properties`) and Spring placeholder defaults (`@Value("${jwt.secret:dev}")`); in compose files
+    and tracked env files also the application secrets that derive encryption keys (Rails
+    `SECRET_KEY_BASE`, Laravel `APP_KEY`, `_APP_OPENSSL_KEY_V1`, `FERNET_KEY`, `ENCRYPTION_KEY`). Detection is structural: a name that denotes a
     signing secret's value, an assignment or default form, and a non-empty literal. Templates
     (`.env.example`), test fixtures (`tests/`, `conftest.py`, `*.test.ts`...), commented-out lines,
     `${VAR:?msg}`, `${VAR}`, `*_FILE` readers and runtime-random defaults are not findings.
@@ -82,8 +96,21 @@ class WeakJwtSecret(Fixer):
     with `JWT_SECRET=<64 random characters>` in an untracked, git-ignored `.env` (mode 0600).
 
     ## Fix safety
-    The fix makes the secret required where it is read: compose `${VAR:?...}`, a pydantic field
-    without default, `os.environ["X"]`, or a JS read that throws `X is not set`. It generates a new
+    The fix depends on what the secret protects. A signing-only secret (JWT, session, cookie
+    signing) is replaced: a new value only logs users out. A secret that derives encryption keys
+    (Rails `SECRET_KEY_BASE`, Laravel `APP_KEY`, Fernet and OpenSSL keys, `*_ENCRYPTION_KEY`) is
+    **moved, never replaced**, by the safe fix: the committed value goes into the untracked `.env`
+    (a tracked env file is untracked with the value left in it), so the application still decrypts
+    what it stored. Replacing it is an unsafe fix (`--unsafe-fixes`): data encrypted with the old
+    key (encrypted columns, encrypted cookies, Active Storage or Laravel `encrypt()` payloads)
+    becomes unreadable. Rotate such a key by hand: Rails with `secret_key_base` rotations
+    (`config.active_record.encryption` keys, `Rails.application.message_verifiers.rotate`),
+    Laravel 11+ by moving the old key to `APP_PREVIOUS_KEYS`, Fernet with `MultiFernet([new,
+    old]).rotate(token)` over the stored values; then drop the old key. The unsafe fix generates the
+    new value in the old one's format (`base64:` for Laravel, a Fernet key, hex of the same length).
+
+    Either way the fix makes the secret required where it is read: compose `${VAR:?...}`, a
+    pydantic field without default, `os.environ["X"]`, or a JS read that throws `X is not set`. It generates a new
     value with Python's `secrets` module (`secrets_bytes` random bytes, URL-safe) into the `.env`
     beside the compose file (or at the root) and adds `.env` to `.gitignore`; a value already there is
     kept, so a re-run never rotates it. A tracked env file is untracked (`git rm --cached`) and ignored,
@@ -135,12 +162,12 @@ class WeakJwtSecret(Fixer):
                     root = compose_nodes(text, path)
                     d = env_dir_for(project, path)
                     for e in env_entries(text, path, root):
-                        if is_signing_secret_name(e.key) and is_literal_value(e.value) and "${" not in e.value:
+                        if is_app_secret_name(e.key) and is_literal_value(e.value) and "${" not in e.value:
                             edit = (e.start, e.end, required_ref(e.key)) if e.editable else None
                             out.append(Site(path, e.line, e.key, e.key, e.value, "compose", edit, d))
                     for i in interpolations(text, path, root):
                         if i.op in (":-", "-") and is_literal_value(i.arg) and (
-                                is_signing_secret_name(i.var) or is_signing_secret_name(i.key or "")):
+                                is_app_secret_name(i.var) or is_app_secret_name(i.key or "")):
                             edit = (i.start, i.end, required_ref(i.var)) if i.editable else None
                             out.append(Site(path, i.line, i.var, i.var, i.arg, "compose-default", edit, d))
                 elif path in project.layout.env_files:
@@ -170,21 +197,29 @@ class WeakJwtSecret(Fixer):
                                         env_dir_for(project, path)))
             except InputError as exc:
                 project.report(exc.problem())
-        return out
+        return [replace(s, keep_value=True) if _derives_keys(s) and not self.unsafe_fixes else s for s in out]
 
     def check(self, project: Project) -> Iterable[Finding]:
         for s in self.sites(project):
             where = "a tracked env file" if s.untrack else _KINDS.get(s.kind, s.kind)
-            if s.untrack:
+            derives = _derives_keys(s)
+            if s.untrack and s.keep_value:
+                todo = f"untrack {s.path} and ignore it, keeping {s.env_var} (it derives encryption keys); then rotate it"
+            elif s.untrack:
                 todo = f"untrack {s.path}, ignore it and generate a new {s.env_var} there"
+            elif s.fixable and s.keep_value:
+                todo = (f"require {s.env_var} and move its value into {env_path(s.env_dir or '')} (it derives "
+                        f"encryption keys: a new value makes encrypted data unreadable); then rotate it")
             elif s.fixable:
                 todo = f"require {s.env_var} and generate it into {env_path(s.env_dir or '')}"
             else:
                 todo = f"read {s.env_var} from the environment or a secret store"
+            risk = ("decrypt and forge what the application protects with it" if derives
+                    else "sign tokens with it")
             yield self.finding(
                 s.path, s.line,
                 f"{s.name} is a committed literal {mask(s.value, reveal=2)} in {where}; anyone with the "
-                f"repository can sign tokens with it",
+                f"repository can {risk}",
                 fix_title=todo[0].upper() + todo[1:], severity=committed_severity(s.value), fixable=s.fixable)
 
     def verify(self, path: str, before: str | None, after: str) -> str | None:

@@ -53,13 +53,23 @@ def file_diff(path: str, before: str | None, after: str | None, secret: bool = F
 def render(result: RunResult) -> str:
     """The whole run as one unified diff (paths sorted), secret values masked."""
     parts: list[str] = []
+    untracked = sorted(p for p, ch in result.changes.items() if ch.untrack)
+    if untracked:  # changes outside file contents come first, where a reviewer starts reading
+        parts.append(f"# seenfix: {index_summary(untracked)}\n")
     for path, ch in sorted(result.changes.items()):
         before = result.original(path)
+        if ch.untrack:
+            parts.append(f"# seenfix: {path}: removed from the git index (git rm --cached), kept on disk, ignored\n")
         if ch.content is not None and ch.content != before:
             parts.append(file_diff(path, before, ch.content, ch.secret))
-        if ch.untrack:
-            parts.append(f"# seenfix: {path} will be removed from the git index (git rm --cached) and ignored\n")
     return result.redact("".join(parts))
+
+
+def index_summary(paths: list[str]) -> str:
+    """One line for the changes a run makes to git's index (not to file contents)."""
+    n = len(paths)
+    return (f"{n} file{'s' if n != 1 else ''} removed from the git index (git rm --cached; "
+            f"kept on disk and git-ignored): {', '.join(paths)}")
 
 
 def colorize(diff: str) -> str:
