@@ -25,6 +25,7 @@ untracked_after = [".env"]           # files no longer in git's index
 [check]                              # `check` on the project, before any fix (optional)
 output = ["compose.yml:12:"]         # strings its findings must hold
 not_output = [".devcontainer/"]
+low = ["cypress/"]                   # findings under these paths are low severity and not fixable
 ```
 
 The expected tree is ``before/`` with the ``expect`` folder laid over it: every other file must be
@@ -175,6 +176,14 @@ def test_check(name: str, tmp_path: Path) -> None:
         assert s in shown, f"{name}: {s!r} not in the findings:\n{shown}"
     for s in spec["check"].get("not_output", []):
         assert s not in shown, f"{name}: {s!r} in the findings:\n{shown}"
+    low = spec["check"].get("low", [])
+    if low:
+        import json
+
+        doc = json.loads(run_cli("check", "--format", "json", "--set", fix_set, str(root)).stdout)
+        for f in doc["findings"]:
+            if any(f["path"].startswith(prefix) for prefix in low):
+                assert f["severity"] == "low" and not f["fixable"], f"{name}: {f}"
 
 
 @pytest.mark.parametrize("name", _cases())

@@ -30,9 +30,6 @@ if TYPE_CHECKING:  # pragma: no cover
     from seenfix.core.project import Project
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-#: Compose files for development, tests or CI: what they read is not the production deployment's.
-NOT_PRODUCTION_COMPOSE = re.compile(
-    r"[.-](dev|devel|development|local|test|tests|testing|ci|debug|override)\.ya?ml$", re.IGNORECASE)
 #: The default of a read whose default is computed by code (not a literal).
 COMPUTED = "(computed)"
 
@@ -169,9 +166,7 @@ def discover(project: Project) -> Discovery:
     lay = project.layout
     builds: dict[str, str] = {}
     env_files: dict[str, list[str]] = {}
-    for path in lay.compose_files:
-        if is_test_path(path) or NOT_PRODUCTION_COMPOSE.search(path):
-            continue
+    for path in lay.production_compose:  # dev, test and CI stacks are not the deployment
         text = project.read_text(path)
         if text is None:
             continue

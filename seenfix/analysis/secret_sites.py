@@ -67,9 +67,21 @@ def is_tracked(project: Project, path: str) -> bool:
     return project.is_tracked(path) and not (change is not None and change.untrack)
 
 
+def in_dev_stack(project: Project, path: str) -> bool:
+    """``path`` is a development, test or CI compose file (not the production deployment): secret
+    fixers report what it commits at low severity and never edit it, since a required ``${VAR:?}``
+    there makes ``docker compose up`` fail in a fresh clone."""
+    return path in project.layout.dev_compose
+
+
+#: What the secret fixers say about a value committed in a dev, test or CI stack.
+DEV_STACK_NOTE = ("a development/test stack, left unchanged (a fresh clone must still start it); "
+                  "make sure production does not use this value")
+
+
 def env_dir_for(project: Project, path: str) -> str:
     """The directory whose ``.env`` serves ``path``: the nearest one holding a compose file, else the root."""
-    compose_dirs = {posixpath.dirname(c) for c in project.layout.compose_files if not is_exempt_path(c)}
+    compose_dirs = {posixpath.dirname(c) for c in project.layout.production_compose}
     d = posixpath.dirname(path)
     while True:
         if d in compose_dirs:

@@ -23,6 +23,30 @@ NGINX_SNIFF = re.compile(r"^\s*(server|location|http|upstream)\b[^;{]*\{", re.MU
 ENV_NAME = re.compile(r"(^|/)(\.env(\.[^/]*)?|[^/]*\.env)$")
 TEMPLATE_ENV = re.compile(r"\.(example|sample|template|dist|tpl)$")
 
+#: Words of a compose file's path (folders and name parts) that mark the production deployment.
+PRODUCTION_WORDS = frozenset({"prod", "production", "deploy", "deployment", "release", "live", "stack", "swarm"})
+#: Words that mark a development, test or CI stack: ``.devcontainer/``, ``cypress/``,
+#: ``docker/development/``, ``compose.dev.yml``, ``docker-compose.test.yml``...
+DEV_WORDS = frozenset({
+    "dev", "devel", "develop", "development", "devenv", "devcontainer", "local", "debug", "sandbox",
+    "test", "tests", "testing", "e2e", "integration", "cypress", "playwright", "selenium", "ci", "spec",
+    "specs", "fixtures", "testdata", "__tests__", "storybook", "mock", "mocks",
+})
+
+
+def compose_role(path: str) -> str:
+    """``"production"`` or ``"dev"`` for a discovered compose file, by the words of its path: a
+    production word anywhere (``compose.prod.yml``, ``deploy/``) makes it production; otherwise a
+    development/test/CI word (``.devcontainer/``, ``cypress/``, ``docker/testing/``,
+    ``compose.dev.yml``) makes it a dev stack; an unmarked file (``compose.yml``, and overlays such
+    as ``docker-compose.override.yml``) is production."""
+    words = set(re.split(r"[/._\-]+", path.lower()))
+    if is_test_path(path):
+        return "dev"
+    if words & PRODUCTION_WORDS:
+        return "production"
+    return "dev" if words & DEV_WORDS else "production"
+
 
 @dataclass(frozen=True)
 class PathsConfig:
@@ -43,6 +67,11 @@ class Layout:
     python_files: list[str] = field(default_factory=list)
     ts_files: list[str] = field(default_factory=list)
     env_files: list[str] = field(default_factory=list)
+    #: The compose files of the production deployment (every fixer edits these) and the
+    #: development, test and CI stacks (no fixer edits them; secret fixers report them at low
+    #: severity).  ``[paths] compose`` names the production files explicitly.
+    production_compose: list[str] = field(default_factory=list)
+    dev_compose: list[str] = field(default_factory=list)
     backend_roots: list[str] = field(default_factory=list)
     frontend_roots: list[str] = field(default_factory=list)
 
@@ -174,6 +203,11 @@ class Project:
         lay.compose_files = self._configured(self.paths.compose) if self.paths.compose else [
             p for p in files if COMPOSE_NAME.search(p)
         ]
+        for p in lay.compose_files:
+            if self.paths.compose or compose_role(p) == "production":
+                lay.production_compose.append(p)
+            else:
+                lay.dev_compose.append(p)
         if self.paths.nginx:
             lay.nginx_files = self._configured(self.paths.nginx)
         else:

@@ -46,7 +46,7 @@ class ComposeFixer(FileFixer):
         self._planned: dict[tuple[str, str], tuple[Y.Document, Y.Plan]] = {}
 
     def targets(self, project: Project) -> Iterable[str]:
-        return project.layout.compose_files
+        return project.layout.production_compose
 
     def kind(self, svc: Y.Service, path: str, project: Project | None) -> str:
         return "unknown"

@@ -9,7 +9,16 @@ from dataclasses import replace
 
 from seenfix.core.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
 from seenfix.core.project import Project
-from seenfix.analysis.secret_sites import Site, candidate_files, env_changes, env_dir_for, env_path, file_changes
+from seenfix.analysis.secret_sites import (
+    DEV_STACK_NOTE,
+    Site,
+    candidate_files,
+    env_changes,
+    env_dir_for,
+    env_path,
+    file_changes,
+    in_dev_stack,
+)
 from seenfix.analysis.secrets_policy import (
     DB_USER_KEYS,
     FILE_READING_KEYS,
@@ -171,7 +180,8 @@ class ExposedDatabaseCredentials(Fixer):
                     free = moved.setdefault(i.var, i.arg) == i.arg  # one name, two defaults: a person decides
                     edit = (i.start, i.end, required_ref(i.var)) if i.editable and free else None
                     out.append(Site(path, i.line, i.var, i.var, i.arg, "compose-default", edit, d, keep_value=True))
-        return [s if not self._clashes(project, s) else replace(s, edit=None) for s in out]
+        return [s if not self._clashes(project, s) and not in_dev_stack(project, s.path) else replace(s, edit=None)
+                for s in out]
 
     @staticmethod
     def _clashes(project: Project, site: Site) -> bool:
@@ -189,6 +199,11 @@ class ExposedDatabaseCredentials(Fixer):
                 continue  # the URL's password finding covers the line
             what = f"the password in {s.name}" if s.kind == "url" else s.name
             where = env_path(s.env_dir or "")
+            if in_dev_stack(project, s.path):
+                yield self.finding(s.path, s.line, f"{what} is committed ({mask(s.value)}) in {DEV_STACK_NOTE}",
+                                   severity=Severity.LOW, fixable=False,
+                                   fix_title=f"Keep {s.env_var} out of production deployments")
+                continue
             if s.untrack:
                 yield self.finding(s.path, s.line, f"{what} is committed in the tracked env file {s.path} "
                                    f"({mask(s.value)}); untrack and ignore the file (values kept), then rotate it",

@@ -179,7 +179,7 @@ class MissingDatabaseBackups(Fixer):
 
     def _each(self, project: Project) -> Iterator[tuple[str, str, Planned]]:
         """Each compose file with an unprotected database: path, text and plan (input errors reported)."""
-        for path in project.layout.compose_files:
+        for path in project.layout.production_compose:
             text = project.read_text(path)
             if text is None:
                 continue

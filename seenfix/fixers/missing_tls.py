@@ -175,7 +175,7 @@ class MissingTls(Fixer):
 
     # -- finding --------------------------------------------------------------------------------
     def _tls_elsewhere(self, project: Project) -> bool:
-        for path in project.layout.compose_files:
+        for path in project.layout.production_compose:
             text = project.read_text(path)
             if text and _TLS_PROXY.search(text):
                 return True

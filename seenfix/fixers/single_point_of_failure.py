@@ -72,7 +72,7 @@ class SinglePointOfFailure(FileFixer):
     fix_title = "Add a replica or document the recovery plan"
 
     def targets(self, project: Project) -> Iterable[str]:
-        return project.layout.compose_files
+        return project.layout.production_compose
 
     def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
         doc = Y.load(text, path)

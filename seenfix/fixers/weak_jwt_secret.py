@@ -9,6 +9,7 @@ from dataclasses import replace
 from seenfix.core.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
 from seenfix.core.project import Project
 from seenfix.analysis.secret_sites import (
+    DEV_STACK_NOTE,
     SPRING_CONFIG,
     Site,
     app_yaml_sites,
@@ -18,6 +19,7 @@ from seenfix.analysis.secret_sites import (
     env_dir_for,
     env_path,
     file_changes,
+    in_dev_stack,
     properties_sites,
     spring_default_sites,
 )
@@ -197,12 +199,18 @@ class WeakJwtSecret(Fixer):
                                         env_dir_for(project, path)))
             except InputError as exc:
                 project.report(exc.problem())
+        out = [replace(s, edit=None) if in_dev_stack(project, s.path) else s for s in out]
         return [replace(s, keep_value=True) if _derives_keys(s) and not self.unsafe_fixes else s for s in out]
 
     def check(self, project: Project) -> Iterable[Finding]:
         for s in self.sites(project):
             where = "a tracked env file" if s.untrack else _KINDS.get(s.kind, s.kind)
             derives = _derives_keys(s)
+            if in_dev_stack(project, s.path):
+                yield self.finding(s.path, s.line, f"{s.name} is a committed literal {mask(s.value, reveal=2)} in "
+                                   f"{DEV_STACK_NOTE}", severity=Severity.LOW, fixable=False,
+                                   fix_title=f"Keep {s.env_var} out of production deployments")
+                continue
             if s.untrack and s.keep_value:
                 todo = f"untrack {s.path} and ignore it, keeping {s.env_var} (it derives encryption keys); then rotate it"
             elif s.untrack:

@@ -1,0 +1,3 @@
+import os
+
+JWT_SECRET = os.environ["JWT_SECRET"]
