@@ -23,6 +23,7 @@ untracked_after = [".env"]           # files no longer in git's index
 [unsafe]                             # `apply --unsafe-fixes` on a fresh copy (optional)
 ...
 [check]                              # `check` on the project, before any fix (optional)
+set = "all"                          # its fix set (default: the case's)
 output = ["compose.yml:12:"]         # strings its findings must hold
 not_output = [".devcontainer/"]
 low = ["cypress/"]                   # findings under these paths are low severity and not fixable
@@ -167,7 +168,7 @@ def test_check(name: str, tmp_path: Path) -> None:
     case = CASES / name
     spec = tomllib.loads((case / "case.toml").read_text())
     root = _project(case, tmp_path, list(spec.get("untracked", [])))
-    fix_set = spec.get("set", "all")
+    fix_set = spec["check"].get("set", spec.get("set", "all"))
     proc = run_cli("check", *(["--quick-wins"] if fix_set == "quick-wins" else ["--set", fix_set]), str(root))
     shown = proc.stdout + proc.stderr
     assert "Traceback" not in shown, shown

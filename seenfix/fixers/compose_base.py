@@ -40,6 +40,8 @@ class ComposeFixer(FileFixer):
 
     intended: ClassVar[tuple[str, ...]] = ()
     top_level: ClassVar[tuple[str, ...]] = ()
+    #: A file's fix depends on the files merged with it (overlays and their base).
+    per_file: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
@@ -64,11 +66,16 @@ class ComposeFixer(FileFixer):
         A change to a node that several services share (an alias, or a mapping pulled in through
         ``<<:``) is made only when every service sharing it asks for exactly that change; otherwise
         those services are reported as "fix by hand" and left unchanged.
+
+        Overlays are reasoned about merged with their base (:mod:`seenfix.analysis.compose_overlays`):
+        a service an overlay shares with the base is planned in the base only, and a base service
+        whose overlay already sets what this fixer adds is left as it is.
         """
         head = self.begin_file(doc, project)
         plans: dict[str, tuple[Y.Service, Y.Plan, Planned]] = {}
+        settled = self._settled_by_overlays(doc, project)
         for svc in Y.services(doc):
-            if svc.node is not None and not isinstance(svc.node, Mapping):
+            if svc.node is not None and not isinstance(svc.node, Mapping) or svc.name in settled:
                 continue
             planned = self.plan_service(doc, svc, self.kind(svc, doc.path, project))
             if planned is not None:
@@ -106,6 +113,26 @@ class ComposeFixer(FileFixer):
         if not any(f.fixable for f in found):
             return found, Y.Plan()
         return found, combined.plan
+
+    def _settled_by_overlays(self, doc: Y.Document, project: Project | None) -> set[str]:
+        """Services of ``doc`` this fixer leaves alone because of the files merged with it: in an
+        overlay, those the base defines (their keys belong in the base); in a base, those an overlay
+        already completes (the overlay's value wins under Compose's merge rules)."""
+        if project is None or doc.path not in project.layout.production_compose:
+            return set()
+        from seenfix.analysis.compose_overlays import merged_in_base, overlays_of
+
+        settled = merged_in_base(project, doc.path)
+        for overlay, services in overlays_of(project, doc.path):
+            odoc = Y.load(project.read_text(overlay) or "", overlay)
+            for name, osvc in services.items():
+                if isinstance(osvc.node, Mapping) and self.complete(odoc, osvc, overlay, project):
+                    settled.add(name)
+        return settled
+
+    def complete(self, doc: Y.Document, svc: Y.Service, path: str, project: Project | None) -> bool:
+        """``svc`` already has what this fixer adds (so a base it is merged over needs nothing)."""
+        return self.plan_service(doc, svc, self.kind(svc, path, project)) is None
 
     def compose_findings(self, path: str, text: str, project: Project | None) -> list[Finding]:
         doc = Y.load(text, path)

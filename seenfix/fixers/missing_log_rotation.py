@@ -120,8 +120,9 @@ class MissingLogRotation(CB.ComposeFixer):
             "max-file": Y.Quoted(str(self.config["max_file"]))}}
 
     def plan_file(self, doc: Y.Document, project: Project | None) -> tuple[list[CB.ServiceFinding], Y.Plan]:
-        todo = [s for s in Y.services(doc)
-                if s.node is None or (isinstance(s.node, Mapping) and "logging" not in s.node)]
+        settled = self._settled_by_overlays(doc, project)
+        todo = [s for s in Y.services(doc) if s.name not in settled
+                and (s.node is None or (isinstance(s.node, Mapping) and "logging" not in s.node))]
         block = self.logging_block()
         plan = Y.Plan()
         value: Any = block
@@ -143,6 +144,9 @@ class MissingLogRotation(CB.ComposeFixer):
             found.append(CB.ServiceFinding(svc, f"service `{svc.name}` has no log rotation (Docker's default "
                                                "json-file driver never rotates)", ok))
         return found, combined.plan if any(f.fixable for f in found) else Y.Plan()
+
+    def complete(self, doc: Y.Document, svc: Y.Service, path: str, project: Project | None) -> bool:
+        return isinstance(svc.node, Mapping) and "logging" in svc.node
 
     def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
         return self.compose_findings(path, text, project)
