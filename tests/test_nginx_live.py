@@ -17,7 +17,7 @@ import pytest
 import nginx_harness as harness
 from seenfix.editors import nginx
 from seenfix.editors.text import apply_edits
-from seenfix.fixers.missing_security_headers import MissingSecurityHeaders
+from seenfix.fixers.missing_security_headers import SECURITY, MissingSecurityHeaders
 from seenfix.core.project import Project
 from seenfix.core.workspace import Workspace
 
@@ -93,6 +93,7 @@ def test_every_response_carries_every_header(server: int, fixed: tuple[str, dict
             seen += 1
         assert resp.getheader("Server") == "nginx", "server_tokens off hides the version"
         assert resp.getheader("Strict-Transport-Security") is None
+        _no_header_twice(resp, path)
     assert "public, immutable" in (harness.get(server, "/assets/app.js").getheader("Cache-Control") or "")
     print(f"\nlive nginx: {len(expected_status)} responses x {len(wanted)} headers = {seen} checked")
 
@@ -113,12 +114,67 @@ def test_hsts_only_on_the_tls_server(tmp_path: Path) -> None:
         for path, status in {"/": 200, "/assets/app.js": 200, "/downloads/x?dl=1": 200, "/nope": 404}.items():
             resp = harness.get(tls, path, tls=True)
             assert resp.status == status, path
+            _no_header_twice(resp, path)
             for name, value in wanted.items():
                 assert resp.getheader(name) == value, f"https {path} ({status}): {name}"
                 checked += 1
         assert "immutable" in (harness.get(tls, "/assets/app.js", tls=True).getheader("Cache-Control") or "")
         assert harness.get(tls, "/downloads/x?dl=1", tls=True).getheader("Content-Disposition") == "attachment"
     print(f"\nlive nginx with TLS: {checked} header checks, HSTS on TLS only")
+
+
+def _no_header_twice(resp: object, path: str) -> None:
+    """No response carries a header twice (two X-Frame-Options values, two Permissions-Policy...)."""
+    names = [name.lower() for name, _value in resp.getheaders()]  # type: ignore[attr-defined]
+    twice = sorted({n for n in names if names.count(n) > 1 and n in SECURITY})
+    assert not twice, f"{path}: sent twice: {twice}"
+    assert "," not in (resp.getheader("X-Frame-Options") or ""), f"{path}: two X-Frame-Options values"  # type: ignore[attr-defined]
+
+
+SNIPPET = """add_header X-Frame-Options "SAMEORIGIN" always;
+add_header Permissions-Policy "camera=()" always;
+"""
+SITE = """server {
+    listen 80;
+    server_name app.local;
+    root /srv/app;
+    include /etc/nginx/snippets/security-headers.conf;
+
+    location / {
+        try_files $uri /index.html;
+    }
+    location /assets/ {
+        add_header Cache-Control "public, immutable";
+    }
+}
+"""
+
+
+def test_unreadable_include_gets_no_second_header(tmp_path: Path) -> None:
+    """A server that includes a file from /etc/nginx (not in the project) is reported, not given
+    headers that file may already send; a live nginx then answers every header once."""
+    repo = tmp_path / "repo"
+    (repo / "nginx").mkdir(parents=True)
+    (repo / "nginx" / "site.conf").write_text(SITE)
+    project = Project(Workspace(repo))
+    fixer = MissingSecurityHeaders()
+    findings = list(fixer.check(project))
+    assert any("/etc/nginx/snippets/security-headers.conf" in f.message and not f.fixable for f in findings)
+    changes = {c.path: c.content for c in fixer.fix(project)}
+    text = changes.get("nginx/site.conf") or SITE
+    server_part = text.split("location /")[0]
+    assert "X-Frame-Options" not in server_part and "Permissions-Policy" not in server_part
+    prefix = tmp_path / "prefix"
+    # the server's own file, inlined where it is included (the harness stubs includes)
+    live = _local(text.replace("include /etc/nginx/snippets/security-headers.conf;", SNIPPET), prefix)
+    with harness.serve(live, "http", prefix) as served:
+        for path in ("/", "/assets/app.js", "/missing"):
+            resp = harness.get(served[0].port, path)
+            _no_header_twice(resp, path)
+            if path == "/assets/app.js":  # its own add_header: it inherits nothing, so it gets the set
+                assert resp.getheader("X-Content-Type-Options") == "nosniff"
+            else:
+                assert resp.getheader("X-Frame-Options") == "SAMEORIGIN"
 
 
 def _fixture_outputs() -> list[tuple[Path, Path]]:

@@ -30,6 +30,11 @@ ENV_URL = re.compile(r"""^\s*(?:-\s*)?(?:export\s+)?(VITE_\w+)\s*[=:]\s*["']?(?:
                      r"""(https|wss)://([A-Za-z0-9.-]+(?::\d+)?)([^\s"'}]*)""", re.MULTILINE)
 NOT_ORIGINS = re.compile(r"(^|\.)(localhost|example\.(com|org|net)|w3\.org|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?$")
 CSP_NAMES = {CSP.lower(), CSP_RO.lower()}
+#: Files that are not part of the served app (their URLs are not the app's origins).
+NOT_SERVED = re.compile(
+    r"(^|/)(docs?|examples?|experiments?|demos?|samples?|stories|\.storybook|scripts|e2e|cypress|playwright|"
+    r"node_modules|vendor|third[_-]party|dist|build|coverage|plugins?/[^/]+/examples?)/"
+    r"|\.(stories|min)\.[cm]?[jt]sx?$")
 #: The CSP before the app's own origins are added (Mozilla's "locked down" policy, with inline styles
 #: allowed because SolidJS templates carry `style` attributes).
 CSP_BASE: dict[str, tuple[str, ...]] = {
@@ -75,17 +80,31 @@ class MissingSecurityHeaders(FileFixer):
         server_tokens off;
         add_header X-Content-Type-Options "nosniff" always;
         add_header X-Frame-Options "DENY" always;
-        add_header Content-Security-Policy "default-src 'self'; ..." always;
+        add_header Content-Security-Policy-Report-Only "default-src 'self'; ..." always;
         location /assets/ {
             add_header Cache-Control "public, immutable";
             add_header X-Content-Type-Options "nosniff" always;
             add_header X-Frame-Options "DENY" always;
-            add_header Content-Security-Policy "default-src 'self'; ..." always;
+            add_header Content-Security-Policy-Report-Only "default-src 'self'; ..." always;
         }
     }
     ```
 
     ## Fix safety
+    A Content-Security-Policy can break an app (a blocked script, image or frame), so the safe fix
+    ships it as `Content-Security-Policy-Report-Only`, the standard rollout: browsers report
+    violations and block nothing. Enforcing it is an unsafe fix (`--unsafe-fixes`, or
+    `csp_report_only = false`): do it once the reports are clean. The policy never contradicts a
+    header the config already sends: with `X-Frame-Options SAMEORIGIN` (the app frames itself)
+    `frame-ancestors` is `'self'`, not `'none'`, and an existing `frame-ancestors 'self'` gives
+    X-Frame-Options `SAMEORIGIN`. Origins come only from the code the served app is built from
+    (the frontend's sources and `index.html`, not docs, examples, experiments, stories, tests or
+    vendored files); `blob:` is allowed for images and fetches when the code calls
+    `URL.createObjectURL`, and `'wasm-unsafe-eval'` when it uses `WebAssembly`. A server or
+    location that includes a file by an absolute path outside the project
+    (`include /etc/nginx/snippets/headers.conf;`) is reported, not edited: that file may set the
+    same headers, and nginx would then send both values.
+
     The fix only inserts directives, in the file's indentation and line endings, and appends
     `always` to existing security headers that lack it (a declared in-place edit). Header values the
     user already set are kept and copied into the locations that need them. Where a server starts
@@ -96,14 +115,15 @@ class MissingSecurityHeaders(FileFixer):
     same-origin and covered by `'self'`. Snippets pulled in with `include` are followed when they
     are part of the project, so headers or `server_tokens` they set are not added twice. In a
     one-line block (`location /x { ... }`) the directives are added on that same line.
-    Origins built at run time from variables cannot be discovered: roll the CSP out with
-    `csp_report_only = true` first if the app loads such resources. HSTS is only added to servers
+    Origins built at run time from variables cannot be discovered: the report-only rollout shows
+    them. HSTS is only added to servers
     that listen with TLS; a plain-HTTP server gets it once TLS is set up (SF002).
 
     ## Options
     - `headers` (table): header name -> value, overriding any default (an empty string leaves that
       header out), e.g. `"X-Frame-Options" = "SAMEORIGIN"`.
-    - `csp_report_only` (bool, default false): send the CSP as `Content-Security-Policy-Report-Only`.
+    - `csp_report_only` (bool, default true): send the CSP as `Content-Security-Policy-Report-Only`
+      (`--unsafe-fixes` sends it enforcing; `false` enforces it always).
     - `csp_sources` (table): CSP directive -> list of extra sources, e.g.
       `"img-src" = ["https://cdn.example.com"]`.
     - `discover_origins` (bool, default true): scan the frontend sources for origins.
@@ -135,7 +155,7 @@ class MissingSecurityHeaders(FileFixer):
     per_file: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = (
         Option("headers", dict, {}, "header name -> value overriding the defaults"),
-        Option("csp_report_only", bool, False, "send Content-Security-Policy-Report-Only"),
+        Option("csp_report_only", bool, True, "send Content-Security-Policy-Report-Only (enforce with --unsafe-fixes)"),
         Option("csp_sources", dict, {}, "CSP directive -> list of extra sources"),
         Option("discover_origins", bool, True, "scan the frontend for the origins it uses"),
         Option("server_tokens", bool, True, "add server_tokens off"),
@@ -177,8 +197,8 @@ class MissingSecurityHeaders(FileFixer):
         values.update({k: v for k, v in self.config["headers"].items()})
         if not tls:
             values.pop(HSTS, None)
-        if self.config["csp_report_only"] and CSP in values:
-            values[CSP_RO] = values.pop(CSP)
+        if self.config["csp_report_only"] and not self.unsafe_fixes and CSP in values:
+            values = {CSP_RO if k == CSP else k: v for k, v in values.items()}  # same place in the order
         return {k: v for k, v in values.items() if v}
 
     def csp(self, project: Project) -> str:
@@ -238,15 +258,25 @@ class MissingSecurityHeaders(FileFixer):
             own = nginx.header_directives(block, resolve)
             have = _lines(own) if own else dict(inherited)
             add: list[str] = list(head)
-            if own or block.name == "server":  # a block without add_header of its own inherits: leave it
+            unreadable = _unreadable_includes(block, resolve)
+            if unreadable and (own or block.name == "server"):
+                where = "server" if block.name == "server" else f"{block.name} {' '.join(block.arg_values())}"
+                findings.append(self.finding(
+                    cfg.path, block.line, f"{where} includes {', '.join(unreadable)}, which is not in the project: "
+                    "it may set security headers, so none are added here (a second value would be sent); "
+                    "check that file and add the missing ones by hand", fixable=False))
+                add = []
+            elif own or block.name == "server":  # a block without add_header of its own inherits: leave it
                 present = set(have) | (CSP_NAMES if CSP_NAMES & set(have) else set())  # either CSP will do
                 missing = [h for h in wanted if h.lower() not in present]
                 if missing:
                     if not own:  # the block starts having headers of its own: carry the inherited ones along
                         add += list(inherited.values())
                     for h in missing:
-                        default = f"add_header {h} {nginx.quote(wanted[h], force=True)} always;"
-                        have[h.lower()] = inherited.get(h.lower()) or default
+                        value = _agreeing(h, wanted[h], have)
+                        default = f"add_header {h} {nginx.quote(value, force=True)} always;"
+                        same = (CSP.lower(), CSP_RO.lower()) if h.lower() in CSP_NAMES else (h.lower(),)
+                        have[h.lower()] = next((inherited[n] for n in same if n in inherited), default)
                         add.append(have[h.lower()])
                     where = "server" if block.name == "server" else f"{block.name} {' '.join(block.arg_values())}"
                     why = "" if block.name == "server" else " (it sets its own add_header, so it inherits none)"
@@ -266,6 +296,37 @@ class MissingSecurityHeaders(FileFixer):
             todo.extend((child, have, []) for child in reversed(inner))
 
 
+#: Included files that never set headers (nginx's own parameter files).
+_STANDARD_INCLUDES = re.compile(r"(^|/)(mime\.types|fastcgi_params|fastcgi\.conf|proxy_params|uwsgi_params|scgi_params)$")
+
+
+def _unreadable_includes(block: nginx.Node, resolve: nginx.Resolver) -> list[str]:
+    """The files ``block`` includes by an absolute path (``/etc/nginx/snippets/...``) that is not in
+    the project: they live on the server, where they may set headers.  (A relative include that is
+    missing is a snippet of the same repository not checked out here: it is left to nginx -t.)"""
+    out = []
+    for child in block.children or ():
+        if child.name == "include" and child.args:
+            target = child.args[0].value
+            if target.startswith("/") and not _STANDARD_INCLUDES.search(target) and resolve(target) is None:
+                out.append(target)
+    return out
+
+
+def _agreeing(header: str, value: str, have: Mapping[str, str]) -> str:
+    """``value`` for ``header``, made to agree with the headers the block already sends: a CSP's
+    ``frame-ancestors`` follows an existing X-Frame-Options (SAMEORIGIN: the app frames itself)."""
+    if header.lower() == "x-frame-options":
+        csp = have.get(CSP.lower(), "") or have.get(CSP_RO.lower(), "")
+        return "SAMEORIGIN" if "frame-ancestors 'self'" in csp else value
+    if header.lower() not in CSP_NAMES:
+        return value
+    xfo = have.get("x-frame-options", "").upper()
+    if "SAMEORIGIN" in xfo:
+        return value.replace("frame-ancestors 'none'", "frame-ancestors 'self'")
+    return value
+
+
 def _lines(nodes: list[nginx.Node]) -> dict[str, str]:
     """Header name (lower case) -> the directive's text, with `always` for security headers."""
     out: dict[str, str] = {}
@@ -280,12 +341,23 @@ def _lines(nodes: list[nginx.Node]) -> dict[str, str]:
 def discover_origins(project: Project) -> list[tuple[str, str]]:
     """(CSP directive, origin) pairs for the absolute URLs the frontend's sources use."""
     roots = project.layout.frontend_roots
-    files = [p for p in project.layout.ts_files if not is_test_path(p)]
-    files += [p for p in project.files() if p.endswith(".html") and not is_test_path(p)
-              and any(p.startswith(r + "/") or r in ("", ".") for r in roots)]
+
+    def served(p: str) -> bool:  # the app's own code: not tests, docs, examples, experiments, vendored files
+        return not is_test_path(p) and not NOT_SERVED.search(p) and (
+            not roots or any(p.startswith(r + "/") or r in ("", ".") for r in roots))
+
+    files = [p for p in project.layout.ts_files + [q for q in project.files() if q.endswith((".js", ".jsx", ".mjs"))]
+             if served(p)]
+    files += [p for p in project.files() if p.endswith(".html") and served(p)]
     found: dict[tuple[str, str], None] = {}
     for path in files:
-        for scheme, host, rest in URL.findall(project.read_text(path) or ""):
+        text = project.read_text(path) or ""
+        if "URL.createObjectURL" in text:  # blob: URLs shown as images or fetched
+            found[("img-src", "blob:")] = None
+            found[("connect-src", "blob:")] = None
+        if "WebAssembly." in text:
+            found[("script-src", "'wasm-unsafe-eval'")] = None
+        for scheme, host, rest in URL.findall(text):
             if NOT_ORIGINS.search(host.lower()):
                 continue
             found[(_directive(scheme, host.lower(), rest.lower()), f"{scheme}://{host.lower()}")] = None
