@@ -29,7 +29,6 @@ BACKUP_TOOL = re.compile(r"backup|pgbackrest|wal-g|barman|pgbackweb|borgmatic|re
 CREDENTIALS = ("POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD")
 #: (document, database service, plan adding the backup service or None when not fixable, message)
 Planned = tuple[Y.Document, Y.Service, "Y.Plan | None", str]
-_MAJOR = re.compile(r":(\d+)")
 #: What the image's ``/backup.sh`` runs for each database of ``POSTGRES_DB`` (``PGHOST``, ``PGPORT``,
 #: ``PGUSER`` and ``PGPASSWORD`` exported from the service's ``POSTGRES_*`` variables); the service
 #: sets ``POSTGRES_EXTRA_OPTS`` to :data:`DUMP_OPTIONS`.  tests/test_backup_restore.py runs it.
@@ -95,12 +94,19 @@ class MissingDatabaseBackups(Fixer):
     credentials and writes dumps to the host's disk. The credentials are copied as they are written
     in the database service; when one is a literal (a committed password), the fix is withheld until
     SF004 has moved it out of the file (`--set p0` runs SF004 first). The dump tool's version follows
-    the server's major version (`pg_dump` must not be older than the server).
+    the server's major version (`pg_dump` must not be older than the server), read from the image
+    reference as Docker parses it: `postgres:16-alpine`, `localhost:5000/postgres:16` (a registry
+    port is not a version), `timescale/timescaledb:2.14.2-pg16` and `pgvector/pgvector:pg16` (the
+    `pgNN` variant), `postgis/postgis:16-3.4`. When the reference does not say (an image's own
+    version such as `appwrite/postgres:0.1.0`), the finding says so and the fix waits for the
+    `postgres_major` option.
 
     ## Options
     - `schedule` (string, default `"@daily"`): cron expression or `@daily`/`@hourly`.
     - `keep_days`, `keep_weeks`, `keep_months` (integers, default `7`, `4`, `6`): retention.
     - `directory` (string, default `"./backups"`): where dumps go on the host.
+    - `postgres_major` (integer, default `0`): the server's PostgreSQL major version, when the image
+      reference does not show it (`0`: read it from the image).
 
     ## References
     - PostgreSQL, Backup and Restore: https://www.postgresql.org/docs/current/backup.html
@@ -129,6 +135,7 @@ class MissingDatabaseBackups(Fixer):
         Option("keep_weeks", int, 4, "Weekly dumps kept."),
         Option("keep_months", int, 6, "Monthly dumps kept."),
         Option("directory", str, "./backups", "Host directory for dumps."),
+        Option("postgres_major", int, 0, "The server's PostgreSQL major version (0: read it from the image)."),
     )
 
     def _plan(self, path: str, text: str) -> Planned | None:
@@ -151,8 +158,12 @@ class MissingDatabaseBackups(Fixer):
             return doc, db, None, f"{message} ({why})"
         if any(k.endswith("_FILE") for k in env) or "env_file" in (db.node or {}):
             return doc, db, None, f"{message} (credentials come from files: add the backup service by hand)"
+        image = str(_get(db.node, "image"))
+        tag = self._backup_tag(image)
+        if tag is None:
+            return doc, db, None, (f"{message} (the server's major version is unknown from `{image}`, and "
+                                   "pg_dump must not be older than the server: set [fixers.SF008] postgres_major)")
         name = "postgres-backup" if "postgres-backup" not in {s.name for s in services} else f"{db.name}-backup"
-        major = _MAJOR.search(str(_get(db.node, "image")))
         environment: dict[str, Any] = {"POSTGRES_HOST": db.name}
         defaults = {"POSTGRES_USER": "postgres", "POSTGRES_PASSWORD": None,
                     "POSTGRES_DB": env.get("POSTGRES_USER", "postgres")}  # the image's own defaults
@@ -166,7 +177,7 @@ class MissingDatabaseBackups(Fixer):
                             "BACKUP_KEEP_MONTHS": Y.Quoted(str(self.config["keep_months"])),
                             "POSTGRES_EXTRA_OPTS": Y.Quoted(DUMP_OPTIONS)})
         service = {
-            "image": f"prodrigestivill/postgres-backup-local:{major.group(1) if major else 'latest'}",
+            "image": f"prodrigestivill/postgres-backup-local:{tag}",
             "restart": "unless-stopped",
             "depends_on": [db.name],
             "environment": environment,
@@ -176,6 +187,21 @@ class MissingDatabaseBackups(Fixer):
         if C.services_spaced(doc):  # keep the file's blank line between services
             plan = Y.Plan([Y.Edit(e.start, e.end, doc.newline + e.text) for e in plan.edits], plan.changes)
         return doc, db, plan, message
+
+    def _backup_tag(self, image: str) -> str | None:
+        """The backup image's tag: the server's major version (the option, else read from the
+        image reference), ``latest`` for an untagged or ``latest`` official image, else ``None``."""
+        from seenfix.analysis.image_ref import parse_image, postgres_major
+
+        if self.config["postgres_major"]:
+            return str(self.config["postgres_major"])
+        major = postgres_major(image)
+        if major is not None:
+            return str(major)
+        ref = parse_image(image)
+        if ref.name in ("postgres", "postgresql") and (ref.tag is None or not ref.tag[:1].isdigit()):
+            return "latest"  # the server is the latest release too
+        return None
 
     def _each(self, project: Project) -> Iterator[tuple[str, str, Planned]]:
         """Each compose file with an unprotected database: path, text and plan (input errors reported)."""
