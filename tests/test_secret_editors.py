@@ -228,3 +228,23 @@ def test_compose_interpolation_is_read_one_way_by_both_readers() -> None:
     assert [(n, op) for _o, n, _d, op in discovered(value)] == [(v, op) for v, op, _a in edited]
     for i in yaml_env.interpolations(text, "c.yml"):
         assert text[i.start:i.end].startswith("${" + i.var)
+
+
+def test_app_yaml_not_secrets() -> None:
+    """Health-check commands, references to Secret objects and (in Helm charts) the keys inside
+    them are not secret values; the same key names elsewhere still are (issue 14, class 3)."""
+    from seenfix.analysis.secret_sites import app_yaml_sites
+
+    text = ("livenessProbe:\n  exec:\n    command: [sh, -c, 'SECRET_KEY=probe check']\n"
+            "auth:\n  existingSecret: app-auth\njwt:\n  secretKey: jwt-secret\n")
+    assert [s.line for s in app_yaml_sites("charts/app/values.yaml", text)] == []
+    assert [s.line for s in app_yaml_sites("config/app.yml", text)] == [7]
+
+
+def test_label_values() -> None:
+    from seenfix.analysis.secrets_policy import is_label_value
+
+    assert is_label_value("JWT_SECRET", "JWT_SECRET") and is_label_value("secret", "Secret")
+    assert is_label_value("jwtSecret", "JWT secret")
+    assert not is_label_value("secret", "secret")  # express-session's weak default
+    assert not is_label_value("SESSION_SECRET", "secret") and not is_label_value("jwt.secret", "jwt-secret")

@@ -134,6 +134,7 @@ def app_yaml_sites(path: str, text: str) -> list[Site]:
     out: list[Site] = []
     stack: list[tuple[tuple[str, ...], object]] = [((), root)]
     spring = bool(SPRING_CONFIG.search(path))
+    helm = bool(_HELM.search(path))
     seen: set[int] = set()
     while stack:
         keys, node = stack.pop()
@@ -150,7 +151,8 @@ def app_yaml_sites(path: str, text: str) -> list[Site]:
                     out.append(Site(path, sc.line, named.value, named.value, sc.value, "app-yaml", None, None))
                 continue
             for k, v in node.value:
-                stack.append((keys + (str(k.value),), v))
+                if str(k.value) not in _COMMANDS:  # health checks, probes and commands are shell, not config
+                    stack.append((keys + (str(k.value),), v))
         elif isinstance(node, SequenceNode):
             stack.extend((keys, v) for v in node.value)
         else:
@@ -161,13 +163,29 @@ def app_yaml_sites(path: str, text: str) -> list[Site]:
             item = re.fullmatch(r"([A-Za-z_][A-Za-z0-9_]*)=(.+)", sc.value)
             if item:  # a list entry: - JWT_SECRET=...
                 name, value = item.group(1), item.group(2)
-            if not is_signing_secret_name(name) or not is_literal_value(value) or "${" in value:
+            if not is_signing_secret_name(name) or not is_literal_value(value) or "${" in value \
+                    or _names_a_secret_object(name, helm):
                 continue
             var = _app_var(name)
             edit = (sc.start, sc.end, "${" + var + "}") if spring and sc.editable and not item else None
             out.append(Site(path, sc.line, name if item else ".".join(keys), var, value, "app-yaml", edit,
                             "" if edit else None))
     return sorted(out, key=lambda s: s.line)
+
+
+#: Health checks and probes: shell commands that test the service, not its configuration.
+_COMMANDS = frozenset({"healthcheck", "livenessProbe", "readinessProbe", "startupProbe"})
+#: Helm charts: their values name Secret objects and the keys inside them.
+_HELM = re.compile(r"(^|/)(charts?|helm)/|(^|/)values(\.[^/]*)?\.ya?ml$")
+
+
+def _names_a_secret_object(name: str, helm: bool) -> bool:
+    """``existingSecret: app-auth``, and in a Helm chart ``secretKey: jwt-secret`` (the key inside a
+    Kubernetes Secret): references to secret objects, not secret values."""
+    tokens = name_tokens(name.rsplit(".", 1)[-1])
+    if tokens[:1] == ("existing",):
+        return True
+    return helm and tokens[-2:] == ("secret", "key")
 
 
 def _app_var(name: str) -> str:

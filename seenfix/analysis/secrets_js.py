@@ -241,6 +241,22 @@ def _assigned_name(tokens: list[Token], i: int) -> str | None:
     return None
 
 
+def _in_enum(tokens: list[Token], i: int) -> bool:
+    """The literal at ``i`` initialises a member of an ``enum { ... }``."""
+    depth = 0
+    for k in range(i - 1, -1, -1):
+        t = tokens[k].text
+        if t in (")", "]", "}"):
+            depth += 1
+        elif t in ("(", "["):
+            depth -= 1
+        elif t == "{":
+            if depth == 0:
+                return k >= 2 and tokens[k - 2].text == "enum"
+            depth -= 1
+    return False
+
+
 def find_secrets(text: str) -> list[JsSecret]:
     tokens = tokenize(text)
     starts = line_starts(text)
@@ -275,6 +291,8 @@ def find_secrets(text: str) -> list[JsSecret]:
         name = _assigned_name(tokens, i)
         if not name or not is_signing_secret_name(name) or not _ends_expression(tokens, i + 1):
             continue  # a literal that is part of a larger expression is derived, not the secret (P9)
+        if _in_enum(tokens, i):
+            continue  # an enum member names a key; its initializer must stay a constant (TS18033)
         var = env_name(name)
         out.append(JsSecret(name, var, value, offset_to_line(starts, tok.start), tok.start, tok.end,
                             _throwing_read(var, tok.text[0])))

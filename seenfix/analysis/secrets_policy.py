@@ -156,9 +156,18 @@ _TEST_ENV = re.compile(r"(^|/)\.env\.(test|testing)$")
 _TEMPLATE_NAMED = re.compile(r"(^|/)(example|sample|template)([._-][^/]*)?\.env$")
 
 
+#: CI configuration (its values exist for test runs only) and translation catalogues (labels).
+_CI_OR_I18N = re.compile(
+    r"(^|/)(\.github/workflows|\.circleci|\.buildkite|\.woodpecker|i18n|l10n|locales?|lang|translations?)/"
+    r"|(^|/)(\.gitlab-ci\.ya?ml|\.travis\.ya?ml|\.drone\.ya?ml|azure-pipelines\.ya?ml|bitbucket-pipelines\.ya?ml"
+    r"|Jenkinsfile|cloudbuild\.ya?ml)$")
+
+
 def is_exempt_path(path: str) -> bool:
-    """Templates (``.env.example``) and test fixtures (``tests/``, ``.env.test``) never hold findings."""
-    return is_template_env(path) or is_test_path(path) or bool(_TEST_ENV.search(path) or _TEMPLATE_NAMED.search(path))
+    """Templates (``.env.example``), test fixtures (``tests/``, ``.env.test``), CI configuration
+    (``.github/workflows/``, ``.gitlab-ci.yml``) and translation catalogues never hold findings."""
+    return is_template_env(path) or is_test_path(path) or bool(
+        _TEST_ENV.search(path) or _TEMPLATE_NAMED.search(path) or _CI_OR_I18N.search(path))
 
 
 # -- values ---------------------------------------------------------------------------------------
@@ -212,6 +221,16 @@ def weakness(value: str) -> Severity | None:
 def committed_severity(value: str) -> Severity:
     """Severity of a literal committed on a signing secret: it is compromised even if random (P2)."""
     return weakness(value) or Severity.HIGH
+
+
+def is_label_value(name: str, value: str) -> bool:
+    """``value`` is the name's own words, a key name or a UI label (``JWT_SECRET = 'JWT_SECRET'``,
+    ``secret: 'Secret'``, ``jwtSecret: 'JWT secret'``), not a secret."""
+    if value == name and ("_" in name or "." in name or name.isupper()):
+        return True  # a key name: JWT_SECRET = 'JWT_SECRET' (but `secret: 'secret'` is a weak secret)
+    words = name_tokens(value)
+    labelled = " " in value.strip() or value[:1].isupper() and not value.isupper()  # 'JWT secret', 'Secret'
+    return labelled and bool(words) and words == name_tokens(name)[-len(words):]
 
 
 def is_literal_value(value: str) -> bool:

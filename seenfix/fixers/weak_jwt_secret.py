@@ -23,7 +23,14 @@ from seenfix.analysis.secret_sites import (
     properties_sites,
     spring_default_sites,
 )
-from seenfix.analysis.secrets_policy import committed_severity, is_app_secret_name, is_key_deriving_name, is_literal_value, mask
+from seenfix.analysis.secrets_policy import (
+    committed_severity,
+    is_app_secret_name,
+    is_key_deriving_name,
+    is_label_value,
+    is_literal_value,
+    mask,
+)
 
 
 #: Files without any of these cannot hold a signing-secret name (a cheap filter before parsing):
@@ -72,8 +79,13 @@ class WeakJwtSecret(Fixer):
     and tracked env files also the application secrets that derive encryption keys (Rails
     `SECRET_KEY_BASE`, Laravel `APP_KEY`, `_APP_OPENSSL_KEY_V1`, `FERNET_KEY`, `ENCRYPTION_KEY`). Detection is structural: a name that denotes a
     signing secret's value, an assignment or default form, and a non-empty literal. Templates
-    (`.env.example`), test fixtures (`tests/`, `conftest.py`, `*.test.ts`...), commented-out lines,
-    `${VAR:?msg}`, `${VAR}`, `*_FILE` readers and runtime-random defaults are not findings.
+    (`.env.example`), test fixtures (`tests/`, `conftest.py`, `*.test.ts`...), CI configuration
+    (`.github/workflows/`, `.gitlab-ci.yml`: dummy values for test runs), translation catalogues
+    (`i18n/`, `locales/`), commented-out lines, `${VAR:?msg}`, `${VAR}`, `*_FILE` readers and
+    runtime-random defaults are not findings; nor are key names and UI labels (`JWT_SECRET =
+    'JWT_SECRET'`, `secret: 'Secret'`), TypeScript enum members (their initializer must stay a
+    constant), references to secret objects (`existingSecret`, a Helm chart's `secretKey`) and
+    health-check or probe commands.
 
     ## Why is this bad?
     Anyone who has read the repository can sign tokens the application accepts: a committed secret is
@@ -199,6 +211,7 @@ class WeakJwtSecret(Fixer):
                                         env_dir_for(project, path)))
             except InputError as exc:
                 project.report(exc.problem())
+        out = [s for s in out if not is_label_value(s.name.rsplit(".", 1)[-1], s.value)]  # key names, UI labels
         out = [replace(s, edit=None) if in_dev_stack(project, s.path) else s for s in out]
         return [replace(s, keep_value=True) if _derives_keys(s) and not self.unsafe_fixes else s for s in out]
 
