@@ -398,3 +398,19 @@ def test_apply_names_at_most_ten_files_per_fixer_and_counts_the_rest(tmp_path: P
     assert fixed == [f"fixed SF009 unused-typescript-import: {names} and 2 more"]
     assert "seenfix: 12 files written." in proc.stderr
     assert all((root / f"m{i:02d}.ts").read_text().startswith('import { a } from "x";') for i in range(12))
+
+
+def test_unparsable_typescript_is_a_warning_unless_strict(tmp_path: Path) -> None:
+    """A TS file seenfix's parser cannot read may be valid TypeScript: a warning counted in the
+    summary, exit 0/1 by the findings; --strict makes it exit 3 (issue 14, class 8)."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "ok.ts").write_text('import { a } from "./a";\nexport const x = 1;\n')
+    (src / "odd.ts").write_text("export const f = (\n")
+    proc = run_cli("check", "--select", "SF009", str(tmp_path))
+    assert proc.returncode == 1, proc.stderr
+    assert "seenfix: warning: src/odd.ts:" in proc.stderr and "seenfix cannot parse this file" in proc.stderr
+    assert "1 file seenfix could not parse was skipped (--strict fails on them)" in proc.stderr
+    assert "src/ok.ts:1:10: SF009" in proc.stdout
+    strict = run_cli("check", "--strict", "--select", "SF009", str(tmp_path))
+    assert strict.returncode == 3 and "error: src/odd.ts:" in strict.stderr

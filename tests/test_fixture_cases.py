@@ -2,7 +2,8 @@
 
 Each ``tests/fixtures/<slug>/<case>/`` holds ``before/`` and, unless the case must not change,
 ``after/``.  An optional ``case.toml`` sets ``select`` (default: the fixer owning ``<slug>``),
-``unsafe_fixes``, ``set``, ``problems`` (expected input-problem substrings) and ``generated``
+``unsafe_fixes``, ``set``, ``problems`` (expected input-problem substrings), ``unparsed``
+(expected substrings of the files seenfix cannot parse, warnings unless ``--strict``) and ``generated``
 (files whose ``<generated>`` placeholders stand for fresh secrets).  An optional ``expected.diff``
 is a snapshot of the dry-run diff (``SEENFIX_UPDATE_SNAPSHOTS=1`` rewrites it).
 
@@ -78,6 +79,10 @@ def test_fixture_case(case: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     expected_problems = meta.get("problems", [])
     assert len(result.problems) == len(expected_problems), result.problems
     for want, got in zip(expected_problems, result.problems):
+        assert want in got
+    expected_unparsed = meta.get("unparsed", [])
+    assert len(result.unparsed) == len(expected_unparsed), result.unparsed
+    for want, got in zip(expected_unparsed, result.unparsed):
         assert want in got
 
     diff = diffing.render(result)

@@ -123,14 +123,23 @@ def _progress() -> Any:
     return show
 
 
-def _report_problems(result: RunResult, reg: Registry) -> int:
+def _report_problems(result: RunResult, reg: Registry, strict: bool = False) -> int:
     for warning in result.warnings:
         click.echo(f"seenfix: warning: {result.redact(warning)}", err=True)
+    for line in _grouped(result.unparsed):  # valid in its language perhaps: seenfix's limit, not the user's error
+        click.echo(f"{'error' if strict else 'seenfix: warning'}: {result.redact(line)} "
+                   "(seenfix cannot parse this file; it was skipped)", err=True)
     for problem in _grouped(result.problems):
         click.echo(f"error: {result.redact(problem)}", err=True)
     for failure in result.failures:
         click.echo(f"error: {result.redact(failure)}", err=True)
-    return EXIT_FAILURE if (result.problems or result.failures or reg.failures) else EXIT_OK
+    files = len({line.split(":", 1)[0] for line in result.unparsed})
+    if files:
+        click.echo(f"seenfix: {files} file{'s' if files != 1 else ''} seenfix could not parse "
+                   f"{'were' if files != 1 else 'was'} skipped{'' if strict else ' (--strict fails on them)'}.",
+                   err=True)
+    failed = result.problems or result.failures or reg.failures or (strict and result.unparsed)
+    return EXIT_FAILURE if failed else EXIT_OK
 
 
 def _grouped(problems: list[str]) -> list[str]:
@@ -155,6 +164,8 @@ _common = [
     click.option("--quick-wins", is_flag=True, help="Same as --set quick-wins (the seed's quick wins)."),
     click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
                  help="Configuration file (default: .seenfix.toml or [tool.seenfix] in PATH)."),
+    click.option("--strict", is_flag=True,
+                 help="Exit 3 on files seenfix cannot parse (by default a warning: their language may accept them)."),
 ]
 
 
@@ -174,7 +185,7 @@ def cli() -> None:
 @common_options
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
 def check(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name: str | None,
-          quick_wins: bool, config_file: str | None, fmt: str) -> None:
+          quick_wins: bool, config_file: str | None, strict: bool, fmt: str) -> None:
     """Report problems in PATH (default: the current directory)."""
     from seenfix.output import reporting
     from seenfix.engine.run import run
@@ -182,10 +193,10 @@ def check(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
     reg, config, root = _load(path, config_file)
     fixers = _select(reg, config, "quick-wins" if quick_wins else set_name, _split(select), _split(ignore))
     result = run(root, fixers, config, fix=False, progress=_progress())
-    status = _report_problems(result, reg)
+    status = _report_problems(result, reg, strict)
     if fmt == "json":
-        click.echo(result.redact(reporting.as_json(str(root), result.findings, result.problems + result.failures)),
-                   nl=False)
+        errors = result.problems + result.failures + (result.unparsed if strict else [])
+        click.echo(result.redact(reporting.as_json(str(root), result.findings, errors)), nl=False)
     elif fmt == "sarif":
         click.echo(result.redact(reporting.as_sarif(str(root), result.findings, result.fixers)), nl=False)
     else:
@@ -213,7 +224,8 @@ def check(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
 @click.option("--label", "labels", multiple=True, help="Pull request label (repeatable; default: seenfix, security).")
 @click.option("--remote", default="origin", show_default=True, help="Remote to push the fix branch to.")
 def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name: str | None, quick_wins: bool,
-          config_file: str | None, dry_run: bool, color: bool | None, unsafe_fixes: bool | None, force: bool,
+          config_file: str | None, strict: bool, dry_run: bool, color: bool | None, unsafe_fixes: bool | None,
+          force: bool,
           to_branch: bool, pr: bool, base: str | None, branch_name: str | None, author: str | None,
           token_env: str | None, labels: tuple[str, ...], remote: str) -> None:
     """Fix problems in PATH: write in place, print a diff (--dry-run) or commit a branch (--branch/--pr)."""
@@ -226,7 +238,7 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
     fixers = _select(reg, config, chosen_set, _split(select), _split(ignore))
     unsafe = config.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
     result = run(root, fixers, config, fix=True, unsafe=unsafe, progress=_progress())
-    status = _report_problems(result, reg)
+    status = _report_problems(result, reg, strict)
     changed = result.changes
     if not dry_run and result.final is not None:
         for leftover in remove_leftovers(result.final):

@@ -99,6 +99,9 @@ class InputProblem:
     path: str
     line: int
     message: str
+    #: The file may be valid in its language but seenfix's parser does not read it (tree-sitter is
+    #: not tsc): a warning, not the user's error, unless ``--strict``.
+    limitation: bool = False
 
 
 class InputError(Exception):
@@ -107,14 +110,15 @@ class InputError(Exception):
     The runner turns it into one line ``path:line: CODE: message``; never a traceback.
     """
 
-    def __init__(self, path: str, line: int, message: str) -> None:
+    def __init__(self, path: str, line: int, message: str, *, limitation: bool = False) -> None:
         super().__init__(f"{path}:{line}: {message}")
         self.path = path
         self.line = line
         self.message = message
+        self.limitation = limitation
 
     def problem(self) -> InputProblem:
-        return InputProblem(self.path, self.line, self.message)
+        return InputProblem(self.path, self.line, self.message, self.limitation)
 
 
 def deepest_line(text: str) -> int:

@@ -43,6 +43,9 @@ class RunResult:
     problems: list[str] = field(default_factory=list)  # input files a fixer could not process
     warnings: list[str] = field(default_factory=list)
     invalid: set[str] = field(default_factory=set)  # files a fixer reported it could not process
+    #: Files a fixer could not parse although their language may accept them (seenfix's parser is
+    #: not the compiler): warnings counted in the summary; ``--strict`` makes them errors.
+    unparsed: list[str] = field(default_factory=list)
     secret_values: set[str] = field(default_factory=set)
 
     @property
@@ -90,12 +93,14 @@ def _real_changes(project: Project, changes: Iterable[FileChange]) -> list[FileC
 
 def _take_problems(project: Project, code: str, result: RunResult) -> None:
     for p in project.problems:
-        _problem(result, p.path, p.line, code, p.message)
+        _problem(result, p.path, p.line, code, p.message, p.limitation)
     project.problems.clear()
 
 
-def _problem(result: RunResult, path: str, line: int, code: str, message: str) -> None:
-    result.problems.append(f"{path}:{line}: {code}: {message}")
+def _problem(result: RunResult, path: str, line: int, code: str, message: str, limitation: bool = False) -> None:
+    # a file valid in its language but beyond seenfix's parser is a warning (--strict: an error); no
+    # fixer changes it either way
+    (result.unparsed if limitation else result.problems).append(f"{path}:{line}: {code}: {message}")
     result.invalid.add(path)
 
 
@@ -175,6 +180,7 @@ def _run_once(
     result.final = project
     result.warnings.extend(dict.fromkeys(workspace.warnings))
     result.problems[:] = dict.fromkeys(result.problems)  # check() and fix() may report the same one
+    result.unparsed[:] = dict.fromkeys(result.unparsed)
     return result
 
 
@@ -186,7 +192,7 @@ def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult,
     try:
         findings = list(fixer.check(project))
     except InputError as exc:
-        _problem(result, exc.path, exc.line, info.code, exc.message)
+        _problem(result, exc.path, exc.line, info.code, exc.message, exc.limitation)
         _take_problems(project, info.code, result)
         return project
     except Exception as exc:  # noqa: BLE001 - one broken fixer must not stop the others
@@ -200,7 +206,7 @@ def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult,
     try:
         changes = _real_changes(project, fixer.fix(project))
     except InputError as exc:
-        _problem(result, exc.path, exc.line, info.code, exc.message)
+        _problem(result, exc.path, exc.line, info.code, exc.message, exc.limitation)
         _take_problems(project, info.code, result)
         return project
     except Exception as exc:  # noqa: BLE001

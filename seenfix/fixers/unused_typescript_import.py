@@ -168,7 +168,7 @@ class UnusedTypescriptImport(FileFixer):
                 continue  # unreadable (the workspace warned)
             if res.error is not None and (id(project), key[0]) not in self._reported:
                 self._reported.add((id(project), key[0]))
-                project.report(InputError(key[0], res.error[0], res.error[1]).problem())
+                project.report(InputError(key[0], res.error[0], res.error[1], limitation=True).problem())
             out.append((key[0], res))
         return out
 
@@ -217,7 +217,7 @@ class UnusedTypescriptImport(FileFixer):
 
         res = analyse(path, text, tuple(self.config["keep"]))
         if res.error is not None:
-            raise InputError(path, res.error[0], res.error[1])
+            raise InputError(path, res.error[0], res.error[1], limitation=True)
         return res
 
 
