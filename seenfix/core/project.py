@@ -93,6 +93,7 @@ class Project:
         self._only = only
         self.problems: list[InputProblem] = []
         self._cache: dict[str, tuple[str, Encoded] | None] = {}
+        self._vendored: list[frozenset[str]] = []  # computed once, shared with derived projects
 
     # -- the overlay (runner only) --------------------------------------------------------------
     def with_changes(self, changes: Iterable[FileChange]) -> Project:
@@ -106,12 +107,14 @@ class Project:
             overlay[ch.path] = ch
         new = Project(self.workspace, self.paths, overlay)
         new._cache = self._cache  # disk contents are shared
+        new._vendored = self._vendored
         return new
 
     def restricted(self, paths: Iterable[str]) -> Project:
         """A view whose file list holds only ``paths`` (for re-checking per-file fixers)."""
         new = Project(self.workspace, self.paths, self._overlay, frozenset(paths))
         new._cache = self._cache
+        new._vendored = self._vendored
         return new
 
     @property
@@ -120,11 +123,21 @@ class Project:
 
     # -- reading ------------------------------------------------------------------------------
     def files(self) -> list[str]:
-        """Every file of the project (relative, ``/``-separated, sorted), new files included."""
-        names = set(self.workspace.files) | {p for p, ch in self._overlay.items() if ch.content is not None}
+        """Every file of the project (relative, ``/``-separated, sorted), new files included; vendored,
+        minified and generated files (:mod:`seenfix.core.vendored`) are not the project's own."""
+        names = set(self.workspace.files) - self.vendored() | {
+            p for p, ch in self._overlay.items() if ch.content is not None}
         if self._only is not None:
             names &= self._only
         return sorted(names)
+
+    def vendored(self) -> frozenset[str]:
+        """The workspace's vendored, minified and generated files (skipped by every fixer)."""
+        if not self._vendored:
+            from seenfix.core.vendored import skipped
+
+            self._vendored.append(frozenset(skipped(self.workspace.files, self.original_text)))
+        return self._vendored[0]
 
     def exists(self, path: str) -> bool:
         ch = self._overlay.get(path)

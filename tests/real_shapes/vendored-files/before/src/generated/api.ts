@@ -1,0 +1,2 @@
+import { unused } from "./types";
+export const x = 1;

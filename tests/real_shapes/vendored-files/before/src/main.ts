@@ -1,0 +1,2 @@
+import { used, unused } from "./lib";
+export const y = used();

@@ -1,0 +1,2 @@
+const sessionSecret = "vendored-secret";
+module.exports = { sessionSecret };

@@ -1,0 +1,2 @@
+const sessionSecret = "our-weak-secret";
+module.exports = { sessionSecret };
