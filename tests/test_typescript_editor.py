@@ -298,3 +298,18 @@ def test_comments_that_keep_an_unused_import(above: str, kept: bool) -> None:
     text = f'{above}\nimport {{ unused }} from "x";\nexport const y = 2;\n'
     res = analyse("a.ts", text)
     assert [b.local for b in res.unused] == ([] if kept else ["unused"])
+
+
+def test_valid_tsx_text_the_grammar_trips_on() -> None:
+    """A bare `&` in JSX text or an attribute string, and a `String.raw` template with a backslash
+    that is not an escape, are valid: parsed (the characters blanked, offsets kept), imports seen."""
+    from seenfix.analysis.unused_imports import analyse
+
+    text = ('import { Link } from "router";\nimport { unused } from "x";\n'
+            'export const A = () => <p title="Q&A">Terms & <Link href="/a?b=1&c=2">conditions</Link></p>;\n'
+            'export const r = String.raw`C:\\Users\\u{zz}`;\n')
+    res = analyse("src/a.tsx", text)
+    assert res.error is None
+    assert [b.local for b in res.unused] == ["unused"]
+    assert res.new_text is not None and 'Terms & <Link href="/a?b=1&c=2">' in res.new_text
+    assert "import { Link }" in res.new_text and "C:\\Users\\u{zz}" in res.new_text

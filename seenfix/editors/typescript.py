@@ -122,10 +122,37 @@ def parse_source(src: bytes, path: str) -> tuple[Any, bytes]:
             return parse(blanked, path), blanked
         except TsParseError as exc:
             error = exc  # its line is past the blanked syntax, where the error is
-    separated = _with_signature_separators(blanked if blanked is not None else src, path)
+    base = blanked if blanked is not None else src
+    texty = _without_text_gaps(base, is_tsx(path))
+    if texty is not None:
+        try:
+            return parse(texty, path), texty
+        except TsParseError:
+            pass
+    separated = _with_signature_separators(base, path)
     if separated is None:
         raise error
     return separated
+
+
+#: A bare ``&`` in JSX text (``<p>Terms & conditions</p>``) or in a JSX attribute string
+#: (``title="Q&A"``): valid TSX that the grammar rejects (it reads ``&`` as an entity's start).
+_JSX_TEXT = re.compile(rb">[^<>{}\n]*&[^<>{}\n]*<|=\"[^\"\n]*&[^\"\n]*\"")
+_BARE_AMP = re.compile(rb"&(?![A-Za-z][A-Za-z0-9]*;|#[0-9]+;|#x[0-9A-Fa-f]+;)")
+#: ``String.raw`...``` without substitutions: its backslashes are not escapes, but the grammar
+#: rejects an invalid one (``\u{zz}``, ``C:\Users``).
+_RAW = re.compile(rb"String\.raw`[^`$]*`")
+
+
+def _without_text_gaps(src: bytes, tsx: bool) -> bytes | None:
+    """``src`` with the characters the grammar trips on inside text blanked (a space each, so offsets
+    hold): bare ``&`` of JSX text and attribute strings (``.tsx``), backslashes of ``String.raw``
+    templates.  Neither is a name, so the names a file uses stay as they are.  ``None``: nothing to do."""
+    out = src
+    if tsx:
+        out = _JSX_TEXT.sub(lambda m: _BARE_AMP.sub(b" ", m.group(0)), out)
+    out = _RAW.sub(lambda m: m.group(0)[:11] + m.group(0)[11:].replace(b"\\", b" "), out)
+    return out if out != src else None
 
 
 #: A line of a ``.ts`` file that starts, after its indentation, with a call signature, generic
