@@ -7,7 +7,8 @@ from seenfix.core.vendored import skipped
 
 def test_vendored_generated_and_minified() -> None:
     files = {
-        ".gitattributes": "docs/api/** linguist-generated\nthird_party/ours/** linguist-vendored=false\n*.pb.ts linguist-generated=true\n",
+        ".gitattributes": ("docs/api/** linguist-generated\nthird_party/ours/** linguist-vendored=false\n"
+                           "*.pb.ts linguist-generated=true\n"),
         "node_modules/x/index.js": "x",
         "web/vendor/jquery.js": "x",
         "third_party/ours/a.py": "x",

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterable
 VENDOR_DIRS = re.compile(
     r"(^|/)(node_modules|bower_components|jspm_packages|vendor|vendors|third[_-]party|\.yarn|Pods|"
     r"web_modules)/")
-GENERATED_NAMES = re.compile(r"\.(min|bundle|chunk)\.(js|mjs|cjs|css)$|(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml)$")
+GENERATED_NAMES = re.compile(
+    r"\.(min|bundle|chunk)\.(js|mjs|cjs|css)$|(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml)$")
 #: Files whose first lines are read to recognise minified output.
 MINIFIABLE = (".js", ".mjs", ".cjs", ".css")
 MINIFIED_LINE = 1000

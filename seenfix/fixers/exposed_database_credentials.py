@@ -73,6 +73,10 @@ class ExposedDatabaseCredentials(Fixer):
     with `POSTGRES_PASSWORD=...` in an untracked, git-ignored `.env` (mode 0600).
 
     ## Fix safety
+    A development, test or CI compose stack (`.devcontainer/`, `cypress/`, `docker/testing/`,
+    `compose.dev.yml`...; see README, "What seenfix will and will not change") is never edited: a
+    fresh clone must still start it. What it commits is reported at low severity.
+
     The fix moves each literal into the `.env` beside the compose file **keeping its value**: the
     postgres image reads `POSTGRES_PASSWORD` only when it initialises an empty data volume, so a new
     value would lock the application out of an existing database. A password repeated in a

@@ -280,10 +280,11 @@ class MissingSecurityHeaders(FileFixer):
                         add.append(have[h.lower()])
                     where = "server" if block.name == "server" else f"{block.name} {' '.join(block.arg_values())}"
                     why = "" if block.name == "server" else " (it sets its own add_header, so it inherits none)"
+                    named = [CSP if h == CSP_RO else h for h in missing]  # the problem: no CSP at all
                     hsts = "" if tls or self.config["headers"].get(HSTS) == "" else \
                         "; Strict-Transport-Security waits for TLS (SF002)"
                     findings.append(self.finding(cfg.path, block.line,
-                                                 f"{where} does not send {', '.join(missing)}{why}{hsts}"))
+                                                 f"{where} does not send {', '.join(named)}{why}{hsts}"))
                 elif head:
                     findings.append(self.finding(cfg.path, block.line,
                                                  "`server_tokens` is on: nginx discloses its version"))

@@ -77,9 +77,10 @@ class WeakJwtSecret(Fixer):
     `const sessionSecret = '...'`, application config (`jwt: secret: ...` in YAML, `jwt.secret=...`
     in `.properties`) and Spring placeholder defaults (`@Value("${jwt.secret:dev}")`); in compose files
     and tracked env files also the application secrets that derive encryption keys (Rails
-    `SECRET_KEY_BASE`, Laravel `APP_KEY`, `_APP_OPENSSL_KEY_V1`, `FERNET_KEY`, `ENCRYPTION_KEY`). Detection is structural: a name that denotes a
-    signing secret's value, an assignment or default form, and a non-empty literal. Templates
-    (`.env.example`), test fixtures (`tests/`, `conftest.py`, `*.test.ts`...), CI configuration
+    `SECRET_KEY_BASE`, Laravel `APP_KEY`, `_APP_OPENSSL_KEY_V1`, `FERNET_KEY`, `ENCRYPTION_KEY`).
+    Detection is structural: a name that denotes a signing secret's value, an assignment or
+    default form, and a non-empty literal. Templates (`.env.example`), test fixtures (`tests/`,
+    `conftest.py`, `*.test.ts`...), CI configuration
     (`.github/workflows/`, `.gitlab-ci.yml`: dummy values for test runs), translation catalogues
     (`i18n/`, `locales/`), commented-out lines, `${VAR:?msg}`, `${VAR}`, `*_FILE` readers and
     runtime-random defaults are not findings; nor are key names and UI labels (`JWT_SECRET =
@@ -122,6 +123,10 @@ class WeakJwtSecret(Fixer):
     Laravel 11+ by moving the old key to `APP_PREVIOUS_KEYS`, Fernet with `MultiFernet([new,
     old]).rotate(token)` over the stored values; then drop the old key. The unsafe fix generates the
     new value in the old one's format (`base64:` for Laravel, a Fernet key, hex of the same length).
+
+    A development, test or CI compose stack (`.devcontainer/`, `cypress/`, `docker/testing/`,
+    `compose.dev.yml`...; see README, "What seenfix will and will not change") is never edited: a
+    fresh clone must still start it. What it commits is reported at low severity.
 
     Either way the fix makes the secret required where it is read: compose `${VAR:?...}`, a
     pydantic field without default, `os.environ["X"]`, or a JS read that throws `X is not set`. It generates a new
