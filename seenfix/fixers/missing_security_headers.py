@@ -347,8 +347,8 @@ def discover_origins(project: Project) -> list[tuple[str, str]]:
         return not is_test_path(p) and not NOT_SERVED.search(p) and (
             not roots or any(p.startswith(r + "/") or r in ("", ".") for r in roots))
 
-    files = [p for p in project.layout.ts_files + [q for q in project.files() if q.endswith((".js", ".jsx", ".mjs"))]
-             if served(p)]
+    scripts = [q for q in project.files() if q.endswith((".js", ".jsx", ".mjs"))] if roots else []  # a frontend's
+    files = [p for p in project.layout.ts_files + scripts if served(p)]
     files += [p for p in project.files() if p.endswith(".html") and served(p)]
     found: dict[tuple[str, str], None] = {}
     for path in files:
