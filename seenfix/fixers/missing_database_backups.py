@@ -122,7 +122,7 @@ class MissingDatabaseBackups(Fixer):
     seed_issue = 8
     category = "Backup"  # readiness score (seenfix report)
     weight = 3
-    needs = ("compose_files",)
+    needs = ("production_compose",)  # dev, test and CI stacks are not checked
     area = "compose"
     severity = Severity.HIGH
     fix_availability = FixAvailability.SOMETIMES

@@ -111,7 +111,7 @@ class MissingHealthChecks(CB.ComposeFixer):
     seed_issue = 12
     category = "Monitoring"  # readiness score (seenfix report)
     weight = 3
-    needs = ("compose_files",)
+    needs = ("production_compose",)  # dev, test and CI stacks are not checked
     area = "compose"
     severity = Severity.HIGH
     fix_availability = FixAvailability.SOMETIMES

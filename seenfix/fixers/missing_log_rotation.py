@@ -90,7 +90,7 @@ class MissingLogRotation(CB.ComposeFixer):
     seed_issue = 7
     category = "Monitoring"  # readiness score (seenfix report)
     weight = 2
-    needs = ("compose_files",)
+    needs = ("production_compose",)  # dev, test and CI stacks are not checked
     area = "compose"
     severity = Severity.MEDIUM
     sets = frozenset({"quick-wins", "p1"})

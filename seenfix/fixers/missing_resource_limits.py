@@ -120,7 +120,7 @@ class MissingResourceLimits(CB.ComposeFixer):
     seed_issue = 11
     category = "Infrastructure"  # readiness score (seenfix report)
     weight = 2
-    needs = ("compose_files",)
+    needs = ("production_compose",)  # dev, test and CI stacks are not checked
     area = "compose"
     severity = Severity.MEDIUM
     fix_availability = FixAvailability.SOMETIMES  # not for a limit shared through a conflicting anchor

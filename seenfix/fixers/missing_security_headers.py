@@ -364,7 +364,7 @@ def discover_origins(project: Project) -> list[tuple[str, str]]:
             found[(_directive(scheme, host.lower(), rest.lower()), f"{scheme}://{host.lower()}")] = None
             if host.lower() == "fonts.googleapis.com":
                 found[("font-src", "https://fonts.gstatic.com")] = None
-    for path in project.layout.env_files + project.layout.compose_files:  # VITE_* values are bundled, public
+    for path in project.layout.env_files + project.layout.production_compose:  # VITE_* values are bundled, public
         for var, scheme, host, rest in ENV_URL.findall(project.read_text(path) or ""):
             if not NOT_ORIGINS.search(host.lower()):
                 kind = "img-src" if re.search("IMAGE|IMG", var) else _directive(scheme, host.lower(), rest.lower())

@@ -63,7 +63,7 @@ class SinglePointOfFailure(FileFixer):
     seed_issue = 13
     category = "Infrastructure"  # readiness score (seenfix report)
     weight = 2
-    needs = ("compose_files",)
+    needs = ("production_compose",)  # dev, test and CI stacks are not checked
     area = "compose"
     severity = Severity.MEDIUM
     fix_availability = FixAvailability.NONE

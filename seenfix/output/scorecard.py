@@ -178,7 +178,7 @@ def _sorted(findings: list[Finding]) -> list[Finding]:
 def _strengths(checks: Sequence[Check], layout: Layout | None) -> tuple[str, ...]:
     out: list[str] = []
     if layout is not None:
-        for label, paths in (("Docker Compose deployment", layout.compose_files),
+        for label, paths in (("Docker Compose deployment", layout.production_compose),
                              ("Nginx configuration", layout.nginx_files),
                              ("Backend", layout.backend_roots), ("Frontend", layout.frontend_roots)):
             if paths:
