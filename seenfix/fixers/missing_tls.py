@@ -232,7 +232,7 @@ class MissingTls(Fixer):
         ports = nginx_tls.plain_ports(server)
         if not ports or len(set(ports)) != 1 or not cfg.starts_line(server.start):
             return "its listen directives are not plain ports: add TLS by hand"
-        for compose in project.layout.compose_files:
+        for compose in project.layout.production_compose:
             text = project.read_text(compose)
             if text is None:
                 continue

@@ -92,7 +92,7 @@ class PublishedInternalPorts(CB.ComposeFixer):
     sets = frozenset({"p0"})
     fix_title = "Publish the port on 127.0.0.1 only"
     category = "Security"  # readiness score (seenfix report)
-    needs = ("compose_files",)
+    needs = ("production_compose",)  # dev, test and CI stacks are not checked
     intended: ClassVar[tuple[str, ...]] = ("ports",)
     per_file = False  # which backends are proxied is read from the nginx configs
     options = (Option("ignore_services", list, [], "Services whose ports are meant to be public."),)
