@@ -8,6 +8,8 @@ What it promises (README, "Promises"):
 * nothing is replaced that changed since seenfix read it (size, modification time, bytes): the write
   stops before the first rename (:class:`ChangedError`);
 * a secret file is renamed into place only once ``git check-ignore`` says git ignores it there;
+  ``.gitignore`` files are renamed first, then the secret files, then the rest, so that a run killed
+  between two renames never leaves a file requiring a secret without the secret file;
 * SIGINT/SIGTERM while writing: before the renames, the temporary files are removed and nothing
   changes; during the renames, they are finished (they take milliseconds), then the run stops;
 * after ``kill -9`` temporary files may remain: each write records its temporary files first (in
@@ -184,12 +186,15 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
             if caught:
                 raise Interrupted(caught[0], written=False)
             pending = list(zip(planned, temps))
-            _rename_all([(p, t) for p, t in pending if not p.secret], done)
+            # Ignore rules first, then the secrets, then the rest: a run killed between two renames
+            # never leaves a file that requires a secret without the secret file beside it.
+            _rename_all([(p, t) for p, t in pending if not p.secret and p.target.name == ".gitignore"], done)
             secret = [(p, t) for p, t in pending if p.secret]
             if secret:
                 if project.is_git:
                     _ensure_ignored(project, [p.target.relative_to(root).as_posix() for p, _ in secret])
                 _rename_all(secret, done)
+            _rename_all([(p, t) for p, t in pending if not p.secret and p.target.name != ".gitignore"], done)
         except (OSError, WriteError, Interrupted) as exc:
             _roll_back(planned, temps, done, created_dirs)
             journal.close()
