@@ -39,7 +39,7 @@ def test_check_seen_fixture_finds_problems_exits_1() -> None:
 
 
 def test_check_json_is_stable(tmp_path: Path) -> None:
-    proc = run_cli("check", "--format", "json", "--select", "SF010", str(FIXTURE_SEEN))
+    proc = run_cli("check", "--format", "json", "--select", "SF010", "--fail-on", "low", str(FIXTURE_SEEN))
     assert proc.returncode == 1
     doc = json.loads(proc.stdout)
     assert doc["version"] == 1
@@ -136,7 +136,7 @@ def test_pyproject_tool_section_is_read(tmp_path: Path) -> None:
 def test_config_select_and_options_apply(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("# FIXME: later\n# TODO: now\n")
     (tmp_path / ".seenfix.toml").write_text('select = ["todo-comments"]\n[fixers.todo-comments]\ntags = ["FIXME"]\n')
-    proc = run_cli("check", str(tmp_path))
+    proc = run_cli("check", "--fail-on", "low", str(tmp_path))
     assert proc.returncode == 1
     assert proc.stdout.count("SF010") == 1 and "FIXME" in proc.stdout
 
@@ -269,8 +269,8 @@ def test_progress_only_on_a_terminal(tmp_path: Path) -> None:
     quiet = run_cli("check", "--select", "SF010", str(tmp_path))
     assert "[1/" not in quiet.stderr
     master, slave = pty.openpty()
-    proc = subprocess.run([sys.executable, "-m", "seenfix", "check", "--select", "SF010", str(tmp_path)],
-                          stdout=subprocess.PIPE, stderr=slave, text=True)
+    proc = subprocess.run([sys.executable, "-m", "seenfix", "check", "--select", "SF010", "--fail-on", "low",
+                           str(tmp_path)], stdout=subprocess.PIPE, stderr=slave, text=True)
     os.close(slave)
     shown = os.read(master, 65536).decode()
     os.close(master)
@@ -355,8 +355,8 @@ def test_a_todo_line_with_a_long_run_of_spaces_does_not_hang_the_check(tmp_path:
     """SF010's pattern once backtracked for minutes on such a line (5,000 spaces: 140 s).  The
     timeout is a guard against a hang, not a speed target: the check takes milliseconds."""
     (tmp_path / "notes.py").write_text("x = 1  # TODO check" + " " * 20_000 + "this */\n")
-    proc = subprocess.run([sys.executable, "-m", "seenfix", "check", "--select", "SF010", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run([sys.executable, "-m", "seenfix", "check", "--select", "SF010", "--fail-on", "low",
+                           str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 1, proc.stderr
     assert proc.stdout.splitlines()[0] == "notes.py:1:8: SF010 TODO comment: check" + " " * 20_000 + "this"
 

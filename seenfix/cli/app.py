@@ -93,7 +93,9 @@ def _select(
         chosen = resolve(list(config.select), f"{config.source}: select")
     else:
         chosen = set(reg.codes())
+    chosen |= resolve(list(config.extend_select), f"{config.source}: extend-select")
     chosen -= resolve(ignore, "--ignore") | resolve(list(config.ignore), f"{config.source}: ignore")
+    chosen -= resolve(list(config.extend_ignore), f"{config.source}: extend-ignore")
     fixers = sorted((fx for fx in map(reg.find, chosen) if fx is not None), key=lambda f: f.code)
     _print_load_failures(reg)
     return fixers
@@ -181,32 +183,140 @@ def cli() -> None:
     """Find and fix the production-readiness problems of a SEEN-style repository."""
 
 
+_FAIL_SEVERITIES = {"fixable": (), "high": ("critical", "high"), "medium": ("critical", "high", "medium"),
+                    "low": ("critical", "high", "medium", "low")}
+
+
+def failing(findings: Any, fail_on: str) -> list[Any]:
+    """The findings that fail the check under ``--fail-on``: a ladder, each level adding to the one
+    before it: ``fixable`` (findings `seenfix apply` can fix), ``high`` (also report-only critical and
+    high ones), ``medium``, ``low`` (every finding)."""
+    levels = _FAIL_SEVERITIES[fail_on]
+    return [f for f in findings if f.fixable or f.severity.value in levels]
+
+
+def _display_prefix(root: Path) -> str:
+    """``root`` as seen from the current directory, for annotations that want workspace paths."""
+    from pathlib import Path
+
+    try:
+        rel = root.relative_to(Path.cwd().resolve())
+    except ValueError:
+        return ""
+    return "" if str(rel) == "." else rel.as_posix() + "/"
+
+
 @cli.command()
 @common_options
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "gitlab"]), default="text",
+              show_default=True, help="Output format (github: workflow annotations; gitlab: Code Quality JSON).")
+@click.option("--fail-on", type=click.Choice(["fixable", "high", "medium", "low"]),
+              help="Which findings make the exit code 1: fixable ones (the default, or `fail-on` in the "
+                   "configuration), or also report-only ones of this severity or worse (low: every finding).")
+@click.option("--exit-zero", is_flag=True, help="Exit with 0 even when findings fail the check.")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per code instead of each one.")
+@click.option("--baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Report only findings that are not in this baseline (see --write-baseline).")
+@click.option("--write-baseline", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the current findings to FILE as a baseline, and exit 0.")
+@click.option("--add-ignore", is_flag=True,
+              help="Add a suppression comment for every finding reported (in each file's comment syntax).")
+@click.option("--unsafe-fixes", is_flag=True, default=None,
+              help="Accepted for symmetry with apply: count unsafe fixes as available.")
 def check(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name: str | None,
-          quick_wins: bool, config_file: str | None, strict: bool, fmt: str) -> None:
+          quick_wins: bool, config_file: str | None, strict: bool, fmt: str, fail_on: str | None, exit_zero: bool,
+          statistics: bool, baseline: str | None, write_baseline: str | None, add_ignore: bool,
+          unsafe_fixes: bool | None) -> None:
     """Report problems in PATH (default: the current directory)."""
-    from seenfix.output import reporting
+    import json
+    from pathlib import Path
+
     from seenfix.engine.run import run
+    from seenfix.output import baseline as baselines
+    from seenfix.output import reporting
 
     reg, config, root = _load(path, config_file)
     fixers = _select(reg, config, "quick-wins" if quick_wins else set_name, _split(select), _split(ignore))
+    accepted = None
+    if baseline is not None:
+        try:
+            accepted = baselines.load(Path(baseline))
+        except baselines.BaselineError as exc:
+            _fail(str(exc))
     result = run(root, fixers, config, fix=False, progress=_progress())
     status = _report_problems(result, reg, strict)
-    if fmt == "json":
+    assert result.final is not None
+    read = result.final.read_text
+    findings = result.findings
+    if write_baseline is not None:
+        Path(write_baseline).write_text(baselines.dump(findings, read, result.redact), encoding="utf-8")
+        click.echo(f"seenfix: wrote {len(findings)} finding{'s' if len(findings) != 1 else ''} to the baseline "
+                   f"{write_baseline}.", err=True)
+        sys.exit(status)
+    if accepted is not None:
+        known = len(findings)
+        findings = baselines.new_findings(findings, read, accepted)
+        if known != len(findings):
+            click.echo(f"seenfix: {known - len(findings)} finding{'s' if known - len(findings) != 1 else ''} "
+                       f"in the baseline not shown.", err=True)
+    if add_ignore:
+        sys.exit(max(status, _add_ignores(result, findings)))
+    ran = {i.code for i in result.fixers}
+    own = {i.code for i in result.fixers if i.own_suppressions}
+    unused = result.suppressor.unused(result.final, ran - own, every_code=reg.loaded_everything and ran >= set(reg.codes()) and not own)
+    for u in unused:
+        click.echo(f"seenfix: warning: {u.text()}", err=True)
+    if statistics:
+        if fmt == "json":
+            click.echo(json.dumps(reporting.statistics(findings), indent=2))
+        elif fmt == "text":
+            click.echo(reporting.statistics_text(findings), nl=False)
+        else:
+            _fail(f"--statistics prints text or json, not {fmt}")
+    elif fmt == "json":
         errors = result.problems + result.failures + (result.unparsed if strict else [])
-        click.echo(result.redact(reporting.as_json(str(root), result.findings, errors)), nl=False)
+        click.echo(result.redact(reporting.as_json(str(root), findings, errors, [u.text() for u in unused])),
+                   nl=False)
     elif fmt == "sarif":
-        click.echo(result.redact(reporting.as_sarif(str(root), result.findings, result.fixers)), nl=False)
+        click.echo(result.redact(reporting.as_sarif(str(root), findings, result.fixers)), nl=False)
+    elif fmt == "github":
+        click.echo(result.redact(reporting.as_github(findings, _display_prefix(root))), nl=False)
+    elif fmt == "gitlab":
+        prints = baselines.fingerprints(findings, read)
+        click.echo(result.redact(reporting.as_gitlab(findings, prints, _display_prefix(root))), nl=False)
     else:
-        click.echo(result.redact(reporting.as_text(result.findings)), nl=False)
-        n = len(result.findings)
-        fixable = sum(f.fixable for f in result.findings)
-        if n:
-            click.echo(f"Found {n} problem{'s' if n != 1 else ''} ({fixable} fixable with `seenfix apply`).",
-                       err=True)
-    sys.exit(status or (EXIT_FINDINGS if result.findings else EXIT_OK))
+        click.echo(result.redact(reporting.as_text(findings)), nl=False)
+    fail_on = fail_on or config.fail_on
+    fails = failing(findings, fail_on)
+    if findings and fmt == "text":
+        n = len(findings)
+        fixable = sum(f.fixable for f in findings)
+        gate = "" if len(fails) == n else f"; {len(fails)} fail{'s' if len(fails) == 1 else ''} --fail-on {fail_on}"
+        click.echo(f"Found {n} problem{'s' if n != 1 else ''} ({fixable} fixable with `seenfix apply`{gate}).",
+                   err=True)
+    sys.exit(status or (EXIT_FINDINGS if fails and not exit_zero else EXIT_OK))
+
+
+def _add_ignores(result: RunResult, findings: Any) -> int:
+    """Write a suppression comment for each of ``findings`` (through the engine's writer)."""
+    from seenfix.engine.run import RunResult as Result
+    from seenfix.engine.write import WriteError, write
+    from seenfix.engine.suppress import plan_ignores
+
+    assert result.final is not None
+    changes, skipped = plan_ignores(result.final, findings)
+    done = Result(result.root, result.fixers, final=result.final.with_changes(changes))
+    try:
+        written = write(done, force=True)
+    except WriteError as exc:
+        _fail(str(exc), EXIT_FAILURE)
+    silenced = len(findings) - len(skipped)
+    click.echo(f"seenfix: added suppressions for {silenced} finding{'s' if silenced != 1 else ''} "
+               f"in {len(written)} file{'s' if len(written) != 1 else ''}.", err=True)
+    for f in skipped:
+        click.echo(f"seenfix: warning: {f.path}:{f.line}: {f.code}: no suppression comment can go here "
+                   "(use per-file-ignores in the configuration)", err=True)
+    return EXIT_OK
 
 
 @cli.command()

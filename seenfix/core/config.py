@@ -3,8 +3,14 @@
 ```toml
 select = ["SF011", "missing-log-rotation"]   # codes or slugs
 ignore = []
+extend-select = []                           # added to select, --select or --set
+extend-ignore = []                           # added to ignore and --ignore
+fail-on = "fixable"                          # as `seenfix check --fail-on`
 unsafe-fixes = false
 exclude = ["legacy/"]                        # paths never read
+
+[per-file-ignores]                           # findings never reported for these paths
+"tests/**" = ["SF010"]
 
 [paths]                                      # when discovery is not enough
 compose = ["deploy/docker-compose.yml"]
@@ -47,9 +53,16 @@ class Config:
     exclude: tuple[str, ...] = ()
     paths: PathsConfig = field(default_factory=PathsConfig)
     fixer_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # by code
+    extend_select: tuple[str, ...] = ()
+    extend_ignore: tuple[str, ...] = ()
+    #: (glob, codes): findings of those codes in matching paths are suppressed
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    fail_on: str = "fixable"  # which findings make `seenfix check` exit 1 (see --fail-on)
 
 
-TOP_KEYS = {"select", "ignore", "unsafe-fixes", "exclude", "paths", "fixers"}
+FAIL_ON = ("fixable", "high", "medium", "low")
+TOP_KEYS = {"fail-on", "select", "ignore", "extend-select", "extend-ignore", "per-file-ignores", "unsafe-fixes", "exclude",
+            "paths", "fixers"}
 PATH_KEYS = {"compose", "nginx", "backend", "frontend"}
 
 
@@ -111,12 +124,32 @@ def load_config(root: Path, registry: Registry, explicit: Path | None = None) ->
     for key in data:
         if key not in TOP_KEYS:
             raise ConfigError(file, prefix + key, "unknown key")
-    select = _str_list(file, prefix + "select", data.get("select", []))
-    ignore = _str_list(file, prefix + "ignore", data.get("ignore", []))
-    for key, codes in (("select", select), ("ignore", ignore)):
+    lists = {key: _str_list(file, prefix + key, data.get(key, []))
+             for key in ("select", "ignore", "extend-select", "extend-ignore")}
+    for key, codes in lists.items():
         for code in codes:
             if code.upper() != "ALL" and registry.find(code) is None:
                 raise ConfigError(file, prefix + key, f"unknown fixer {code!r}")
+    raw_pfi = data.get("per-file-ignores", {})
+    if not isinstance(raw_pfi, dict):
+        raise ConfigError(file, prefix + "per-file-ignores", "expected a table")
+    per_file: list[tuple[str, tuple[str, ...]]] = []
+    for pattern, value in raw_pfi.items():
+        key = f'{prefix}per-file-ignores."{pattern}"'
+        codes = _str_list(file, key, value)
+        resolved = []
+        for code in codes:
+            if code.upper() == "ALL":
+                resolved.extend(registry.codes())
+                continue
+            fx = registry.find(code)
+            if fx is None:
+                raise ConfigError(file, key, f"unknown fixer {code!r}")
+            resolved.append(fx.code)
+        per_file.append((pattern, tuple(resolved)))
+    fail_on = data.get("fail-on", "fixable")
+    if fail_on not in FAIL_ON:
+        raise ConfigError(file, prefix + "fail-on", f"expected one of {', '.join(FAIL_ON)}")
     unsafe = data.get("unsafe-fixes", False)
     if not isinstance(unsafe, bool):
         raise ConfigError(file, prefix + "unsafe-fixes", "expected a boolean")
@@ -143,4 +176,5 @@ def load_config(root: Path, registry: Registry, explicit: Path | None = None) ->
         for bad_key, problem in fixer.validate_options(value):
             raise ConfigError(file, f"{prefix}fixers.{key}.{bad_key}", problem)
         options.setdefault(fixer.code, {}).update(value)
-    return Config(file, select, ignore, unsafe, exclude, paths, options)
+    return Config(file, lists["select"], lists["ignore"], unsafe, exclude, paths, options,
+                  lists["extend-select"], lists["extend-ignore"], tuple(per_file), fail_on)

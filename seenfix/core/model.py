@@ -184,6 +184,7 @@ class FixerInfo:
     category: str = ""  # readiness-score category (``seenfix report``); "" = not scored
     weight: int = 0  # the check's weight inside its category
     needs: tuple[str, ...] = ()  # project layout lists it looks at (``Fixer.needs``); () = always
+    own_suppressions: bool = False  # the fixer honours suppression comments of its code itself
 
     def __post_init__(self) -> None:
         if not self.commit_text:
@@ -240,6 +241,10 @@ class Fixer:
     #: to 127.0.0.1; SF001 replaces a key-deriving secret instead of moving it; SF003 enforces its
     #: Content-Security-Policy instead of shipping it report-only).
     unsafe_fixes: bool = False
+    #: True when the fixer itself honours the suppression comments of its code (SF009 keeps an import
+    #: marked ``// seenfix-ignore SF009``, as it keeps Biome's and ESLint's): such a finding never
+    #: reaches the runner, so the runner does not report those comments as unused.
+    own_suppressions: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         values = {opt.name: opt.default for opt in self.options}
@@ -270,6 +275,7 @@ class Fixer:
             category=cls.category,
             weight=cls.weight or SEVERITY_WEIGHT[cls.severity],
             needs=tuple(cls.needs),
+            own_suppressions=cls.own_suppressions,
         )
 
     @classmethod

@@ -73,6 +73,11 @@ class Registry:
         self._done[index] = fixer
         return fixer
 
+    @property
+    def loaded_everything(self) -> bool:
+        """Whether every plugin has been loaded (by a slug, a set or ``ALL``), without loading any."""
+        return self._everything
+
     def _load_all(self) -> None:
         if not self._everything:
             for index in range(len(self._eps)):

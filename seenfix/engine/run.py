@@ -26,6 +26,7 @@ from seenfix.core.model import (
     Step,
 )
 from seenfix.core.project import Project
+from seenfix.engine.suppress import Suppressor
 from seenfix.engine.verify import parse_error
 from seenfix.core.workspace import Encoded, Workspace
 
@@ -47,6 +48,8 @@ class RunResult:
     #: not the compiler): warnings counted in the summary; ``--strict`` makes them errors.
     unparsed: list[str] = field(default_factory=list)
     secret_values: set[str] = field(default_factory=set)
+    suppressed: list[Finding] = field(default_factory=list)  # by a comment or per-file-ignores
+    suppressor: Suppressor = field(default_factory=Suppressor)
 
     @property
     def changes(self) -> dict[str, FileChange]:
@@ -162,7 +165,7 @@ def _run_once(
     frozen: set[str],
 ) -> RunResult:
     project = start
-    result = RunResult(workspace.root, [f.info() for f in fixers])
+    result = RunResult(workspace.root, [f.info() for f in fixers], suppressor=Suppressor(config.per_file_ignores))
     for index, cls in enumerate(fixers, 1):
         info = cls.info()
         if progress is not None:
@@ -200,7 +203,10 @@ def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult,
         project.problems.clear()
         return project
     _take_problems(project, info.code, result)
+    suppressor = result.suppressor
+    findings, dropped = suppressor.split(findings, project)
     result.findings.extend(findings)
+    result.suppressed.extend(dropped)
     if not fix or not fix_enabled(info, unsafe) or not any(f.fixable for f in findings):
         return project
     try:
@@ -214,6 +220,8 @@ def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult,
         project.problems.clear()
         return project
     _take_problems(project, info.code, result)
+    if dropped:
+        changes = suppressor.filter_changes(project, findings, dropped, changes)
     if not changes:
         return project
     refused = _refused(project, changes, frozen | result.invalid)
@@ -222,7 +230,7 @@ def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult,
         result.problems.append(f"{path}:1: {info.code}: left unchanged: {why} (the fixer's changes "
                                "were all dropped)")
         return project
-    failure = _verify(project, fixer, changes)
+    failure = _verify(project, fixer, changes, suppressor if dropped else None)
     if failure is not None:
         result.failures.append(f"{failure} ({info.code} {info.slug}; its changes were dropped)")
         return project
@@ -256,7 +264,8 @@ def _refused(project: Project, changes: list[FileChange], invalid: set[str]) -> 
     return None
 
 
-def _verify(project: Project, fixer: Fixer, changes: list[FileChange]) -> str | None:
+def _verify(project: Project, fixer: Fixer, changes: list[FileChange],
+            suppressor: Suppressor | None = None) -> str | None:
     seen: set[str] = set()
     for ch in changes:
         if ch.path in seen:
@@ -286,6 +295,9 @@ def _verify(project: Project, fixer: Fixer, changes: list[FileChange]) -> str | 
     view = after.restricted({c.path for c in changes}) if fixer.per_file else after
     try:
         again = _real_changes(after, fixer.fix(view))
+        if suppressor is not None:  # what it would change again must be what the suppressions keep
+            kept, dropped = suppressor.split(fixer.check(view), view)
+            again = _real_changes(after, suppressor.filter_changes(after, kept, dropped, again))
     except Exception as exc:  # noqa: BLE001
         return f"second run crashed: {type(exc).__name__}: {exc}"
     finally:

@@ -105,6 +105,7 @@ class UnusedTypescriptImport(FileFixer):
     sets: ClassVar[frozenset[str]] = frozenset({"quick-wins"})
     fix_title: ClassVar[str] = "Remove the unused import"
     verifies_syntax: ClassVar[bool] = True  # the analysis re-parses every output it returns
+    own_suppressions: ClassVar[bool] = True  # `// seenfix-ignore SF009` keeps an import (see above)
     options: ClassVar[tuple[Option, ...]] = (
         Option("keep", list, [], "module specifiers or local names whose imports are never removed"),
     )
