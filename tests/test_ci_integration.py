@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +61,67 @@ def test_action_exit_codes(tmp_path: Path, mode: str, seenfix_exit: int, step_ex
     assert args[-3:] == ["--select", "SF011", "."]
 
 
+def documented_args() -> list[str]:
+    """Every ``args`` example the action and docs/ci.md give (backticked in the input's description,
+    or ``args:`` in a workflow example)."""
+    found = re.findall(r"`([^`]+)`", ACTION["inputs"]["args"]["description"])
+    found += re.findall(r"^\s*args: (.+)$", (REPO / "docs" / "ci.md").read_text(), flags=re.MULTILINE)
+    return list(dict.fromkeys(a.strip().strip('"') for a in found))
+
+
+def run_real_action(tmp_path: Path, project: Path, inputs: dict[str, str]) -> tuple[int, str, str]:
+    """The action's "Run seenfix" step with the real seenfix of this checkout."""
+    step = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "run")
+    bindir = tmp_path / "bin"
+    bindir.mkdir(exist_ok=True)
+    (bindir / "seenfix").write_text(f'#!/bin/sh\nexec {sys.executable} -m seenfix "$@"\n')
+    (bindir / "seenfix").chmod(0o755)
+    out = tmp_path / "out"
+    out.write_text("")
+    env = {**os.environ, "PATH": f"{bindir}:{os.environ['PATH']}", "GITHUB_OUTPUT": str(out),
+           "RUNNER_TEMP": str(tmp_path)}
+    for name, value in step["env"].items():
+        key = re.fullmatch(r"\$\{\{ inputs\.([a-z-]+) \}\}", value)
+        assert key, value
+        env[name] = inputs.get(key.group(1), ACTION["inputs"][key.group(1)].get("default", ""))
+    proc = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, cwd=project, capture_output=True, text=True)
+    return proc.returncode, proc.stdout + proc.stderr, out.read_text()
+
+
+def test_every_documented_args_example_works_in_check_mode(tmp_path: Path) -> None:
+    from conftest import FIXTURE_SEEN
+
+    examples = documented_args()
+    assert "--unsafe-fixes" in examples and "--select SF011" in examples
+    project = tmp_path / "ws"
+    shutil.copytree(FIXTURE_SEEN, project / "app")
+    for n, args in enumerate(examples):
+        code, output, out = run_real_action(tmp_path, project, {"mode": "check", "set": "all", "args": args,
+                                                                "path": "app"})
+        assert code == 1 and out == "exit-code=1\n", (args, output)
+        assert "::warning file=app/docker-compose.yml,line=6,col=3,title=SF011" in output, (args, output)
+
+
+def test_action_check_mode_writes_sarif_for_upload(tmp_path: Path) -> None:
+    from conftest import FIXTURE_SEEN
+
+    project = tmp_path / "ws"
+    shutil.copytree(FIXTURE_SEEN, project)
+    code, output, out = run_real_action(tmp_path, project, {"mode": "check", "sarif": "true", "fail-on": "low",
+                                                            "set": "p2"})
+    assert code == 1, output
+    sarif = tmp_path / "seenfix.sarif"
+    assert out == f"sarif-file={sarif}\nexit-code=1\n"
+    doc = json.loads(sarif.read_text())
+    assert {r["ruleId"] for r in doc["runs"][0]["results"]} == {"SF010", "SF013"}
+    upload = next(s for s in ACTION["runs"]["steps"] if s.get("name") == "Upload SARIF to code scanning")
+    assert upload["uses"].startswith("github/codeql-action/upload-sarif@")
+    assert upload["with"]["sarif_file"] == "${{ steps.run.outputs.sarif-file }}"
+    assert "always()" in upload["if"] and "inputs.sarif == 'true'" in upload["if"]
+    quiet = run_real_action(tmp_path, project, {"mode": "check", "set": "p2"})  # fail-on fixable: report-only
+    assert quiet[0] == 0 and "::notice file=backend/app/api/downloads.py" in quiet[1]
+
+
 def test_action_documents_its_permissions_and_the_token_caveat() -> None:
     header = (REPO / "action.yml").read_text().split("\nname:", 1)[0]
     assert "contents: write" in header and "pull-requests: write" in header
@@ -68,12 +131,60 @@ def test_action_documents_its_permissions_and_the_token_caveat() -> None:
     assert '"${PACKAGE:-$GITHUB_ACTION_PATH}"' in install["run"]
 
 
-def test_pre_commit_hook() -> None:
+def test_pre_commit_hooks() -> None:
     hooks = load((REPO / ".pre-commit-hooks.yaml").read_text())
     assert hooks == [{
         "id": "seenfix-check", "name": "seenfix check", "entry": "seenfix check", "language": "python",
         "pass_filenames": False, "require_serial": True, "description": hooks[0]["description"],
+    }, {
+        "id": "seenfix-fix", "name": "seenfix fix", "entry": "seenfix apply --force", "language": "python",
+        "pass_filenames": False, "require_serial": True, "description": hooks[1]["description"],
     }]
+
+
+@pytest.fixture(scope="module")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """pre-commit's own cache for this module: the hook environment is built once, from this checkout."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+def _try_repo(project: Path, hook: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """``pre-commit try-repo`` with this repository, as a user tries the hooks before adding them.
+    pre-commit installs the checkout (and uncommitted changes) into its own virtualenv with pip."""
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "SKIP": ""}
+    env.pop("VIRTUAL_ENV", None)
+    return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--all-files",
+                           "--verbose"], cwd=project, env=env, capture_output=True, text=True, timeout=900)
+
+
+@pytest.mark.slow
+def test_pre_commit_try_repo_passes_on_the_fixed_fixture(tmp_path: Path, pre_commit_home: Path) -> None:
+    from conftest import FIXTURE_SEEN, init_repo, run_cli
+
+    project = tmp_path / "seen"
+    shutil.copytree(FIXTURE_SEEN, project)
+    init_repo(project)
+    before = _try_repo(project, "seenfix-check", pre_commit_home)
+    assert before.returncode == 1, before.stdout + before.stderr  # fixable findings block the commit
+    assert "docker-compose.yml:6:3: SF011 [*]" in before.stdout
+    fix = _try_repo(project, "seenfix-fix", pre_commit_home)
+    assert fix.returncode == 1 and "files were modified by this hook" in fix.stdout, fix.stdout + fix.stderr
+    commit = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@example.invalid",
+              "commit", "-q", "-a", "-m", "fixed"]
+    subprocess.run(commit, check=True)
+    fixed = run_cli("apply", "--set", "all", "--unsafe-fixes", str(project))  # what the hook left: unsafe ones
+    assert fixed.returncode == 1, fixed.stderr
+    subprocess.run(["git", "-C", str(project), "add", "-A"], check=True)
+    subprocess.run(commit, check=True)
+    left = run_cli("check", "--format", "json", "--fail-on", "low", str(project))
+    codes = {f["code"] for f in json.loads(left.stdout)["findings"]}
+    assert {"SF002", "SF010", "SF013"} <= codes and left.returncode == 1  # report-only findings remain
+    for hook in ("seenfix-check", "seenfix-fix"):
+        proc = _try_repo(project, hook, pre_commit_home)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert "Passed" in proc.stdout
+    check = _try_repo(project, "seenfix-check", pre_commit_home)
+    assert "SF010 TODO comment" in check.stdout  # shown, not failing
 
 
 def test_ci_examples_are_valid_yaml_with_the_permissions() -> None:

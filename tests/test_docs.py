@@ -71,3 +71,12 @@ def test_ci_runs_the_readme_test_command() -> None:
 def test_changelog_is_keep_a_changelog() -> None:
     text = (REPO / "CHANGELOG.md").read_text()
     assert "keepachangelog.com" in text and "## [Unreleased]" in text
+
+
+def test_every_flag_of_check_and_apply_is_documented() -> None:
+    from seenfix.cli.app import apply, check
+
+    docs = (REPO / "README.md").read_text() + (REPO / "docs" / "ci.md").read_text()
+    missing = [f"{cmd.name} {opt}" for cmd in (check, apply) for param in cmd.params
+               for opt in (*param.opts, *param.secondary_opts) if opt.startswith("--") and opt not in docs]
+    assert not missing, f"README.md / docs/ci.md do not mention {missing}"
