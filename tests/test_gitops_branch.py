@@ -287,6 +287,31 @@ def test_rerun_with_a_change_force_pushes_on_the_current_base(project: Path) -> 
     assert subprocess.run(["git", "-C", str(project), "merge-base", "--is-ancestor", old, new]).returncode == 1
 
 
+def test_a_second_person_running_seenfix_rebuilds_the_branch(project: Path) -> None:
+    """Commits are seenfix's by their trailer on a linear history, not by their author: a pipeline
+    another user triggers (GitLab commits as that user) updates the branch the first one made."""
+    first = sync(project, steps_v1())
+    same = sync(project, steps_v1(), identity=br.Identity("Someone Else", "else@example.com"))
+    assert same.status == "unchanged" and same.head == first.head
+    second = sync(project, steps_v1()[:2], identity=br.Identity("Someone Else", "else@example.com"))
+    assert second.status == "updated" and second.commits == 2
+    assert git(project, "log", "-1", "--format=%ae", second.head) == "else@example.com"
+
+
+def test_a_merge_on_the_branch_is_foreign_even_with_seenfix_commits_around_it(project: Path, tmp_path: Path) -> None:
+    sync(project, steps_v1())
+    other = tmp_path / "merger"
+    subprocess.run(["git", "clone", "-q", "-b", "seenfix/quick-wins", (tmp_path / "remote.git").as_uri(),
+                    str(other)], check=True)
+    git(other, "checkout", "-q", "-b", "side", "origin/main")
+    git(other, "commit", "-q", "--allow-empty", "-m", "side work")
+    git(other, "checkout", "-q", "seenfix/quick-wins")
+    git(other, "merge", "-q", "--no-ff", "-m", "merge side\n\nSeenfix-Fixer: SF011", "side")
+    git(other, "push", "-q", "origin", "seenfix/quick-wins")
+    with pytest.raises(br.BranchError, match="seenfix did not make .*a merge of 2 parents"):
+        sync(project, steps_v1()[:1])
+
+
 def test_the_lease_refuses_a_branch_that_moved_meanwhile(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     first = sync(project, steps_v1())
     changed = steps_v1()
@@ -303,9 +328,6 @@ def test_the_lease_refuses_a_branch_that_moved_meanwhile(project: Path, monkeypa
 
 def test_a_foreign_commit_on_the_branch_stops_the_run(project: Path, tmp_path: Path) -> None:
     first = sync(project, steps_v1())
-    # Commits by another author, even with the trailer, are not this run's to overwrite.
-    with pytest.raises(br.BranchError, match="author Seen Fixer <fixer@example.com>, not Bot"):
-        sync(project, steps_v1()[:1], identity=br.Identity("Bot", "bot@example.com"))
     other = tmp_path / "other"
     subprocess.run(["git", "clone", "-q", "-b", "seenfix/quick-wins",
                     (tmp_path / "remote.git").as_uri(), str(other)], check=True)
