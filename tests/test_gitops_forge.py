@@ -135,7 +135,7 @@ class Handler(BaseHTTPRequestHandler):
             if st.reject_create:
                 return self._reply(422, {"message": "Validation Failed", "errors": [
                     {"resource": "PullRequest", "code": "custom", "message": st.reject_create}]})
-            if any(p["head"]["ref"] == body["head"] for p in st.pulls):
+            if any(p["head"]["ref"] == body["head"] and p["state"] == "open" for p in st.pulls):
                 return self._reply(422, {"message": "Validation Failed", "errors": [
                     {"resource": "PullRequest", "code": "custom",
                      "message": f"A pull request already exists for o:{body['head']}."}]})
@@ -145,6 +145,9 @@ class Handler(BaseHTTPRequestHandler):
                   "base": {"ref": body["base"]}, "labels": []}
             st.pulls.append(pr)
             return self._reply(201, pr)
+        if parts[0] == "issues" and parts[2] == "comments" and self.command == "POST":
+            st.pulls[int(parts[1]) - 1].setdefault("comments", []).append(body["body"])
+            return self._reply(201, {"body": body["body"]})
         if parts[0] == "pulls" and self.command == "PATCH":
             pr = st.pulls[int(parts[1]) - 1]
             pr.update(body)
@@ -165,7 +168,7 @@ class Handler(BaseHTTPRequestHandler):
                                      if m["source_branch"] == q["source_branch"] and m["state"] == q["state"]]
             return self._reply(200, found)
         if parts == ["merge_requests"] and self.command == "POST":
-            same = [m for m in st.pulls if m["source_branch"] == body["source_branch"]]
+            same = [m for m in st.pulls if m["source_branch"] == body["source_branch"] and m["state"] == "opened"]
             if same:
                 return self._reply(409, {"message": [
                     f"Another open merge request already exists for this source branch: !{same[0]['iid']}"]})
@@ -176,8 +179,13 @@ class Handler(BaseHTTPRequestHandler):
                   "labels": [x for x in body.get("labels", "").split(",") if x]}
             st.pulls.append(mr)
             return self._reply(201, mr)
+        if parts[0] == "merge_requests" and parts[2:] == ["notes"] and self.command == "POST":
+            st.pulls[int(parts[1]) - 1].setdefault("comments", []).append(body["body"])
+            return self._reply(201, {"body": body["body"]})
         if parts[0] == "merge_requests" and self.command == "PUT":
             mr = st.pulls[int(parts[1]) - 1]
+            if body.get("state_event") == "close":
+                mr["state"] = "closed"
             mr.update({k: v for k, v in body.items() if k in ("title", "description")})
             mr["labels"] += [x for x in body.get("add_labels", "").split(",") if x]
             return self._reply(200, mr)
@@ -632,3 +640,76 @@ def test_cli_pr_with_an_html_answer_names_the_pushed_branch(project: Path, githu
     assert "Traceback" not in proc.stderr
     assert "not JSON (text/html)" in proc.stderr
     assert "the branch seenfix/all is on origin (" in proc.stderr
+# -- the request's lifecycle: close when fixed, a new one when findings return --------------------
+@pytest.fixture()
+def gitlab_env(server: tuple[str, State], monkeypatch: pytest.MonkeyPatch) -> State:
+    url, st = server
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.setenv("CI_API_V4_URL", url)
+    monkeypatch.setenv("CI_PROJECT_ID", "g/p")
+    monkeypatch.setenv("GITLAB_TOKEN", TOKEN)
+    return st
+
+
+def _remote_heads(project: Path) -> str:
+    import subprocess
+
+    return subprocess.run(["git", "-C", str(project), "ls-remote", "--heads", "origin"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+@pytest.mark.parametrize("forge_name", ["github", "gitlab"])
+def test_close_when_fixed_then_a_new_request_when_findings_return(
+        forge_name: str, project: Path, request: pytest.FixtureRequest) -> None:
+    st: State = request.getfixturevalue(f"{forge_name}_env")
+    kind, mark = ("pull request", "#") if forge_name == "github" else ("merge request", "!")
+    echo: list[str] = []
+    assert run_publish(project, echo) == 0
+    assert "seenfix/quick-wins" in _remote_heads(project)
+    # The base now holds every fix (merged by hand, say): nothing left to commit.
+    echo.clear()
+    assert run_publish(project, echo, steps=[]) == 0
+    assert echo[0] == "seenfix/quick-wins: nothing to commit on main: the base holds every fix"
+    assert echo[1].startswith(f"{kind} {mark}1 closed: ")
+    assert echo[2] == "origin/seenfix/quick-wins deleted"
+    first = st.pulls[0]
+    assert first["state"] in ("closed",) and len(first["comments"]) == 1
+    assert first["comments"][0].startswith("seenfix found nothing left to fix in the **quick-wins** set on `main`")
+    assert "deleting the branch `seenfix/quick-wins`" in first["comments"][0]
+    assert "seenfix/quick-wins" not in _remote_heads(project)
+    # Again: nothing open, no branch: nothing to do, no request touched.
+    st.requests.clear()
+    echo.clear()
+    assert run_publish(project, echo, steps=[]) == 0
+    assert echo == ["seenfix/quick-wins: nothing to commit on main: the base holds every fix"]
+    assert [c.split()[0] for c in st.calls()] == ["GET"]
+    # Findings come back: the branch is pushed again and a new request opened.
+    echo.clear()
+    assert run_publish(project, echo, steps=leaky_steps()[:2]) == 0
+    assert echo[1] == f"{kind} {mark}2 created: " + st.pulls[1]["html_url" if forge_name == "github" else "web_url"]
+    assert "seenfix/quick-wins" in _remote_heads(project)
+    assert st.pulls[0]["state"] == "closed" and st.pulls[1]["state"] in ("open", "opened")
+
+
+def test_an_incomplete_run_never_closes_the_request(project: Path, github_env: State) -> None:
+    assert run_publish(project, []) == 0
+    echo: list[str] = []
+    code = publish([], project, set_name="quick-wins", pr=True, base=None, branch=None, author=None,
+                   token_env=None, labels=LABELS, remote="origin", echo=echo.append, redact=lambda s: s,
+                   close_when_fixed=False)
+    assert code == 0 and echo == ["seenfix/quick-wins: nothing to commit on main; branch not changed "
+                                  "(the run was incomplete)"]
+    assert github_env.pulls[0]["state"] == "open" and "seenfix/quick-wins" in _remote_heads(project)
+
+
+def test_local_branch_is_deleted_when_the_base_holds_every_fix(project: Path) -> None:
+    import subprocess
+
+    args: dict[str, Any] = dict(set_name="p1", pr=False, base=None, branch=None, author=None, token_env=None,
+                                labels=(), remote="origin", redact=lambda s: s)
+    assert publish(steps_v1()[:1], project, echo=[].append, **args) == 0
+    echo: list[str] = []
+    assert publish([], project, echo=echo.append, **args) == 0
+    assert echo == ["seenfix/p1: nothing to commit on main: the base holds every fix", "branch seenfix/p1 deleted"]
+    assert subprocess.run(["git", "-C", str(project), "rev-parse", "-q", "--verify", "refs/heads/seenfix/p1"],
+                          capture_output=True).returncode == 1

@@ -536,6 +536,22 @@ def push(repo: Git, remote: str, branch: str, new: str, expected: str | None) ->
         raise
 
 
+def delete_branch(repo: Git, remote: str | None, branch: str, expected: str) -> None:
+    """Delete the fix branch (on ``remote``, or locally when ``None``), only if it still is at
+    ``expected``: nothing pushed meanwhile is lost."""
+    if remote is None:
+        repo.run("update-ref", "-m", "seenfix: the base holds every fix", "-d", f"refs/heads/{branch}", expected)
+        return
+    lease = f"--force-with-lease=refs/heads/{branch}:{expected}"
+    try:
+        repo.run("push", "--quiet", "--no-verify", lease, remote, f":refs/heads/{branch}")
+    except GitFailure as exc:
+        if "stale info" in exc.stderr:
+            raise BranchError(f"{remote}/{branch} changed while seenfix was running (deleting it was "
+                              f"refused by --force-with-lease); re-run") from None
+        raise
+
+
 # -- the whole operation --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class BranchResult:
@@ -547,6 +563,7 @@ class BranchResult:
     status: str  # "created", "updated", "unchanged" or "empty"
     pushed: bool
     planned: tuple[PlannedCommit, ...] = ()
+    old: str | None = None  # the branch's tip before this run, if it existed
 
 
 def sync_branch(repo: Git, steps: Sequence[Step], *, branch: str, base: str | None, remote: str,
@@ -575,7 +592,7 @@ def sync_branch(repo: Git, steps: Sequence[Step], *, branch: str, base: str | No
             return BranchResult(branch, base_sha, base_name, old, len(commits), "unchanged", False,
                                 plan.commits)
     if not plan.commits:
-        return BranchResult(branch, base_sha, base_name, old or base_sha, 0, "empty", False)
+        return BranchResult(branch, base_sha, base_name, old or base_sha, 0, "empty", False, old=old)
     new = write_commits(repo, plan, identity)
     if push_remote:
         push(repo, remote, branch, new, old)

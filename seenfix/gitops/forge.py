@@ -36,7 +36,7 @@ class ForgeError(Exception):
 class PullRequest:
     number: int
     url: str
-    action: str  # "created", "updated" or "unchanged"
+    action: str  # "created", "updated", "unchanged" or "closed"
 
 
 @dataclass(frozen=True)
@@ -233,6 +233,16 @@ class _Forge:
     def _default_branch(self) -> str:
         raise NotImplementedError
 
+    def _comment_and_close(self, found: dict[str, Any], comment: str) -> PullRequest:
+        raise NotImplementedError
+
+    def close(self, head: str, comment: str) -> PullRequest | None:
+        """Close the open request from ``head`` with ``comment`` saying why; ``None`` if none is open."""
+        found = self._find(head)
+        if found is None:
+            return None
+        return self._comment_and_close(found, comment)
+
     def _find_or_create(self, head: str, base: str | None, title: str, body: str,
                         labels: Sequence[str]) -> tuple[dict[str, Any], str]:
         """The open request for ``head`` and ``"updated"`` (to be updated), or a new one and ``"created"``."""
@@ -299,6 +309,12 @@ class GitHub(_Forge):
         compare = f"{urllib.parse.quote(base)}...{urllib.parse.quote(head)}" if base else urllib.parse.quote(head)
         return f"{web}/{self.repository}/compare/{compare}?expand=1"
 
+    def _comment_and_close(self, found: dict[str, Any], comment: str) -> PullRequest:
+        number = int(found["number"])
+        self.api.call("POST", f"/repos/{self.repository}/issues/{number}/comments", {"body": comment})
+        self.api.call("PATCH", f"/repos/{self.repository}/pulls/{number}", {"state": "closed"})
+        return PullRequest(number, str(found.get("html_url", "")), "closed")
+
     def _default_branch(self) -> str:
         repo = self.api.call("GET", f"/repos/{self.repository}").data or {}
         return str(repo.get("default_branch") or "main")
@@ -348,6 +364,12 @@ class GitLab(_Forge):
         query = urllib.parse.urlencode({"merge_request[source_branch]": head,
                                         **({"merge_request[target_branch]": base} if base else {})})
         return f"{web}/-/merge_requests/new?{query}"
+
+    def _comment_and_close(self, found: dict[str, Any], comment: str) -> PullRequest:
+        iid = int(found["iid"])
+        self.api.call("POST", f"/projects/{self.project}/merge_requests/{iid}/notes", {"body": comment})
+        self.api.call("PUT", f"/projects/{self.project}/merge_requests/{iid}", {"state_event": "close"})
+        return PullRequest(iid, str(found.get("web_url", "")), "closed")
 
     def _default_branch(self) -> str:
         project = self.api.call("GET", f"/projects/{self.project}").data or {}

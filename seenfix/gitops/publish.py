@@ -18,17 +18,23 @@ if TYPE_CHECKING:  # pragma: no cover
     from seenfix.core.model import Step
     from seenfix.engine.run import RunResult
     from seenfix.gitops.branch import BranchResult, Git
+    from seenfix.gitops.forge import Forge
 
 #: Shown when any fixer wrote a secret file (which never goes into the branch).
 SECRET_FOLLOW_UP = ("Set the new secret values in your deployment: {files} {verb} written to the "
                     "working copy that ran seenfix only, deliberately not to this {kind}.")
 MAX_CHANGES = 20
+#: The comment on a request closed because the base holds every fix (Renovate's behaviour).
+CLOSED_COMMENT = ("seenfix found nothing left to fix in the **{set_name}** set on `{base}`: the base "
+                  "already holds every fix of this {kind} (merged elsewhere, or fixed by hand). Closing it "
+                  "and deleting the branch `{branch}`; a later run opens a new {kind} if findings come back.")
 
 
 def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base: str | None,
             branch: str | None, author: str | None, token_env: str | None, labels: tuple[str, ...],
             remote: str, echo: Callable[[str], None], redact: Callable[[str], str],
-            secrets_of: RunResult | None = None, scores: Sequence[Mapping[str, Any]] = ()) -> int:
+            secrets_of: RunResult | None = None, scores: Sequence[Mapping[str, Any]] = (),
+            close_when_fixed: bool = True) -> int:
     """Commit ``steps`` (one commit per fixer) to ``seenfix/<set_name>`` and, with ``pr``, push it and
     open or update the pull/merge request.  Returns the exit code.
 
@@ -40,6 +46,10 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
     ``redact`` masks the run's secret values and is applied to every line, message and request text.
     ``scores`` are the readiness score's before -> after rows (``seenfix.output.scorecard.comparison``)
     for the request body; empty: no score table.
+
+    When nothing is left to commit on the base (``steps`` hold no change it lacks) and
+    ``close_when_fixed`` (the run was complete: no fixer failed, no input was unreadable), the open
+    request is closed with a comment and the fix branch deleted.
     """
     from seenfix.gitops import branch as br
 
@@ -71,7 +81,8 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
     try:
         return _publish(repo, steps, name=name, set_name=set_name, pr=pr, base=base, author=author,
                         before_commits=write_secrets if secrets_of is not None else None, scores=scores,
-                        token_env=token_env, labels=labels, remote=remote, say=say, clean=clean)
+                        token_env=token_env, labels=labels, remote=remote, say=say, clean=clean,
+                        close_when_fixed=close_when_fixed)
     finally:
         repo.close()
 
@@ -80,7 +91,7 @@ def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: 
              author: str | None, token_env: str | None, labels: tuple[str, ...], remote: str,
              say: Callable[[str], None], clean: Callable[[str], str],
              before_commits: Callable[[], None] | None = None,
-             scores: Sequence[Mapping[str, Any]] = ()) -> int:
+             scores: Sequence[Mapping[str, Any]] = (), close_when_fixed: bool = True) -> int:
     from seenfix.gitops import branch as br
     from seenfix.gitops import forge as fg
 
@@ -105,9 +116,12 @@ def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: 
 
     where = f"{remote}/{name}" if pr else name
     base_label = result.base_name or result.base[:12]
-    if result.status == "empty":
-        say(f"{name}: nothing to commit on {base_label}; branch not changed")
+    if result.status == "empty" and not close_when_fixed:
+        say(f"{name}: nothing to commit on {base_label}; branch not changed (the run was incomplete)")
         return 0
+    if result.status == "empty":
+        return _close_when_fixed(repo, result, forge, set_name=set_name, remote=remote if pr else None,
+                                 say=say, clean=clean)
     if result.status == "unchanged":
         say(f"{where}: already up to date ({result.commits} commits on {base_label}), "
             f"nothing {'pushed' if pr else 'committed'}")
@@ -130,6 +144,39 @@ def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: 
         return br.FAILURE
     mark = "!" if kind == "merge request" else "#"
     say(f"{kind} {mark}{made.number} {made.action}: {made.url}")
+    return 0
+
+
+def _close_when_fixed(repo: Git, result: BranchResult, forge: Forge | None, *, set_name: str, remote: str | None,
+                      say: Callable[[str], None], clean: Callable[[str], str]) -> int:
+    """Nothing to commit on the base: close the open request (with a comment saying why) and delete
+    the fix branch, as Renovate does; a later run with findings makes both anew."""
+    from seenfix.gitops import branch as br
+    from seenfix.gitops import forge as fg
+
+    base_label = result.base_name or result.base[:12]
+    name = result.branch
+    if result.old is None and forge is None:
+        say(f"{name}: nothing to commit on {base_label}; branch not changed")
+        return 0
+    say(f"{name}: nothing to commit on {base_label}: the base holds every fix")
+    if forge is not None:
+        comment = clean(CLOSED_COMMENT.format(set_name=set_name, base=base_label, kind=forge.kind, branch=name))
+        try:
+            closed = forge.close(name, comment)
+        except fg.ForgeError as exc:
+            say(f"error: {exc}")
+            return br.FAILURE
+        if closed is not None:
+            mark = "!" if forge.kind == "merge request" else "#"
+            say(f"{forge.kind} {mark}{closed.number} closed: {closed.url}")
+    if result.old is not None:
+        try:
+            br.delete_branch(repo, remote, name, result.old)
+        except br.BranchError as exc:
+            say(f"error: {exc.message}")
+            return exc.exit_code
+        say(f"{remote + '/' if remote else 'branch '}{name} deleted")
     return 0
 
 
