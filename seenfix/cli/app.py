@@ -367,7 +367,7 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
             author=author, token_env=token_env, labels=labels, remote=remote,
             echo=lambda line: click.echo(result.redact(line), err=True), redact=result.redact,
             secrets_of=result, scores=_pr_scores(root, reg, config, result) if pr else (),
-            close_when_fixed=status == EXIT_OK,
+            close_when_fixed=status == EXIT_OK, unsafe=unsafe,
         )
         status = max(status, code)
     elif changed:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.core.model import Step
+    from seenfix.core.model import Finding, FixerInfo, Step
     from seenfix.engine.run import RunResult
     from seenfix.gitops.branch import BranchResult, Git
     from seenfix.gitops.forge import Forge
@@ -34,7 +34,7 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
             branch: str | None, author: str | None, token_env: str | None, labels: tuple[str, ...],
             remote: str, echo: Callable[[str], None], redact: Callable[[str], str],
             secrets_of: RunResult | None = None, scores: Sequence[Mapping[str, Any]] = (),
-            close_when_fixed: bool = True) -> int:
+            close_when_fixed: bool = True, unsafe: bool = False) -> int:
     """Commit ``steps`` (one commit per fixer) to ``seenfix/<set_name>`` and, with ``pr``, push it and
     open or update the pull/merge request.  Returns the exit code.
 
@@ -50,6 +50,9 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
     When nothing is left to commit on the base (``steps`` hold no change it lacks) and
     ``close_when_fixed`` (the run was complete: no fixer failed, no input was unreadable), the open
     request is closed with a comment and the fix branch deleted.
+
+    The request's body lists what the run (``secrets_of``) found and did not fix: report-only
+    findings and unsafe fixes not applied (``unsafe`` false), with the command for each.
     """
     from seenfix.gitops import branch as br
 
@@ -82,7 +85,9 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
         return _publish(repo, steps, name=name, set_name=set_name, pr=pr, base=base, author=author,
                         before_commits=write_secrets if secrets_of is not None else None, scores=scores,
                         token_env=token_env, labels=labels, remote=remote, say=say, clean=clean,
-                        close_when_fixed=close_when_fixed)
+                        close_when_fixed=close_when_fixed,
+                        still_open=still_open(secrets_of.findings, secrets_of.fixers, steps, unsafe=unsafe,
+                                              set_name=set_name) if secrets_of is not None else [])
     finally:
         repo.close()
 
@@ -91,7 +96,8 @@ def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: 
              author: str | None, token_env: str | None, labels: tuple[str, ...], remote: str,
              say: Callable[[str], None], clean: Callable[[str], str],
              before_commits: Callable[[], None] | None = None,
-             scores: Sequence[Mapping[str, Any]] = (), close_when_fixed: bool = True) -> int:
+             scores: Sequence[Mapping[str, Any]] = (), close_when_fixed: bool = True,
+             still_open: list[dict[str, Any]] | None = None) -> int:
     from seenfix.gitops import branch as br
     from seenfix.gitops import forge as fg
 
@@ -133,7 +139,7 @@ def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: 
         return 0
     kind = forge.kind
     title = clean(pr_title(set_name, result))
-    body = clean(render_body(steps, result, set_name=set_name, kind=kind, scores=scores))
+    body = clean(render_body(steps, result, set_name=set_name, kind=kind, scores=scores, still_open=still_open))
     try:
         made = forge.ensure(name, result.base_name, title, body, labels or fg.DEFAULT_LABELS)
     except fg.ForgeError as exc:
@@ -190,8 +196,40 @@ def _strip_credentials(text: str) -> str:
     return re.sub(r"(\b[a-z][a-z0-9+.-]*://)[^/@\s]+@", r"\1", text)
 
 
+def still_open(findings: Sequence[Finding], infos: Sequence[FixerInfo], steps: Sequence[Step], *,
+               unsafe: bool, set_name: str) -> list[dict[str, Any]]:
+    """The findings of the run that no commit fixes, one entry per fixer, with why and the command
+    that would apply it (or explain what to do by hand)."""
+    from seenfix.core.model import Applicability, FixAvailability
+
+    fixed = {s.info.code for s in steps}
+    by_code = {i.code: i for i in infos}
+    out: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        info = by_code.get(f.code)
+        if info is None or (f.fixable and f.code in fixed):
+            continue
+        if not f.fixable or info.fix_availability is FixAvailability.NONE \
+                or info.applicability is Applicability.DISPLAY_ONLY:
+            why, command = "report only: no automatic fix", f"seenfix explain {f.code}"
+        elif info.applicability is Applicability.UNSAFE and not unsafe:
+            why = "unsafe fix, not applied (review it first)"
+            command = f"seenfix apply --select {f.code} --unsafe-fixes --pr"
+        else:
+            why, command = "not fixed by this run", f"seenfix apply --select {f.code} --dry-run"
+        entry = out.setdefault(f.code, {"code": f.code, "summary": info.summary, "why": why,
+                                        "command": command, "where": []})
+        entry["where"].append(f"`{f.path}:{f.line}`")
+    rows = sorted(out.values(), key=lambda e: e["code"])
+    for row in rows:
+        shown = row["where"][:5]
+        row["where_md"] = ", ".join(shown) + (f" and {len(row['where']) - 5} more" if len(row["where"]) > 5 else "")
+    return rows
+
+
 def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, kind: str,
-                 scores: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+                 scores: Sequence[Mapping[str, Any]] = (),
+                 still_open: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """What ``templates/pr_body.md.j2`` shows: only the fixers that made a commit on the branch."""
     from seenfix.gitops.branch import fix_title
 
@@ -229,12 +267,13 @@ def body_context(steps: Sequence[Step], result: BranchResult, *, set_name: str, 
     marker = f"seenfix:pr set={set_name} branch={result.branch} fixers={','.join(codes)}"
     return {"marker": marker, "kind": kind, "set_name": set_name, "base": result.base_name or result.base[:12],
             "branch": result.branch, "fixers": fixers, "followups": followups,
-            "scores": [row for row in scores if row.get("before") is not None]}
+            "scores": [row for row in scores if row.get("before") is not None], "still_open": still_open or []}
 
 
 def render_body(steps: Sequence[Step], result: BranchResult, *, set_name: str, kind: str = "pull request",
-                scores: Sequence[Mapping[str, Any]] = ()) -> str:
-    return _render("pr_body.md.j2", **body_context(steps, result, set_name=set_name, kind=kind, scores=scores))
+                scores: Sequence[Mapping[str, Any]] = (), still_open: list[dict[str, Any]] | None = None) -> str:
+    return _render("pr_body.md.j2", **body_context(steps, result, set_name=set_name, kind=kind, scores=scores,
+                                                   still_open=still_open))
 
 
 def _render(name: str, **ctx: Any) -> str:

@@ -1,0 +1,64 @@
+"""The pull request's lifecycle as a user drives it from the command line, against a real bare remote
+and the fake GitHub/GitLab of test_gitops_forge: what the body says is still open, how --select narrows
+a set, what --dry-run says it would push, and the action's pr mode with its documented arguments."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURE_SEEN, run_cli
+from test_gitops_forge import TOKEN, State, github_env, gitlab_env, server  # noqa: F401  (fixtures)
+
+BOT = "seenfix bot <seenfix-bot@example.com>"
+
+
+def _git(cwd: Path, *args: str) -> str:
+    env = {"GIT_AUTHOR_NAME": "U", "GIT_AUTHOR_EMAIL": "u@example.com", "GIT_COMMITTER_NAME": "U",
+           "GIT_COMMITTER_EMAIL": "u@example.com", "PATH": "/usr/bin:/bin"}
+    return subprocess.run(["git", "-C", str(cwd), *args], check=True, capture_output=True, text=True,
+                          env=env).stdout.strip()
+
+
+@pytest.fixture()
+def seen(tmp_path: Path) -> Path:
+    """The SEEN fixture as a clone of a bare remote whose default branch is main."""
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(remote)], check=True)
+    work = tmp_path / "seen"
+    shutil.copytree(FIXTURE_SEEN, work)
+    _git(work, "init", "-q", "-b", "main")
+    _git(work, "add", "-A")
+    _git(work, "commit", "-q", "-m", "initial")
+    _git(work, "remote", "add", "origin", remote.as_uri())
+    _git(work, "push", "-q", "origin", "main")
+    _git(work, "remote", "set-head", "origin", "main")
+    return work
+
+
+def _heads(project: Path) -> list[str]:
+    out = _git(project, "ls-remote", "--heads", "origin")
+    return sorted(line.split("refs/heads/")[1] for line in out.splitlines())
+
+
+def test_the_body_lists_what_is_still_open_with_the_command_for_each(seen: Path, github_env: State) -> None:
+    proc = run_cli("apply", "--set", "p0", "--pr", "--author", BOT, str(seen))
+    assert proc.returncode == 1, proc.stderr
+    body = github_env.pulls[0]["body"]
+    still = body.split("## Still open in this set", 1)[1].split("\n---\n", 1)[0]
+    rows = [line for line in still.splitlines() if line.startswith("| `SF")]
+    assert [r.split("`")[1] for r in rows] == ["SF002", "SF008"]
+    assert "| `SF002` The site is served over plain HTTP only | `frontend/nginx.conf:2` | report only: no " \
+           "automatic fix | `seenfix explain SF002` |" in rows[0]
+    assert "unsafe fix, not applied (review it first) | `seenfix apply --select SF008 --unsafe-fixes --pr` |" in rows[1]
+    assert "`SF001`" not in still and "`SF004`" not in still  # fixed by this request's commits
+
+
+def test_with_unsafe_fixes_nothing_fixable_is_left_open(seen: Path, github_env: State) -> None:
+    proc = run_cli("apply", "--set", "p0", "--unsafe-fixes", "--pr", "--author", BOT, str(seen))
+    assert proc.returncode == 1, proc.stderr
+    still = github_env.pulls[0]["body"].split("## Still open in this set", 1)[1]
+    assert "`SF002`" in still and "`SF008`" not in still
