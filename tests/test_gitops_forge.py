@@ -497,10 +497,10 @@ def test_cli_apply_pr_end_to_end(project: Path, github_env: State, tmp_path: Pat
     assert "pull request #1 created: https://github.example/o/r/pull/1" in proc.stderr
     assert (project / "README.md").read_text() == "hello  \nworld\n"  # the working tree is not touched
     subject = subprocess.run(["git", "-C", str(project), "log", "-1", "--format=%s%n%an",
-                              "origin/seenfix/all"], capture_output=True, text=True, check=True).stdout
+                              "origin/seenfix/sf901"], capture_output=True, text=True, check=True).stdout
     assert subject == "fix(docs): remove trailing whitespace (SF901)\nBot\n"
     pr = github_env.pulls[0]
-    assert pr["head"]["ref"] == "seenfix/all" and "| `SF901` Trailing whitespace in Markdown |" in pr["body"]
+    assert pr["head"]["ref"] == "seenfix/sf901" and "| `SF901` Trailing whitespace in Markdown |" in pr["body"]
     assert [lab["name"] for lab in pr["labels"]] == ["seenfix", "security"]
 
 

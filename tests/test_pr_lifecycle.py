@@ -62,3 +62,39 @@ def test_with_unsafe_fixes_nothing_fixable_is_left_open(seen: Path, github_env: 
     assert proc.returncode == 1, proc.stderr
     still = github_env.pulls[0]["body"].split("## Still open in this set", 1)[1]
     assert "`SF002`" in still and "`SF008`" not in still
+
+
+def test_select_inside_a_set_narrows_it_on_a_branch_of_its_own(seen: Path, github_env: State) -> None:
+    whole = run_cli("apply", "--quick-wins", "--pr", "--author", BOT, str(seen))
+    assert whole.returncode == 1, whole.stderr
+    before = _git(seen, "ls-remote", "origin", "refs/heads/seenfix/quick-wins")
+    narrow = run_cli("apply", "--quick-wins", "--select", "SF011,SF007", "--pr", "--author", BOT, str(seen))
+    assert narrow.returncode == 1, narrow.stderr
+    # the whole set's branch and request are left as they were
+    assert _git(seen, "ls-remote", "origin", "refs/heads/seenfix/quick-wins") == before
+    assert _heads(seen) == ["main", "seenfix/quick-wins", "seenfix/quick-wins-sf007-sf011"]
+    assert len(github_env.pulls) == 2
+    assert github_env.pulls[0]["title"] == "fix: apply seenfix quick-wins fixes (SF003, SF006, SF007, SF009, SF011)"
+    assert github_env.pulls[1]["head"]["ref"] == "seenfix/quick-wins-sf007-sf011"
+    assert github_env.pulls[1]["title"] == "fix: apply seenfix quick-wins fixes (SF007, SF011)"
+    log = _git(seen, "log", "--format=%s", "origin/seenfix/quick-wins-sf007-sf011", "^origin/main")
+    assert [line.rsplit("(", 1)[1] for line in log.splitlines()] == ["SF011)", "SF007)"]
+
+
+def test_select_outside_the_set_is_a_usage_error(seen: Path) -> None:
+    proc = run_cli("apply", "--quick-wins", "--select", "SF005", "--branch", str(seen))
+    assert proc.returncode == 2
+    assert "--select SF005: not in the quick-wins set (--select narrows a set" in proc.stderr
+    assert run_cli("check", "--set", "p2", "--select", "SF010,SF011", str(seen)).returncode == 2
+
+
+@pytest.mark.parametrize(("args", "branch"), [
+    (["--set", "p1"], "seenfix/p1"),
+    (["--set", "p1", "--ignore", "SF005,SF006,SF007"], "seenfix/p1-sf011-sf012"),
+    (["--select", "SF012,SF011"], "seenfix/sf011-sf012"),
+    ([], "seenfix/all"),
+])
+def test_branch_names_per_selection(seen: Path, args: list[str], branch: str) -> None:
+    proc = run_cli("apply", *args, "--branch", str(seen))
+    assert proc.returncode == 1, proc.stderr
+    assert f"{branch}: committed" in proc.stderr

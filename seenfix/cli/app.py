@@ -85,20 +85,39 @@ def _select(
             codes.add(fx.code)
         return codes
 
-    if select:
+    in_set = {f.code for f in reg.fixers if set_name in f.info().sets} if set_name else set()
+    if select and set_name:  # --select inside a set narrows it
+        chosen = resolve(select, "--select")
+        outside = sorted(chosen - in_set)
+        if outside:
+            _fail(f"--select {', '.join(outside)}: not in the {set_name} set (--select narrows a set; "
+                  f"drop --set/--quick-wins to choose freely)")
+    elif select:
         chosen = resolve(select, "--select")
     elif set_name:
-        chosen = {f.code for f in reg.fixers if set_name in f.info().sets}
+        chosen = in_set
     elif config.select:
         chosen = resolve(list(config.select), f"{config.source}: select")
     else:
         chosen = set(reg.codes())
-    chosen |= resolve(list(config.extend_select), f"{config.source}: extend-select")
+    if not select:
+        chosen |= resolve(list(config.extend_select), f"{config.source}: extend-select")
     chosen -= resolve(ignore, "--ignore") | resolve(list(config.ignore), f"{config.source}: ignore")
     chosen -= resolve(list(config.extend_ignore), f"{config.source}: extend-ignore")
     fixers = sorted((fx for fx in map(reg.find, chosen) if fx is not None), key=lambda f: f.code)
     _print_load_failures(reg)
     return fixers
+
+
+def fix_branch_name(set_name: str | None, narrowed: bool, fixers: list[type[Fixer]]) -> str:
+    """The fix branch of a selection: ``seenfix/<set>`` for a whole set (``all`` without one); a set
+    narrowed by ``--select``/``--ignore``, or a ``--select`` alone, gets a branch of its own named
+    after the fixers it runs (``seenfix/quick-wins-sf005``, ``seenfix/sf011-sf012``), so that it never
+    rewrites the whole set's branch and request."""
+    if not narrowed:
+        return f"seenfix/{set_name or 'all'}"
+    codes = "-".join(sorted(f.code.lower() for f in fixers)) or "none"
+    return f"seenfix/{set_name}-{codes}" if set_name else f"seenfix/{codes}"
 
 
 def _load(path: str, config_file: str | None) -> tuple[Registry, Config, Path]:
@@ -363,7 +382,8 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
         from seenfix.gitops.publish import publish
 
         code = publish(
-            result.steps, root, set_name=chosen_set or "all", pr=pr, base=base, branch=branch_name,
+            result.steps, root, set_name=chosen_set or "all", pr=pr, base=base,
+            branch=branch_name or fix_branch_name(chosen_set, bool(select or ignore), fixers),
             author=author, token_env=token_env, labels=labels, remote=remote,
             echo=lambda line: click.echo(result.redact(line), err=True), redact=result.redact,
             secrets_of=result, scores=_pr_scores(root, reg, config, result) if pr else (),
