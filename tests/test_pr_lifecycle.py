@@ -98,3 +98,29 @@ def test_branch_names_per_selection(seen: Path, args: list[str], branch: str) ->
     proc = run_cli("apply", *args, "--branch", str(seen))
     assert proc.returncode == 1, proc.stderr
     assert f"{branch}: committed" in proc.stderr
+
+
+def test_dry_run_with_pr_says_what_it_would_push_and_open(seen: Path, github_env: State) -> None:
+    proc = run_cli("apply", "--quick-wins", "--dry-run", "--pr", "--author", BOT, str(seen))
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.startswith("--- /dev/null\n+++ b/.env.production.example\n")  # the diff, as without --pr
+    lines = proc.stderr.splitlines()
+    head = _git(seen, "rev-parse", "origin/main")[:12]
+    assert "dry run: nothing is committed, pushed or opened" in lines
+    assert f"would commit 5 commits to seenfix/quick-wins on main ({head}) (one less for each fix the base " \
+           "already holds):" in lines
+    assert "  fix(compose): add memory and CPU limits (SF011): docker-compose.yml" in lines
+    assert "would push seenfix/quick-wins to origin (--force-with-lease; nothing if it already holds this " \
+           "result)" in lines
+    assert any(line.startswith('would open or update the pull request "fix: apply seenfix quick-wins fixes '
+                               '(SF003, SF006, SF007, SF009, SF011)" from seenfix/quick-wins on GitHub') for line in lines)
+    assert _heads(seen) == ["main"] and github_env.requests == []  # nothing pushed, no API call
+    assert _git(seen, "branch", "--list", "seenfix/*") == ""
+    assert not (seen / ".env").exists()
+
+
+def test_dry_run_with_branch_stops_as_the_real_run_would(seen: Path) -> None:
+    (seen / "docker-compose.yml").write_text((seen / "docker-compose.yml").read_text() + "# local edit\n")
+    proc = run_cli("apply", "--quick-wins", "--dry-run", "--branch", str(seen))
+    assert proc.returncode == 2
+    assert "docker-compose.yml: not as in the base" in proc.stderr

@@ -372,18 +372,25 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
     if not dry_run and result.final is not None:
         for leftover in remove_leftovers(result.final):
             click.echo(f"seenfix: removed {leftover}, a temporary file an interrupted run left", err=True)
+    branch = branch_name or fix_branch_name(chosen_set, bool(select or ignore), fixers)
     if dry_run:
         diff = diffing.render(result)
         if _use_color(color):
             click.echo(diffing.colorize(diff), nl=False, color=True)
         else:
             click.echo(diff, nl=False, color=False)
+        if to_branch or pr:
+            from seenfix.gitops.publish import describe
+
+            status = max(status, describe(result.steps, root, set_name=chosen_set or "all", pr=pr, base=base,
+                                          branch=branch, remote=remote, labels=labels, token_env=token_env,
+                                          echo=lambda line: click.echo(result.redact(line), err=True)))
     elif to_branch or pr:
         from seenfix.gitops.publish import publish
 
         code = publish(
             result.steps, root, set_name=chosen_set or "all", pr=pr, base=base,
-            branch=branch_name or fix_branch_name(chosen_set, bool(select or ignore), fixers),
+            branch=branch,
             author=author, token_env=token_env, labels=labels, remote=remote,
             echo=lambda line: click.echo(result.redact(line), err=True), redact=result.redact,
             secrets_of=result, scores=_pr_scores(root, reg, config, result) if pr else (),

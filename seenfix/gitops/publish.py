@@ -92,6 +92,59 @@ def publish(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base:
         repo.close()
 
 
+def describe(steps: Sequence[Step], root: Path, *, set_name: str, pr: bool, base: str | None, branch: str,
+             remote: str, labels: tuple[str, ...], token_env: str | None, echo: Callable[[str], None]) -> int:
+    """``apply --dry-run --branch/--pr``: say what would be committed, pushed and opened, writing
+    nothing and contacting no server.  Returns the exit code the real run's checks would give (2 when
+    a changed file is not as in the base)."""
+    from seenfix.gitops import branch as br
+    from seenfix.gitops import forge as fg
+
+    try:
+        repo = br.Git(root)
+    except br.BranchError as exc:
+        echo(f"error: {exc.message}")
+        return exc.exit_code
+    try:
+        base_sha, base_name = br.resolve_base(repo, remote, base)
+        br.check_same_as_base(repo, base_sha, base_name, steps)
+        url = repo.config(f"remote.{remote}.url")
+    except br.BranchError as exc:
+        echo(f"error: {exc.message}")
+        return exc.exit_code
+    finally:
+        repo.close()
+    where = f"{base_name} ({base_sha[:12]})" if base_name else base_sha[:12]
+    commits = [s for s in steps if any(br.committable(c) for c in s.changes)]
+    echo("dry run: nothing is committed, pushed or opened")
+    if not commits:
+        echo(f"would commit nothing to {branch} on {where}: the base holds every fix"
+             + (f"; an open request from {branch} would be closed and the branch deleted" if pr else ""))
+        return 0
+    echo(f"would commit {len(commits)} commit{'s' if len(commits) != 1 else ''} to {branch} on {where} "
+         "(one less for each fix the base already holds):")
+    for step in commits:
+        subject = br.commit_message(step).split("\n", 1)[0]
+        files = ", ".join(c.path for c in step.changes if br.committable(c))
+        echo(f"  {subject}: {files}")
+    secret = sorted({c.path for s in steps for c in s.changes if c.secret})
+    if secret:
+        echo(f"would write {', '.join(secret)} to the working tree only (secret values, never committed)")
+    if not pr:
+        return 0
+    echo(f"would push {branch} to {remote} (--force-with-lease; nothing if it already holds this result)")
+    codes = ", ".join(sorted({s.info.code for s in commits}))
+    try:
+        forge = fg.detect(url, token_env) if url else None
+        target = f" on {forge.name}" if forge else f" (the real run would stop: no git remote named {remote!r})"
+    except fg.ForgeError as exc:
+        forge, target = None, f" (the real run would stop: {exc})"
+    kind = forge.kind if forge is not None else "pull request"
+    echo(f"would open or update the {kind} \"fix: apply seenfix {set_name} fixes ({codes})\" from {branch}"
+         f"{target}, labels {', '.join(labels or fg.DEFAULT_LABELS)}")
+    return 0
+
+
 def _publish(repo: Git, steps: Sequence[Step], *, name: str, set_name: str, pr: bool, base: str | None,
              author: str | None, token_env: str | None, labels: tuple[str, ...], remote: str,
              say: Callable[[str], None], clean: Callable[[str], str],
