@@ -124,3 +124,78 @@ def test_dry_run_with_branch_stops_as_the_real_run_would(seen: Path) -> None:
     proc = run_cli("apply", "--quick-wins", "--dry-run", "--branch", str(seen))
     assert proc.returncode == 2
     assert "docker-compose.yml: not as in the base" in proc.stderr
+
+
+# -- masking that keeps output usable --------------------------------------------------------------
+COMPOSE = """services:
+  db:
+    image: postgres:16-alpine
+    environment:
+      POSTGRES_USER: app
+      POSTGRES_PASSWORD: seen
+    volumes:
+      - seen-db-data:/var/lib/postgresql/data
+  api:
+    image: ghcr.io/example/api:1.0
+    environment:
+      DATABASE_URL: postgresql://app:seen@db:5432/app
+      JWT_SECRET: replace-in-production
+volumes:
+  seen-db-data:
+"""
+
+
+@pytest.fixture()
+def moved(tmp_path: Path) -> Path:
+    work = tmp_path / "moved"
+    work.mkdir()
+    (work / "docker-compose.yml").write_text(COMPOSE)
+    _git(work, "init", "-q", "-b", "main")
+    _git(work, "add", "-A")
+    _git(work, "commit", "-q", "-m", "initial")
+    return work
+
+
+def test_masking_keeps_paths_and_volume_names_that_contain_a_moved_password(moved: Path) -> None:
+    from seenfix.engine.run import RunResult
+
+    proc = run_cli("apply", "--select", "SF004", "--dry-run", str(moved))
+    assert proc.returncode == 1, proc.stderr
+    diff = proc.stdout
+    assert "seen-db-data" in diff  # a volume name is not a secret value
+    assert "-      POSTGRES_PASSWORD: ********\n" in diff and "postgresql://app:********@db" in diff
+    assert "+POSTGRES_PASSWORD=********\n" in diff  # the secret file's value
+    result = RunResult(moved, [], secret_values={"seen"})
+    url = "merge request !3 created: https://gitlab.example/group/seen/-/merge_requests/3"
+    assert result.redact(url) == url
+
+
+def test_dry_run_without_secrets_is_a_patch_git_apply_accepts(seen: Path) -> None:
+    proc = run_cli("apply", "--quick-wins", "--dry-run", "--no-color", str(seen))
+    assert proc.returncode == 1, proc.stderr
+    check = subprocess.run(["git", "-C", str(seen), "apply", "--check", "-"], input=proc.stdout, text=True,
+                           capture_output=True)
+    assert check.returncode == 0, check.stderr
+
+
+def test_patch_file_applies_with_git_apply_and_holds_no_generated_secret(moved: Path, tmp_path: Path) -> None:
+    patch = tmp_path / "fix.patch"
+    proc = run_cli("apply", "--set", "p0", "--unsafe-fixes", "--patch", str(patch), str(moved))
+    assert proc.returncode == 1, proc.stderr
+    assert f"wrote the patch to {patch}" in proc.stderr
+    assert "not in the patch: .env: holds secret values; `seenfix apply` writes it" in proc.stderr
+    assert not (moved / ".env").exists() and _git(moved, "status", "--porcelain") == ""  # nothing written
+    assert oct(patch.stat().st_mode & 0o777) == "0o600"
+    text = patch.read_text()
+    assert "-      POSTGRES_PASSWORD: seen\n" in text  # as the repository holds it: the patch applies
+    # The real apply, in a copy, is what the patch must reproduce (bar the untracked .env).
+    twin = tmp_path / "twin"
+    shutil.copytree(moved, twin)
+    assert run_cli("apply", "--set", "p0", "--unsafe-fixes", str(twin)).returncode == 1
+    env = (twin / ".env").read_text()
+    generated = [line.split("=", 1)[1] for line in env.splitlines() if "=" in line and len(line.split("=", 1)[1]) >= 32]
+    assert generated and not any(value in text for value in generated)
+    applied = subprocess.run(["git", "-C", str(moved), "apply", str(patch)], capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr
+    for path in ("docker-compose.yml",):
+        assert (moved / path).read_text() == (twin / path).read_text()

@@ -341,6 +341,9 @@ def _add_ignores(result: RunResult, findings: Any) -> int:
 @cli.command()
 @common_options
 @click.option("--dry-run", "--diff", "dry_run", is_flag=True, help="Print a unified diff; write nothing.")
+@click.option("--patch", "patch_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Write the fixes as a patch for `git apply` to FILE (secret values not masked where the "
+                   "repository already holds them; secret files left out); change nothing else.")
 @click.option("--color/--no-color", default=None, help="Colour the diff (default: on a terminal, unless NO_COLOR).")
 @click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply fixes marked unsafe.")
 @click.option("--force", is_flag=True, help="Overwrite files that have uncommitted changes.")
@@ -353,8 +356,8 @@ def _add_ignores(result: RunResult, findings: Any) -> int:
 @click.option("--label", "labels", multiple=True, help="Pull request label (repeatable; default: seenfix, security).")
 @click.option("--remote", default="origin", show_default=True, help="Remote to push the fix branch to.")
 def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name: str | None, quick_wins: bool,
-          config_file: str | None, strict: bool, dry_run: bool, color: bool | None, unsafe_fixes: bool | None,
-          force: bool,
+          config_file: str | None, strict: bool, dry_run: bool, patch_file: str | None, color: bool | None,
+          unsafe_fixes: bool | None, force: bool,
           to_branch: bool, pr: bool, base: str | None, branch_name: str | None, author: str | None,
           token_env: str | None, labels: tuple[str, ...], remote: str) -> None:
     """Fix problems in PATH: write in place, print a diff (--dry-run) or commit a branch (--branch/--pr)."""
@@ -373,6 +376,16 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
         for leftover in remove_leftovers(result.final):
             click.echo(f"seenfix: removed {leftover}, a temporary file an interrupted run left", err=True)
     branch = branch_name or fix_branch_name(chosen_set, bool(select or ignore), fixers)
+    if patch_file is not None:
+        patch, left_out = diffing.render_patch(result)
+        fd = os.open(patch_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(patch)
+        click.echo(f"seenfix: wrote the patch to {patch_file} (apply it with `git apply {patch_file}`).", err=True)
+        for line in left_out:
+            click.echo(f"seenfix: not in the patch: {line}", err=True)
+        if not dry_run:
+            sys.exit(status or (EXIT_FINDINGS if changed else EXIT_OK))
     if dry_run:
         diff = diffing.render(result)
         if _use_color(color):

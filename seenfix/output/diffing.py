@@ -72,6 +72,31 @@ def index_summary(paths: list[str]) -> str:
             f"kept on disk and git-ignored): {', '.join(paths)}")
 
 
+def render_patch(result: RunResult) -> tuple[str, list[str]]:
+    """The run as a patch for ``git apply`` (``apply --patch FILE``): every changed file that may be
+    committed, unmasked, since what it removes is in the repository already; generated secret values
+    (in no original file) are still masked, and secret files (the untracked ``.env``) are left out.
+    Returns the patch and what it leaves out, one line each."""
+    from seenfix.core.redaction import mask_values, value_pattern
+
+    parts: list[str] = []
+    left_out: list[str] = []
+    originals: list[str] = []
+    for path, ch in sorted(result.changes.items()):
+        before = result.original(path)
+        if ch.secret:
+            left_out.append(f"{path}: holds secret values; `seenfix apply` writes it")
+            continue
+        if before is not None:
+            originals.append(before)
+        if ch.content is not None and ch.content != before:
+            parts.append(file_diff(path, before, ch.content))
+        if ch.untrack:
+            left_out.append(f"{path}: to stop tracking it, run `git rm --cached {path}`")
+    generated = {v for v in result.secret_values if not any(value_pattern(v).search(t) for t in originals)}
+    return mask_values("".join(parts), generated), left_out
+
+
 def colorize(diff: str) -> str:
     import click
 
