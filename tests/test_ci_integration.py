@@ -73,7 +73,7 @@ def run_real_action(tmp_path: Path, project: Path, inputs: dict[str, str]) -> tu
     """The action's "Run seenfix" step with the real seenfix of this checkout."""
     step = next(s for s in ACTION["runs"]["steps"] if s.get("id") == "run")
     bindir = tmp_path / "bin"
-    bindir.mkdir(exist_ok=True)
+    bindir.mkdir(parents=True, exist_ok=True)
     (bindir / "seenfix").write_text(f'#!/bin/sh\nexec {sys.executable} -m seenfix "$@"\n')
     (bindir / "seenfix").chmod(0o755)
     out = tmp_path / "out"

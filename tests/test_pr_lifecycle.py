@@ -199,3 +199,17 @@ def test_patch_file_applies_with_git_apply_and_holds_no_generated_secret(moved: 
     assert applied.returncode == 0, applied.stderr
     for path in ("docker-compose.yml",):
         assert (moved / path).read_text() == (twin / path).read_text()
+
+
+# -- the action's pr mode with every documented `args` example ----------------------------------------
+def test_every_documented_args_example_works_in_pr_mode(seen: Path, github_env: State, tmp_path: Path) -> None:
+    from test_ci_integration import documented_args, run_real_action
+
+    for n, args in enumerate(documented_args()):
+        code, output, out = run_real_action(tmp_path / f"run{n}", seen, {"mode": "pr", "args": args,
+                                                                         "token": TOKEN})
+        assert code == 0 and out == "exit-code=1\n", (args, output)  # fixes made: the step succeeds
+        assert "pull request #" in output, (args, output)
+    heads = _heads(seen)
+    assert "seenfix/quick-wins" in heads and "seenfix/quick-wins-sf011" in heads
+    assert all(p["state"] == "open" for p in github_env.pulls) and len(github_env.pulls) == 2
