@@ -51,3 +51,38 @@ def test_installed_wheel_renders_templates(wheel: Path, tmp_path: Path) -> None:
     assert proc.stdout == "seenfix templates are installed for SEEN\n"
     help_proc = subprocess.run([str(venv / "bin" / "seenfix"), "list"], capture_output=True, text=True)
     assert help_proc.returncode == 0 and "SF010" in help_proc.stdout
+
+
+def test_the_docs_install_from_a_path_or_git_never_from_pypi() -> None:
+    """seenfix is not on PyPI: every documented ``pip install`` names this repository (a path or a
+    git URL at a ref), so the commands work as written."""
+    import re
+
+    texts = {name: (REPO / name).read_text() for name in ("README.md", "docs/ci.md", "action.yml")}
+    found = [(name, m.group(1)) for name, text in texts.items()
+             for m in re.finditer(r"pip install (?:-q |--quiet |-e )*(\S+)", text)]
+    assert len(found) >= 4, found
+    for name, target in found:
+        target = target.rstrip("`;").strip("\"'`")
+        assert target.startswith(("git+https://", ".", "'.", "${PACKAGE")), (name, target)
+        if target.startswith("git+"):
+            assert re.fullmatch(r"git\+https://github\.com/OWNER/seenfix@v\d+\.\d+\.\d+", target), (name, target)
+
+
+def test_install_from_git_at_a_tag_as_the_docs_write_it(tmp_path: Path) -> None:
+    """``pip install "git+<repository>@v0.1.0"``, with this checkout as the repository (file://)."""
+    import os
+
+    clone = tmp_path / "seenfix.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(REPO), str(clone)], check=True)
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    subprocess.run(["git", "-C", str(clone), "tag", "v0.1.0", head], check=True)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    proc = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", f"git+{clone.as_uri()}@v0.1.0"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    listed = subprocess.run([str(venv / "bin" / "seenfix"), "list"], capture_output=True, text=True)
+    assert listed.returncode == 0 and "SF013" in listed.stdout
