@@ -296,6 +296,18 @@ def test_fail_on_is_a_ladder_and_exit_zero(tmp_path: Path) -> None:
     assert run_cli("check", "--select", "SF010", "--fail-on", "fixable", str(root)).returncode == 0
 
 
+def test_unsafe_fixes_count_as_fixable_only_when_asked(tmp_path: Path) -> None:
+    # SF005's fix (a rate limit) is unsafe: plain `seenfix apply` leaves it
+    root = _project(tmp_path, {"nginx.conf": "server {\n    location /api/ {\n        proxy_pass http://api:8000;\n"
+                                             "    }\n}\n"})
+    plain = run_cli("check", "--select", "SF005", str(root))
+    assert plain.returncode == 0 and "(0 fixable with `seenfix apply`, 1 more with --unsafe-fixes" in plain.stderr
+    unsafe = run_cli("check", "--select", "SF005", "--unsafe-fixes", str(root))
+    assert unsafe.returncode == 1 and "(1 fixable with `seenfix apply`)" in unsafe.stderr
+    (root / ".seenfix.toml").write_text("unsafe-fixes = true\n")
+    assert run_cli("check", "--select", "SF005", str(root)).returncode == 1
+
+
 def test_statistics(tmp_path: Path) -> None:
     root = _project(tmp_path, {"docker-compose.yml": COMPOSE, "a.py": "# TODO: x\n# FIXME: y\n"})
     proc = run_cli("check", "--statistics", "--select", "SF010,SF011", str(root))

@@ -206,12 +206,12 @@ _FAIL_SEVERITIES = {"fixable": (), "high": ("critical", "high"), "medium": ("cri
                     "low": ("critical", "high", "medium", "low")}
 
 
-def failing(findings: Any, fail_on: str) -> list[Any]:
+def failing(findings: Any, fail_on: str, applied: set[str]) -> list[Any]:
     """The findings that fail the check under ``--fail-on``: a ladder, each level adding to the one
-    before it: ``fixable`` (findings `seenfix apply` can fix), ``high`` (also report-only critical and
-    high ones), ``medium``, ``low`` (every finding)."""
+    before it: ``fixable`` (findings `seenfix apply` would fix: fixable by a fixer whose code is in
+    ``applied``), ``high`` (also the other critical and high ones), ``medium``, ``low`` (every finding)."""
     levels = _FAIL_SEVERITIES[fail_on]
-    return [f for f in findings if f.fixable or f.severity.value in levels]
+    return [f for f in findings if (f.fixable and f.code in applied) or f.severity.value in levels]
 
 
 def _display_prefix(root: Path) -> str:
@@ -241,7 +241,7 @@ def _display_prefix(root: Path) -> str:
 @click.option("--add-ignore", is_flag=True,
               help="Add a suppression comment for every finding reported (in each file's comment syntax).")
 @click.option("--unsafe-fixes", is_flag=True, default=None,
-              help="Accepted for symmetry with apply: count unsafe fixes as available.")
+              help="Count findings with an unsafe fix as fixable (as `apply --unsafe-fixes` would fix them).")
 def check(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name: str | None,
           quick_wins: bool, config_file: str | None, strict: bool, fmt: str, fail_on: str | None, exit_zero: bool,
           statistics: bool, baseline: str | None, write_baseline: str | None, add_ignore: bool,
@@ -305,13 +305,19 @@ def check(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
         click.echo(result.redact(reporting.as_gitlab(findings, prints, _display_prefix(root))), nl=False)
     else:
         click.echo(result.redact(reporting.as_text(findings)), nl=False)
+    from seenfix.engine.run import fix_enabled
+
     fail_on = fail_on or config.fail_on
-    fails = failing(findings, fail_on)
+    unsafe = config.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
+    applied = {i.code for i in result.fixers if fix_enabled(i, unsafe)}
+    fails = failing(findings, fail_on, applied)
     if findings and fmt == "text":
         n = len(findings)
-        fixable = sum(f.fixable for f in findings)
+        fixable = sum(f.fixable and f.code in applied for f in findings)
+        hidden = sum(f.fixable and f.code not in applied for f in findings)
+        more = f", {hidden} more with --unsafe-fixes" if hidden and not unsafe else ""
         gate = "" if len(fails) == n else f"; {len(fails)} fail{'s' if len(fails) == 1 else ''} --fail-on {fail_on}"
-        click.echo(f"Found {n} problem{'s' if n != 1 else ''} ({fixable} fixable with `seenfix apply`{gate}).",
+        click.echo(f"Found {n} problem{'s' if n != 1 else ''} ({fixable} fixable with `seenfix apply`{more}{gate}).",
                    err=True)
     sys.exit(status or (EXIT_FINDINGS if fails and not exit_zero else EXIT_OK))
 

@@ -525,7 +525,8 @@ def parent_of(repo: Git, sha: str) -> str | None:
 
 
 def push(repo: Git, remote: str, branch: str, new: str, expected: str | None) -> None:
-    """Push ``new`` to the branch, only if the remote still is at ``expected`` (absent if ``None``)."""
+    """Push ``new`` to the branch (``""``: delete it), only if the remote still is at ``expected``
+    (absent if ``None``)."""
     lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
     try:
         repo.run("push", "--quiet", "--no-verify", lease, remote, f"{new}:refs/heads/{branch}")
@@ -541,15 +542,8 @@ def delete_branch(repo: Git, remote: str | None, branch: str, expected: str) -> 
     ``expected``: nothing pushed meanwhile is lost."""
     if remote is None:
         repo.run("update-ref", "-m", "seenfix: the base holds every fix", "-d", f"refs/heads/{branch}", expected)
-        return
-    lease = f"--force-with-lease=refs/heads/{branch}:{expected}"
-    try:
-        repo.run("push", "--quiet", "--no-verify", lease, remote, f":refs/heads/{branch}")
-    except GitFailure as exc:
-        if "stale info" in exc.stderr:
-            raise BranchError(f"{remote}/{branch} changed while seenfix was running (deleting it was "
-                              f"refused by --force-with-lease); re-run") from None
-        raise
+    else:
+        push(repo, remote, branch, "", expected)  # pushing nothing to the ref deletes it
 
 
 # -- the whole operation --------------------------------------------------------------------------
