@@ -123,11 +123,12 @@ class Suppressor:
         return out
 
     def unused(self, project: Project, codes: set[str], *, every_code: bool) -> list[Unused]:
-        """The suppressions of ``project`` that suppressed nothing for ``codes`` (the fixers that ran).
-        A suppression of every code is reported only when ``every_code`` (the run had every fixer)."""
+        """The suppressions of ``project`` that suppressed nothing for ``codes`` (the fixers that ran),
+        in the files those fixers read.  A suppression of every code is reported only when
+        ``every_code`` (the run had every fixer)."""
         out: list[Unused] = []
         for path in project.files():
-            text = project.read_text(path)
+            text = project.cached_text(path)  # the files the fixers read: no file is read again for this
             if text is None or "seenfix" not in text:
                 continue
             for d in self.directives(path, text):
