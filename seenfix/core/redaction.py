@@ -15,19 +15,21 @@ def mask_values(text: str, values: Iterable[str]) -> str:
 
     A long value (12 characters or more: every generated secret) is masked wherever it occurs.  A
     short one (a moved password such as ``seen``) only where it is a value: after ``=`` or ``:``
-    (quoted or not) up to the end of the value, or as the password of a URL (``://user:seen@``), so
-    that a path, a URL or a volume name that contains it as a word (``/group/seen/-/merge_requests/3``,
-    ``seen-db-data``) is printed as it is."""
+    (quoted or not) up to the end of the value, or as the user or password of a URL
+    (``://seen:seen@``), so that a path, a URL or a volume name that contains it as a word
+    (``/group/seen/-/merge_requests/3``, ``seen-db-data``) is printed as it is."""
     for value in sorted({v for v in values if v}, key=len, reverse=True):
         if len(value) >= 12:
             text = value_pattern(value).sub(MASK, text)
         else:
-            text = _short_value(value).sub(lambda m: m.group("pre") + MASK, text)
+            text = _short_value(value).sub(lambda m: (m.group("url") or m.group("pre")) + MASK, text)
     return text
 
 
 def _short_value(value: str) -> re.Pattern[str]:
-    return re.compile(rf"(?P<pre>[=:][ \t]*['\"]?){re.escape(value)}(?=['\"]?(?:[\s#,;}}\])]|$)|@)", re.MULTILINE)
+    esc = re.escape(value)
+    return re.compile(rf"(?P<url>://){esc}(?=[:@])|(?P<pre>[=:][ \t]*['\"]?){esc}(?=['\"]?(?:[\s#,;}}\])]|$)|@)",
+                      re.MULTILINE)
 
 
 def value_pattern(value: str) -> re.Pattern[str]:
