@@ -713,3 +713,31 @@ def test_local_branch_is_deleted_when_the_base_holds_every_fix(project: Path) ->
     assert echo == ["seenfix/p1: nothing to commit on main: the base holds every fix", "branch seenfix/p1 deleted"]
     assert subprocess.run(["git", "-C", str(project), "rev-parse", "-q", "--verify", "refs/heads/seenfix/p1"],
                           capture_output=True).returncode == 1
+
+
+def test_a_second_person_triggering_the_gitlab_pipeline_updates_the_same_request(
+        project: Path, gitlab_env: State, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GitLab CI commits as the user who started the pipeline (GITLAB_USER_*): the second user's run
+    recognises the first one's commits by their trailer and updates the branch and request."""
+    args: dict[str, Any] = dict(set_name="quick-wins", pr=True, base=None, branch=None, author=None,
+                                token_env=None, labels=LABELS, remote="origin", redact=lambda s: s)
+    monkeypatch.setenv("GITLAB_USER_NAME", "Alice")
+    monkeypatch.setenv("GITLAB_USER_EMAIL", "alice@example.com")
+    import subprocess
+
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")  # no user.name/user.email but GitLab's
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for key in ("user.name", "user.email"):
+        subprocess.run(["git", "-C", str(project), "config", "--unset", key], check=False)
+    assert publish(steps_v1(), project, echo=[].append, **args) == 0
+    monkeypatch.setenv("GITLAB_USER_NAME", "Bob")
+    monkeypatch.setenv("GITLAB_USER_EMAIL", "bob@example.com")
+    echo: list[str] = []
+    assert publish(steps_v1(), project, echo=echo.append, **args) == 0
+    assert echo[0] == "origin/seenfix/quick-wins: already up to date (4 commits on main), nothing pushed"
+    assert publish(steps_v1()[:2], project, echo=echo.append, **args) == 0
+    assert echo[2].startswith("origin/seenfix/quick-wins: pushed 2 commits on main (")
+    assert echo[3] == "merge request !1 updated: https://gitlab.example/g/p/-/merge_requests/1"
+    authors = subprocess.run(["git", "-C", str(project), "log", "--format=%ae", "origin/seenfix/quick-wins",
+                              "^origin/main"], capture_output=True, text=True, check=True).stdout.split()
+    assert authors == ["bob@example.com", "bob@example.com"] and len(gitlab_env.pulls) == 1
