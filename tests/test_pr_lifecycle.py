@@ -4,6 +4,7 @@ a set, what --dry-run says it would push, and the action's pr mode with its docu
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -44,24 +45,34 @@ def _heads(project: Path) -> list[str]:
     return sorted(line.split("refs/heads/")[1] for line in out.splitlines())
 
 
-def test_the_body_lists_what_is_still_open_with_the_command_for_each(seen: Path, github_env: State) -> None:
-    proc = run_cli("apply", "--set", "p0", "--pr", "--author", BOT, str(seen))
-    assert proc.returncode == 1, proc.stderr
-    body = github_env.pulls[0]["body"]
+def _still_open_rows(body: str) -> list[str]:
     still = body.split("## Still open in this set", 1)[1].split("\n---\n", 1)[0]
-    rows = [line for line in still.splitlines() if line.startswith("| `SF")]
-    assert [r.split("`")[1] for r in rows] == ["SF002", "SF008"]
-    assert "| `SF002` The site is served over plain HTTP only | `frontend/nginx.conf:2` | report only: no " \
-           "automatic fix | `seenfix explain SF002` |" in rows[0]
-    assert "unsafe fix, not applied (review it first) | `seenfix apply --select SF008 --unsafe-fixes --pr` |" in rows[1]
-    assert "`SF001`" not in still and "`SF004`" not in still  # fixed by this request's commits
+    return [line for line in still.splitlines() if line.startswith("| `SF")]
 
 
-def test_with_unsafe_fixes_nothing_fixable_is_left_open(seen: Path, github_env: State) -> None:
-    proc = run_cli("apply", "--set", "p0", "--unsafe-fixes", "--pr", "--author", BOT, str(seen))
+def test_the_body_lists_what_is_still_open_with_the_command_for_each(seen: Path, github_env: State) -> None:
+    proc = run_cli("apply", "--set", "all", "--pr", "--author", BOT, str(seen))
     assert proc.returncode == 1, proc.stderr
-    still = github_env.pulls[0]["body"].split("## Still open in this set", 1)[1]
-    assert "`SF002`" in still and "`SF008`" not in still
+    rows = _still_open_rows(github_env.pulls[0]["body"])
+    by_code = {r.split("`")[1]: r for r in rows}
+    assert sorted(by_code) == ["SF002", "SF005", "SF008", "SF010", "SF013"]
+    for code in ("SF002", "SF005", "SF008"):  # unsafe fixes, not applied without --unsafe-fixes
+        assert by_code[code].endswith(f"| unsafe fix, not applied (review it first) | "
+                                      f"`seenfix apply --select {code} --unsafe-fixes --pr` |"), by_code[code]
+    # lines as in the fixed file the request holds (SF013 runs after the fixers that add lines)
+    assert re.match(r"\| `SF013` A stateful service runs as a single instance \| `docker-compose.yml:\d+`, "
+                    r"`docker-compose.yml:\d+` \| report only: no automatic fix \| `seenfix explain SF013` \|$",
+                    by_code["SF013"]), by_code["SF013"]
+    assert by_code["SF010"].endswith("| report only: no automatic fix | `seenfix explain SF010` |")
+    assert "and 3 more" in by_code["SF010"]  # 8 TODO comments: five named, the rest counted
+    assert "`SF011`" not in "".join(rows)  # fixed by this request's commits
+
+
+def test_with_unsafe_fixes_only_report_only_findings_are_left_open(seen: Path, github_env: State) -> None:
+    proc = run_cli("apply", "--set", "all", "--unsafe-fixes", "--pr", "--author", BOT, str(seen))
+    assert proc.returncode == 1, proc.stderr
+    rows = _still_open_rows(github_env.pulls[0]["body"])
+    assert [r.split("`")[1] for r in rows] == ["SF010", "SF013"]
 
 
 def test_select_inside_a_set_narrows_it_on_a_branch_of_its_own(seen: Path, github_env: State) -> None:
