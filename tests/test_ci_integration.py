@@ -170,15 +170,18 @@ def test_pre_commit_try_repo_passes_on_the_fixed_fixture(tmp_path: Path, pre_com
     fix = _try_repo(project, "seenfix-fix", pre_commit_home)
     assert fix.returncode == 1 and "files were modified by this hook" in fix.stdout, fix.stdout + fix.stderr
     commit = ["git", "-C", str(project), "-c", "user.name=t", "-c", "user.email=t@example.invalid",
-              "commit", "-q", "-a", "-m", "fixed"]
+              "commit", "-q", "-m", "fixed"]
+    subprocess.run(["git", "-C", str(project), "add", "-A"], check=True)  # .env stays ignored
     subprocess.run(commit, check=True)
+    assert ".env" not in subprocess.run(["git", "-C", str(project), "ls-files"], capture_output=True, text=True,
+                                        check=True).stdout.split()
     fixed = run_cli("apply", "--set", "all", "--unsafe-fixes", str(project))  # what the hook left: unsafe ones
     assert fixed.returncode == 1, fixed.stderr
     subprocess.run(["git", "-C", str(project), "add", "-A"], check=True)
     subprocess.run(commit, check=True)
     left = run_cli("check", "--format", "json", "--fail-on", "low", str(project))
     codes = {f["code"] for f in json.loads(left.stdout)["findings"]}
-    assert {"SF002", "SF010", "SF013"} <= codes and left.returncode == 1  # report-only findings remain
+    assert {"SF010", "SF013"} <= codes and left.returncode == 1  # report-only findings remain
     for hook in ("seenfix-check", "seenfix-fix"):
         proc = _try_repo(project, hook, pre_commit_home)
         assert proc.returncode == 0, proc.stdout + proc.stderr
