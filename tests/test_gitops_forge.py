@@ -639,7 +639,9 @@ def test_cli_pr_with_an_html_answer_names_the_pushed_branch(project: Path, githu
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "not JSON (text/html)" in proc.stderr
-    assert "the branch seenfix/all is on origin (" in proc.stderr
+    assert "the branch seenfix/sf901 is on origin (" in proc.stderr  # --select alone: its own branch
+
+
 # -- the request's lifecycle: close when fixed, a new one when findings return --------------------
 @pytest.fixture()
 def gitlab_env(server: tuple[str, State], monkeypatch: pytest.MonkeyPatch) -> State:

@@ -325,8 +325,8 @@ def check(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
 def _add_ignores(result: RunResult, findings: Any) -> int:
     """Write a suppression comment for each of ``findings`` (through the engine's writer)."""
     from seenfix.engine.run import RunResult as Result
-    from seenfix.engine.write import WriteError, write
     from seenfix.engine.suppress import plan_ignores
+    from seenfix.engine.write import Interrupted, WriteError, write
 
     assert result.final is not None
     changes, skipped = plan_ignores(result.final, findings)
@@ -335,6 +335,8 @@ def _add_ignores(result: RunResult, findings: Any) -> int:
         written = write(done, force=True)
     except WriteError as exc:
         _fail(str(exc), EXIT_FAILURE)
+    except Interrupted as exc:
+        _interrupted(exc.signum, "every file was written" if exc.written else "no file was changed")
     silenced = len(findings) - len(skipped)
     click.echo(f"seenfix: added suppressions for {silenced} finding{'s' if silenced != 1 else ''} "
                f"in {len(written)} file{'s' if len(written) != 1 else ''}.", err=True)
