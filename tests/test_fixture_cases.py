@@ -5,7 +5,7 @@ Each ``tests/fixtures/<slug>/<case>/`` holds ``before/`` and, unless the case mu
 ``unsafe_fixes``, ``set``, ``problems`` (expected input-problem substrings), ``unparsed``
 (expected substrings of the files seenfix cannot parse, warnings unless ``--strict``), ``generated``
 (files whose ``<generated>`` placeholders stand for fresh secrets) and ``suppressions`` (the case holds
-suppression comments, which the engine applies: tests that run a fixer alone skip it).  An optional ``expected.diff``
+suppression comments, which the engine applies: tests that run a fixer alone leave it out).  An optional ``expected.diff``
 is a snapshot of the dry-run diff (``SEENFIX_UPDATE_SNAPSHOTS=1`` rewrites it).
 
 For every case: the fix is applied through the real runner, the tree must equal ``after/`` byte for
