@@ -168,7 +168,9 @@ def test_check(name: str, tmp_path: Path) -> None:
     spec = tomllib.loads((case / "case.toml").read_text())
     root = _project(case, tmp_path, list(spec.get("untracked", [])))
     fix_set = spec["check"].get("set", spec.get("set", "all"))
-    proc = run_cli("check", *(["--quick-wins"] if fix_set == "quick-wins" else ["--set", fix_set]), str(root))
+    # --fail-on low: exit 1 for any finding (the default fails on fixable ones only)
+    proc = run_cli("check", "--fail-on", "low", *(["--quick-wins"] if fix_set == "quick-wins" else ["--set", fix_set]),
+                   str(root))
     shown = proc.stdout + proc.stderr
     assert "Traceback" not in shown, shown
     assert proc.returncode == spec["check"].get("exit", 1), shown
