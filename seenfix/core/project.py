@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from seenfix.core.memo import Memo
 from seenfix.core.model import FileChange, InputProblem
 from seenfix.core.workspace import Encoded, Workspace
 
@@ -94,6 +95,11 @@ class Project:
         self.problems: list[InputProblem] = []
         self._cache: dict[str, tuple[str, Encoded] | None] = {}
         self._vendored: list[frozenset[str]] = []  # computed once, shared with derived projects
+        #: the run's parses, shared by every project of the run (see :mod:`seenfix.core.memo`)
+        self.memo = Memo()
+        #: answers of per-file analyses for the files as on disk, by (pass name, path): shared by
+        #: every project of the run (see :mod:`seenfix.core.filepass`)
+        self.pass_results: dict[tuple[str, str], object] = {}
 
     # -- the overlay (runner only) --------------------------------------------------------------
     def with_changes(self, changes: Iterable[FileChange]) -> Project:
@@ -108,6 +114,8 @@ class Project:
         new = Project(self.workspace, self.paths, overlay)
         new._cache = self._cache  # disk contents are shared
         new._vendored = self._vendored
+        new.memo = self.memo
+        new.pass_results = self.pass_results
         return new
 
     def restricted(self, paths: Iterable[str]) -> Project:
@@ -115,6 +123,8 @@ class Project:
         new = Project(self.workspace, self.paths, self._overlay, frozenset(paths))
         new._cache = self._cache
         new._vendored = self._vendored
+        new.memo = self.memo
+        new.pass_results = self.pass_results
         return new
 
     @property

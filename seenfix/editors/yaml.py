@@ -223,25 +223,16 @@ CONSTRUCT_ERRORS = (AttributeError, TypeError, KeyError, RecursionError)
 MAX_EXPANDED = 1_000_000
 ALIAS_BOMB = "invalid YAML: its aliases expand to more than 1,000,000 nodes (an alias bomb?)"
 
-_CACHE: dict[tuple[str, str], Document] = {}
-_CACHE_SIZE = 32
-
-
 def load(text: str, path: str) -> Document:
     """Parse ``text`` (round-trip, YAML 1.2).  Invalid YAML raises :class:`InputError` with its line.
 
     A single document is expected; a leading ``---`` is fine, several documents are an input error.
-    The same (text, path) gives the same :class:`Document` (a small cache: parsing is the slow part of
-    a fix, and check, fix and verify parse the same texts): treat it as read-only.
+    Within a run the same (text, path) gives the same :class:`Document`, parsed once and shared by
+    every fixer and the verification (:mod:`seenfix.core.memo`): treat it as read-only.
     """
-    cached = _CACHE.get((path, text))
-    if cached is not None:
-        return cached
-    doc = _load(text, path)
-    if len(_CACHE) >= _CACHE_SIZE:
-        _CACHE.pop(next(iter(_CACHE)))
-    _CACHE[(path, text)] = doc
-    return doc
+    from seenfix.core.memo import cached
+
+    return cached("yaml", path, text, lambda: _load(text, path))
 
 
 _VALUE_IN_PROBLEM = re.compile(r'\s+with value\s.*$', re.DOTALL)

@@ -148,7 +148,15 @@ class Interpolation:
 
 
 def compose_nodes(text: str, path: str) -> Any:
-    """The root node of a YAML file (first document), or ``None`` for an empty one."""
+    """The root node of a YAML file (first document), or ``None`` for an empty one.
+
+    Composed once per (path, text) within a run (:mod:`seenfix.core.memo`): treat it as read-only."""
+    from seenfix.core.memo import cached
+
+    return cached("yaml-nodes", path, text, lambda: _compose_nodes(text, path))
+
+
+def _compose_nodes(text: str, path: str) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 

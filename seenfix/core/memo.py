@@ -1,0 +1,107 @@
+"""What one run has parsed already: each file's parse, shared between the fixers of the run.
+
+Several fixers read the same compose file (SF001, SF004, SF007, SF008, SF011, SF012, SF013...) and
+the engine re-parses their output; parsing is the slow part.  A :class:`Memo` belongs to one run (the
+engine makes it with the run's :class:`~seenfix.core.project.Project` and drops it at the end), keys
+each parse by what it depends on (the kind of parse, the path, the text), and bounds the memory it
+holds: past :data:`LIMIT` characters of parsed text the least recently used entries go first (a parsed
+YAML document costs about 30-40 bytes per character of its text).
+
+Editors whose functions take a text and a path, not a project, find the running run's memo with
+:func:`current`; outside a run (a unit test, a library call) there is none and they parse every time.
+Standard library only.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
+
+#: Characters of parsed text a memo keeps (about 50 MiB of parsed YAML).
+LIMIT = 1_500_000
+
+
+class Memo:
+    """Parse results of one run, keyed by ``(kind, path, text)``, least recently used dropped first."""
+
+    def __init__(self, limit: int = LIMIT) -> None:
+        self.limit = limit
+        self.size = 0  # characters of the texts held
+        self._entries: OrderedDict[tuple[str, str, str], tuple[Any, int]] = OrderedDict()
+        #: how many times each kind was computed (not answered from the memo), for tests and benchmarks
+        self.computed: dict[str, int] = {}
+
+    def get(self, kind: str, path: str, text: str, compute: Callable[[], T]) -> T:
+        """The value ``compute()`` gave for the same ``(kind, path, text)`` in this run, else compute
+        it now.  An :class:`Exception` from ``compute`` (a parse error) is remembered too, and raised
+        again on every later call: a text the grammar rejects is parsed once per run as well."""
+        key = (kind, path, text)
+        hit = self._entries.get(key)
+        if hit is not None:
+            self._entries.move_to_end(key)
+            return cast(T, _answer(hit[0]))
+        self.computed[kind] = self.computed.get(kind, 0) + 1
+        value: Any
+        try:
+            value = compute()
+        except Exception as exc:  # noqa: BLE001 - remembered and raised again below
+            value = _Raised(exc)
+        cost = len(text) + 1
+        if cost <= self.limit:
+            self._entries[key] = (value, cost)
+            self.size += cost
+            while self.size > self.limit:
+                _, (_, old) = self._entries.popitem(last=False)
+                self.size -= old
+        return cast(T, _answer(value))
+
+    def clear(self) -> None:
+        """Drop every entry (the run is over: its parses are not needed any more)."""
+        self._entries.clear()
+        self.size = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class _Raised:
+    """An exception a computation raised, kept in place of its value."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+
+def _answer(value: Any) -> Any:
+    if isinstance(value, _Raised):
+        raise value.exc.with_traceback(None)
+    return value
+
+
+_CURRENT: list[Memo] = []
+
+
+def current() -> Memo | None:
+    """The memo of the run in progress (in this process or the one it was forked from), else ``None``."""
+    return _CURRENT[-1] if _CURRENT else None
+
+
+@contextmanager
+def active(memo: Memo) -> Iterator[Memo]:
+    """Make ``memo`` the :func:`current` one while the block runs (the engine, around a run)."""
+    _CURRENT.append(memo)
+    try:
+        yield memo
+    finally:
+        _CURRENT.remove(memo)
+
+
+def cached(kind: str, path: str, text: str, compute: Callable[[], T]) -> T:
+    """``compute()`` through the current run's memo, or plainly when no run is in progress."""
+    memo = current()
+    return compute() if memo is None else memo.get(kind, path, text, compute)
