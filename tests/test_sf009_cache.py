@@ -1,4 +1,5 @@
-"""SF009 remembers which files were clean (by their bytes) and does not parse them again."""
+"""SF009 remembers each file's verdict (by its bytes): clean, its unused imports, or its syntax error;
+an unchanged file is not parsed again, whatever the verdict was."""
 
 from __future__ import annotations
 
@@ -63,24 +64,39 @@ def _messages(root: Path, **options: object) -> list[str]:
     return found + [f"{p.path}:{p.line}: {p.message}" for p in project.problems]
 
 
-def test_second_run_parses_only_what_was_not_clean(tmp_path: Path, counted: Calls) -> None:
+def test_second_run_parses_nothing_unchanged(tmp_path: Path, counted: Calls) -> None:
     root = _tree(tmp_path / "web")
     first = _messages(root)
     assert len(counted.paths()) == 62  # in worker processes too (forked with the spy)
     counted.clear()
-    assert _messages(root) == first
-    assert counted.paths() == ["broken.tsx", "dirty.ts"]  # findings and errors are worked out again
+    assert _messages(root) == first  # the same findings and the same syntax error, from the cache
+    assert counted.paths() == []
     assert any("`b` is imported" in m for m in first) and any(m.startswith("broken.tsx:1") for m in first)
+
+
+def test_a_fix_after_a_cached_check_analyses_only_the_files_it_changes(tmp_path: Path, counted: Calls) -> None:
+    root = _tree(tmp_path / "web")
+    _messages(root)
+    counted.clear()
+    project = Project(Workspace(root))
+    fixer = UnusedTypescriptImport()
+    assert [f.path for f in fixer.check(project)] == ["dirty.ts"]
+    assert counted.paths() == []
+    (change,) = fixer.fix(project)  # the cache keeps verdicts, not texts: the file is analysed again
+    assert (change.path, change.content) == ("dirty.ts", CLEAN.replace("{ a }", "{ a }"))
+    assert counted.paths() == ["dirty.ts"]
 
 
 def test_a_changed_file_is_analysed_again(tmp_path: Path, counted: Calls) -> None:
     root = _tree(tmp_path / "web")
     _messages(root)
-    (root / "c07.ts").write_text(DIRTY)
+    (root / "c07.ts").write_text(DIRTY.replace("b", "c"))
+    (root / "c08.ts").write_text(DIRTY)  # the bytes of dirty.ts: known already, at another path
     counted.clear()
     found = _messages(root)
-    assert counted.paths() == ["broken.tsx", "c07.ts", "dirty.ts"]
-    assert 'c07.ts:1: `b` is imported from "x" but never used' in found
+    assert counted.paths() == ["c07.ts"]
+    assert 'c07.ts:1: `c` is imported from "x" but never used' in found
+    assert 'c08.ts:1: `b` is imported from "x" but never used' in found
 
 
 def test_same_bytes_in_a_tsx_file_or_with_other_options_are_not_taken_from_the_cache(
@@ -106,8 +122,8 @@ def test_no_cache_and_a_damaged_cache_file(tmp_path: Path, counted: Calls,
     assert not (tmp_path / "cache").exists()
     monkeypatch.delenv("SEENFIX_NO_CACHE")
     first = _messages(root)
-    (cached,) = (tmp_path / "cache" / "seenfix").glob("SF009-clean-*.bin")
-    cached.write_bytes(cached.read_bytes()[:-1])  # not a whole number of digests
+    (cached,) = (tmp_path / "cache" / "seenfix").glob("SF009-results-*.pickle")
+    cached.write_bytes(cached.read_bytes()[:-1])  # damaged
     counted.clear()
     assert _messages(root) == first
     assert len(counted.paths()) == 5
@@ -122,5 +138,8 @@ def test_the_fixer_never_writes_the_cache_itself(tmp_path: Path, counted: Calls)
     cache = tmp_path / "cache"
     assert not cache.exists() or not any(cache.rglob("*"))
     writes = fixer.cache_writes()
-    assert len(writes) == 1 and len(writes[0][1]) == 16  # the 60 clean files hold one text: one digest
-    assert writes[0][0].startswith(str(cache))
+    assert len(writes) == 1 and writes[0][0].startswith(str(cache))
+    import pickle
+
+    # the 60 clean files hold one text: one entry; the dirty and the broken file one each
+    assert len(pickle.loads(writes[0][1])) == 3

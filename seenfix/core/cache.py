@@ -108,3 +108,65 @@ class DigestSet:
         keep = self.known if len(self.known) + len(new) <= self.LIMIT else frozenset()
         self.known = frozenset(keep | new)
         return self.path, b"".join(sorted(self.known))
+
+
+class ResultCache:
+    """What a per-file analysis answered for inputs seen before, by content digest (for one fixer,
+    one configuration): findings, "nothing to report" and "the grammar rejects it" alike.
+
+    Stored as one pickle of ``{digest: answer}``; an answer is whatever the analysis's
+    :class:`~seenfix.core.filepass.FilePass` keeps of a result (small and path-independent: the path
+    is not part of the digest, the file's extension is).  A file that cannot be read as such a
+    mapping is damaged and ignored.  New answers are collected in memory; :meth:`dump` says what the
+    engine should write.
+    """
+
+    SIZE = 16
+    #: More entries than this start afresh (the old entries are dropped, not the new ones).
+    LIMIT = 200_000
+
+    def __init__(self, name: str, key_parts: Iterable[str]) -> None:
+        base = folder()
+        key = hashlib.sha256("\n".join([__version__, sys.version, *key_parts]).encode()).hexdigest()[:24]
+        self.path = os.path.join(base, f"{name}-{key}.pickle") if base else None
+        self.known: dict[bytes, object] = {}
+        self._new: dict[bytes, object] = {}
+        if self.path is not None:
+            try:
+                with open(self.path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                data = b""
+            if data:
+                import pickle
+
+                try:
+                    known = pickle.loads(data)
+                except Exception:  # noqa: BLE001 - a damaged or outdated cache file: start afresh
+                    known = None
+                if isinstance(known, dict):
+                    self.known = known
+
+    @classmethod
+    def digest(cls, path: str, text: str) -> bytes:
+        """The key of ``text`` read from a file named like ``path`` (its extension counts: ``.ts``
+        and ``.tsx`` parse differently)."""
+        ext = os.path.splitext(path)[1].encode("utf-8", "surrogateescape")
+        return hashlib.blake2b(ext + b"\0" + text.encode("utf-8", "surrogatepass"), digest_size=cls.SIZE).digest()
+
+    def add(self, digest: bytes, answer: object) -> None:
+        if self.path is not None and digest not in self.known:
+            self._new[digest] = answer
+
+    def dump(self) -> tuple[str, bytes] | None:
+        """``(path, data)`` the cache file should now hold, for the engine to write
+        (:func:`seenfix.engine.write.write_cache`), or ``None`` when nothing is new or the cache is off.
+        The cache never writes by itself."""
+        if self.path is None or not self._new:
+            return None
+        import pickle
+
+        keep = self.known if len(self.known) + len(self._new) <= self.LIMIT else {}
+        self.known = {**keep, **self._new}
+        self._new = {}
+        return self.path, pickle.dumps(self.known, protocol=pickle.HIGHEST_PROTOCOL)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.core.filepass import FilePass
     from seenfix.core.project import Project
 
 
@@ -250,6 +251,9 @@ class Fixer:
         values = {opt.name: opt.default for opt in self.options}
         values.update(options or {})
         self.config: dict[str, Any] = values
+        #: Whether the engine will call :meth:`fix` after :meth:`check` in this run (``False`` for
+        #: ``seenfix check``): a fixer may then leave out work that only a fix needs.
+        self.fixing = True
 
     # -- description ---------------------------------------------------------------------------
     @classmethod
@@ -295,6 +299,12 @@ class Fixer:
                     all(isinstance(v, str) for v in opt.default) and not all(isinstance(v, str) for v in value):
                 problems.append((key, "expected a list of strings"))
         return problems
+
+    def file_passes(self, project: Project) -> list[FilePass]:
+        """The per-file analyses :meth:`check` will ask for (:mod:`seenfix.core.filepass`): the engine
+        runs every fixer's passes in one parallel pass over the files before the first check, so
+        that each file is read once per run.  Default: none."""
+        return []
 
     def cache_writes(self) -> list[tuple[str, bytes]]:
         """What this fixer wants stored in seenfix's cache folder, as ``(path, data)``: the engine

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seenfix.core.config import Config
+from seenfix.core.memo import active
 from seenfix.core.model import (
     Applicability,
     FileChange,
@@ -142,15 +143,18 @@ def run(
         workspace = project.workspace
     fixers = sorted(fixers, key=lambda f: (f.phase, f.code))
     frozen: set[str] = set()
-    while True:
-        result = _run_once(workspace, project, fixers, config, fix=fix, unsafe=unsafe, progress=progress,
-                           frozen=frozen)
-        touched = {ch.path for step in result.steps for ch in step.changes}
-        again = (result.invalid & touched) - frozen
-        if not fix or not again:
-            return result
-        frozen |= again
-        progress = None
+    with active(project.memo):  # each file parsed once per run, shared by the fixers
+        while True:
+            result = _run_once(workspace, project, fixers, config, fix=fix, unsafe=unsafe, progress=progress,
+                               frozen=frozen)
+            touched = {ch.path for step in result.steps for ch in step.changes}
+            again = (result.invalid & touched) - frozen
+            if not fix or not again:
+                break
+            frozen |= again
+            progress = None
+    project.memo.clear()
+    return result
 
 
 def _run_once(
@@ -166,25 +170,57 @@ def _run_once(
 ) -> RunResult:
     project = start
     result = RunResult(workspace.root, [f.info() for f in fixers], suppressor=Suppressor(config.per_file_ignores))
-    for index, cls in enumerate(fixers, 1):
+    made: list[tuple[type[Fixer], Fixer | None]] = []
+    for cls in fixers:
+        try:
+            fixer: Fixer | None = cls(config.fixer_options.get(cls.code))
+        except Exception as exc:  # noqa: BLE001 - one broken fixer must not stop the others
+            result.failures.append(f"{cls.info().code} {cls.info().slug}: check crashed: {type(exc).__name__}: {exc}")
+            fixer = None
+        if fixer is not None:
+            fixer.unsafe_fixes = unsafe
+            fixer.fixing = fix and fix_enabled(cls.info(), unsafe)
+        made.append((cls, fixer))
+    _prefetch(project, [f for _, f in made if f is not None])
+    for index, (cls, maybe) in enumerate(made, 1):
         info = cls.info()
         if progress is not None:
             progress(index, len(fixers), f"{info.code} {info.slug}")
-        try:
-            fixer = cls(config.fixer_options.get(cls.code))
-        except Exception as exc:  # noqa: BLE001 - one broken fixer must not stop the others
-            result.failures.append(f"{info.code} {info.slug}: check crashed: {type(exc).__name__}: {exc}")
+        if maybe is None:
             continue
-        fixer.unsafe_fixes = unsafe
         try:
-            project = _run_one(project, fixer, info, result, fix=fix, unsafe=unsafe, frozen=frozen)
+            project = _run_one(project, maybe, info, result, fix=fix, unsafe=unsafe, frozen=frozen)
         finally:
-            store_cache(fixer)
+            store_cache(maybe)
     result.final = project
     result.warnings.extend(dict.fromkeys(workspace.warnings))
     result.problems[:] = dict.fromkeys(result.problems)  # check() and fix() may report the same one
     result.unparsed[:] = dict.fromkeys(result.unparsed)
     return result
+
+
+def _prefetch(project: Project, fixers: Sequence[Fixer]) -> None:
+    """Every fixer's per-file analyses of the files as on disk, in one parallel pass that reads
+    each file once (:func:`seenfix.core.filepass.prefetch`).  With fixers without passes in the run,
+    the texts come back to the main process too: those fixers may read the same files (SF003's and SF010's
+    scans of the frontend, SF014's of every source file).  A fixer whose passes cannot be listed, or
+    a pass that fails, is left to work them out itself (and report what goes wrong)."""
+    from seenfix.core.filepass import FilePass, prefetch
+
+    passes: list[FilePass] = []
+    others = False  # fixers without passes, which read files in this process
+    for fixer in fixers:
+        try:
+            mine = fixer.file_passes(project)
+        except Exception:  # noqa: BLE001 - its check() meets the same problem and reports it
+            mine = []
+        passes.extend(mine)
+        others |= not mine
+    if passes:
+        try:
+            prefetch(project, passes, keep_texts=others)
+        except Exception:  # noqa: BLE001 - each fixer works its files out itself
+            project.pass_results.clear()
 
 
 def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult, *, fix: bool,

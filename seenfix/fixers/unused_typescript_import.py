@@ -19,6 +19,7 @@ from seenfix.core.model import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.analysis.unused_imports import FileResult
+    from seenfix.core.filepass import FilePass
     from seenfix.core.project import Project
 
 #: Build output and dependency folders, skipped even when git does not ignore them.
@@ -115,7 +116,7 @@ class UnusedTypescriptImport(FileFixer):
         self._memo: dict[tuple[str, str | None], FileResult] = {}
         self._memo_for: object = None
         self._reported: set[tuple[int, str]] = set()
-        self._cache_out: dict[str, bytes] = {}
+        self._spec: FilePass | None = None
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -130,38 +131,52 @@ class UnusedTypescriptImport(FileFixer):
         return [p for p in project.layout.ts_files
                 if not SKIPPED_DIRS.search(p) and not DECLARATION_FILE.search(p)]
 
-    def _results(self, project: Project) -> list[tuple[str, FileResult]]:
+    def file_passes(self, project: Project) -> list[FilePass]:
+        """The analysis of every target (:mod:`seenfix.core.filepass`), answers cached by digest."""
+        return [self._pass(project)]
+
+    def _pass(self, project: Project) -> FilePass:
+        from seenfix.core.cache import ResultCache
+        from seenfix.core.filepass import FilePass
+        from seenfix.editors.typescript import load_parsers
+
+        keep = tuple(self.config["keep"])
+        if self._spec is None:
+            cache = ResultCache(f"{self.code}-results", self._cache_key(keep))
+            self._spec = FilePass(f"{self.code}:{keep!r}:{self.fixing}", [], _analyse_item, (keep, self.fixing),
+                                  prepare=load_parsers, cache=cache, store=_stored, restore=_restored)
+        self._spec.paths = list(self.targets(project))
+        return self._spec
+
+    def _results(self, project: Project, *, texts_needed: bool = False) -> list[tuple[str, FileResult]]:
         """Analyse every target, in worker processes that read the files themselves when there are
-        many (:mod:`seenfix.core.parallel`), reusing earlier results; returns ``(path, result)``.
+        many (:mod:`seenfix.core.filepass`), reusing earlier results; returns ``(path, result)``.
 
         Results are remembered by path and text; a file as it is on disk is remembered under the text
         ``None`` (the disk does not change during a run).  The analysis of each fixed text comes with
-        its result, which answers the runner's second run.
+        its result, which answers the runner's second run.  An answer from the cache (or from a
+        check-only run) has no new text; with ``texts_needed`` such files are analysed again.
         """
-        from seenfix.core.cache import DigestSet
-        from seenfix.editors.typescript import load_parsers
-        from seenfix.core.parallel import map_files
+        from seenfix.core.filepass import run_pass
 
         if project.workspace is not self._memo_for:  # disk texts are remembered per workspace
             self._memo.clear()
             self._memo_for = project.workspace
-        keys = [(path, self._overlaid(project, path)) for path in self.targets(project)]
-        texts = dict(keys)
+        spec = self._pass(project)
+        keys = [(path, self._overlaid(project, path)) for path in spec.paths]
         todo = [path for path, text in keys if (path, text) not in self._memo]
+        texts = dict(keys)
         if todo:
-            keep = tuple(self.config["keep"])
-            clean = DigestSet(f"{self.code}-clean", self._cache_key(keep))
-            found = []
-            for path, (res, digest) in map_files(project, todo, _analyse_unless_known, (keep, clean.known),
-                                                 prepare=load_parsers):
-                self._memo[(path, texts[path])] = res
-                if res.new_text is not None and res.recheck is not None:
-                    self._memo[(path, res.new_text)] = res.recheck
-                if digest is not None:
-                    found.append(digest)
-            entry = clean.add(found)
-            if entry is not None:
-                self._cache_out[entry[0]] = entry[1]
+            self._remember(run_pass(project, spec, todo), texts)
+        if texts_needed:  # the fix needs the new texts that cached answers leave out
+            redo = [path for path, text in keys if (res := self._memo.get((path, text))) is not None
+                    and res.unused and res.new_text is None]
+            if redo:
+                from seenfix.core.parallel import map_files
+                from seenfix.editors.typescript import load_parsers
+
+                self._remember(map_files(project, redo, _analyse_item, (spec.args[0], True),
+                                         prepare=load_parsers), texts)
         out = []
         for key in keys:
             res = self._memo.get(key)
@@ -172,6 +187,12 @@ class UnusedTypescriptImport(FileFixer):
                 project.report(InputError(key[0], res.error[0], res.error[1], limitation=True).problem())
             out.append((key[0], res))
         return out
+
+    def _remember(self, results: Iterable[tuple[str, FileResult]], texts: Mapping[str, str | None]) -> None:
+        for path, res in results:
+            self._memo[(path, texts[path])] = res
+            if res.new_text is not None and res.recheck is not None:
+                self._memo[(path, res.new_text)] = res.recheck
 
     @staticmethod
     def _cache_key(keep: tuple[str, ...]) -> list[str]:
@@ -195,16 +216,16 @@ class UnusedTypescriptImport(FileFixer):
         ]
 
     def cache_writes(self) -> list[tuple[str, bytes]]:
-        """The digests of the files found clean, for the engine to store."""
-        out, self._cache_out = list(self._cache_out.items()), {}
-        return out
+        """Every file's verdict (its unused imports, or its syntax error), for the engine to store."""
+        entry = self._spec.cache.dump() if self._spec is not None and self._spec.cache is not None else None
+        return [entry] if entry is not None else []
 
     # -- the interface ---------------------------------------------------------------------------
     def check(self, project: Project) -> Iterable[Finding]:
         return [f for _, res in self._results(project) for f in self._findings(res)]
 
     def fix(self, project: Project) -> Iterable[FileChange]:
-        return [FileChange(path, res.new_text) for path, res in self._results(project)
+        return [FileChange(path, res.new_text) for path, res in self._results(project, texts_needed=True)
                 if res.new_text is not None]
 
     def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
@@ -222,20 +243,24 @@ class UnusedTypescriptImport(FileFixer):
         return res
 
 
-def _analyse_unless_known(path: str, text: str, keep: tuple[str, ...],
-                          clean: frozenset[bytes]) -> tuple[tuple[FileResult, bytes | None], bool]:
-    """:func:`seenfix.editors.typescript.analyse_item` with the cache of files known to be clean.
+def _analyse_item(path: str, text: str, keep: tuple[str, ...], fixing: bool) -> tuple[FileResult, bool]:
+    """One file's analysis for :mod:`seenfix.core.filepass`; the text comes back when it changes.
 
-    A file whose exact bytes (and kind, ``.ts`` or ``.tsx``) were analysed as clean with the same
-    options and code is not parsed again; a newly clean file's digest comes back to be remembered.
-    Files with findings or syntax errors are always analysed (their findings are needed).
-    """
-    from seenfix.core.cache import DigestSet
-    from seenfix.editors.typescript import is_tsx
-    from seenfix.analysis.unused_imports import FileResult, analyse
+    Without ``fixing`` (``seenfix check``) the fixed text is not re-parsed (nobody will use it)."""
+    from seenfix.analysis.unused_imports import analyse
 
-    digest = DigestSet.digest((b"tsx\0" if is_tsx(path) else b"ts\0") + text.encode("utf-8"))
-    if digest in clean:
-        return (FileResult(path), None), False
-    res = analyse(path, text, keep)
-    return (res, digest if res.error is None and not res.unused else None), res.new_text is not None
+    res = analyse(path, text, keep, recheck=fixing)
+    return res, fixing and res.new_text is not None
+
+
+def _stored(path: str, res: FileResult) -> tuple[tuple[Any, ...], tuple[int, str] | None]:
+    """What the cache keeps of a result: the unused bindings and the syntax error (no path, no text)."""
+    return tuple(tuple(b) for b in res.unused), res.error
+
+
+def _restored(path: str, stored: tuple[tuple[Any, ...], tuple[int, str] | None]) -> FileResult:
+    from seenfix.analysis.unused_imports import FileResult
+    from seenfix.editors.typescript import ImportBinding
+
+    unused, error = stored
+    return FileResult(path, tuple(ImportBinding(*b) for b in unused), error=error)

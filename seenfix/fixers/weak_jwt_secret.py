@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from seenfix.core.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
 from seenfix.core.project import Project
 from seenfix.analysis.secret_sites import (
     DEV_STACK_NOTE,
+    JS_SUFFIXES,
     SPRING_CONFIG,
     Site,
     app_yaml_sites,
@@ -31,6 +33,11 @@ from seenfix.analysis.secrets_policy import (
     is_literal_value,
     mask,
 )
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.analysis.secrets_js import JsSecret
+    from seenfix.core.filepass import FilePass
 
 
 #: Files without any of these cannot hold a signing-secret name (a cheap filter before parsing):
@@ -167,14 +174,41 @@ class WeakJwtSecret(Fixer):
                  "server's environment) before merging: every existing token stops being valid.")
     options = (Option("secret_bytes", int, 48, "Random bytes in a generated secret (at least 32)."),)
 
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self._spec: FilePass | None = None
+
+    def file_passes(self, project: Project) -> list[FilePass]:
+        """The scan of JS/TS code, in the run's parallel pass over the files (each read once)."""
+        return [self._js_pass(project)]
+
+    def _js_pass(self, project: Project) -> FilePass:
+        from seenfix.core.cache import ResultCache, module_stat
+        from seenfix.core.filepass import FilePass
+
+        if self._spec is None:
+            key = [module_stat(m) for m in (__name__, "seenfix.analysis.secrets_js", "seenfix.analysis.secrets_policy",
+                                            "seenfix.editors.text")]
+            self._spec = FilePass(f"{self.code}-js", [], _scan_js, cache=ResultCache(f"{self.code}-js", key),
+                                  store=_keep_all)
+        self._spec.paths = [p for p in candidate_files(project, ("js",)) if p.endswith(JS_SUFFIXES)]
+        return self._spec
+
+    def cache_writes(self) -> list[tuple[str, bytes]]:
+        """The JS/TS scan's answers, for the engine to store."""
+        entry = self._spec.cache.dump() if self._spec is not None and self._spec.cache is not None else None
+        return [entry] if entry is not None else []
+
     def sites(self, project: Project) -> list[Site]:
-        from seenfix.analysis import secrets_js, secrets_python
+        from seenfix.analysis import secrets_python
+        from seenfix.core.filepass import run_pass
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
 
         out: list[Site] = []
+        js: dict[str, list[JsSecret]] = dict(run_pass(project, self._js_pass(project)))
         for path in candidate_files(project, ("compose", "env", "python", "js", "yaml", "properties", "java")):
-            text = project.read_text(path)
-            if text is None or not _maybe_secret(text):
+            text = "" if path in js else project.read_text(path)  # JS/TS: scanned in the parallel pass
+            if text is None or path not in js and not _maybe_secret(text):
                 continue
             try:
                 if path in project.layout.compose_files:
@@ -210,7 +244,7 @@ class WeakJwtSecret(Fixer):
                 elif path.endswith(".properties"):
                     out.extend(properties_sites(path, text) + spring_default_sites(path, text))
                 else:
-                    for j in secrets_js.find_secrets(text):
+                    for j in js.get(path, ()):
                         edit = (j.start, j.end, j.replacement) if j.replacement is not None else None
                         out.append(Site(path, j.line, j.name, j.env_var, j.value, "js", edit,
                                         env_dir_for(project, path)))
@@ -267,3 +301,18 @@ class WeakJwtSecret(Fixer):
         # a Python file is rewritten whole once (libcst), not once per site
         edits += list({s.path: s for s in sites if s.path in python_whole}.values())
         return file_changes(project, edits) + env_changes(project, sites, max(32, self.config["secret_bytes"]))
+
+
+def _scan_js(path: str, text: str) -> tuple[list[JsSecret], bool]:
+    """The signing secrets of one JS/TS file (:mod:`seenfix.core.filepass`); its text comes back
+    when there are some (their fix edits it)."""
+    if not _maybe_secret(text):
+        return [], False
+    from seenfix.analysis.secrets_js import find_secrets
+
+    found = find_secrets(text)
+    return found, bool(found)
+
+
+def _keep_all(path: str, found: list[JsSecret]) -> list[JsSecret]:
+    return found

@@ -1,0 +1,151 @@
+"""Per-file analyses shared by a run: each file read once, in parallel, answers cached by digest.
+
+A fixer that analyses files one by one (SF009's unused imports, SF001's scan of JS/TS code) describes
+that analysis as a :class:`FilePass`: the files, a function of one file's path and text, and how to
+keep its answer in seenfix's cache.  :func:`run_pass` gives the fixer every file's answer, working out
+only those not known yet.  Before the first fixer runs, the engine hands every fixer's passes to
+:func:`prefetch`, which reads each file once, in the worker processes of :mod:`seenfix.core.parallel`,
+and runs every pass that wants that file on the one text: a TypeScript file is read once per run, not
+once per fixer.
+
+Answers for a file's text as it is on disk are remembered for the run (``Project.pass_results``,
+shared by the run's projects); a text an earlier fixer changed is analysed when asked for.  With a
+:class:`~seenfix.core.cache.ResultCache`, an answer is also looked up by the digest of the file's
+extension and bytes before the function runs, and new answers are added to it (the fixer hands the
+cache to the engine to write through ``Fixer.cache_writes()``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from seenfix.core.cache import ResultCache
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.core.project import Project
+
+
+def _no_storing(path: str, result: Any) -> Any:
+    return None
+
+
+def _as_stored(path: str, stored: Any) -> Any:
+    return stored
+
+
+@dataclass(eq=False)
+class FilePass:
+    """One per-file analysis: ``func(path, text, *args) -> (result, keep_text)`` over ``paths``.
+
+    ``name`` identifies the analysis and everything its answer depends on besides the file (the
+    fixer's code and options): two passes with the same name must give the same answers.  With
+    ``cache``, ``store(path, result)`` gives what to keep of a result (``None``: keep nothing) and
+    ``restore(path, stored)`` turns it back into a result; what is kept must not depend on the path
+    beyond its extension, and must be picklable.  ``prepare`` runs once before workers are forked.
+    ``keep_text``: the caller needs the file's text (it will change); the text goes back to the
+    project, as if the calling process had read it.
+    """
+
+    name: str
+    paths: Sequence[str]
+    func: Callable[..., tuple[Any, bool]]
+    args: tuple[Any, ...] = ()
+    prepare: Callable[[], object] | None = None
+    cache: ResultCache | None = None
+    store: Callable[[str, Any], Any] = _no_storing
+    restore: Callable[[str, Any], Any] = _as_stored
+    #: how many files this pass worked out (not answered from the run or the cache), for tests
+    computed: list[str] = field(default_factory=list)
+
+
+def _one(spec: FilePass, path: str, text: str) -> tuple[Any, bool, tuple[bytes, Any] | None, bool]:
+    """``spec`` on one file: (result, keep_text, (digest, stored answer) for the cache or ``None``,
+    whether the function ran)."""
+    digest = None
+    if spec.cache is not None:
+        digest = ResultCache.digest(path, text)
+        if digest in spec.cache.known:
+            return spec.restore(path, spec.cache.known[digest]), False, None, False
+    result, keep = spec.func(path, text, *spec.args)
+    stored = spec.store(path, result) if digest is not None else None
+    return result, keep, (None if stored is None or digest is None else (digest, stored)), True
+
+
+def _all(path: str, text: str, specs: Sequence[FilePass], wanted: dict[str, tuple[int, ...]],
+         keep_texts: bool) -> tuple[list[tuple[Any, ...]], bool]:
+    """Every pass of ``specs`` that wants ``path``, on its one text (run by :mod:`seenfix.core.parallel`)."""
+    out: list[tuple[Any, ...]] = []
+    keep_any = keep_texts
+    for k in wanted[path]:
+        result, keep, new, ran = _one(specs[k], path, text)
+        keep_any |= keep
+        out.append((k, result, new, ran))
+    return out, keep_any
+
+
+#: The answer of a file that could not be read (the workspace warned).
+_UNREADABLE = object()
+
+
+def _collect(project: Project, specs: Sequence[FilePass], paths: Sequence[str],
+             wanted: dict[str, tuple[int, ...]], disk: bool, keep_texts: bool = False) -> dict[tuple[int, str], Any]:
+    from seenfix.core.parallel import map_files
+
+    prepares = [s.prepare for s in specs if s.prepare is not None]
+
+    def prepare() -> None:
+        for p in dict.fromkeys(prepares):
+            p()
+
+    got: dict[tuple[int, str], Any] = {}
+    for path, answers in map_files(project, paths, _all, (specs, wanted, keep_texts), prepare=prepare if prepares else None):
+        for k, result, new, ran in answers:
+            spec = specs[k]
+            if new is not None and spec.cache is not None:
+                spec.cache.add(*new)
+            if ran:
+                spec.computed.append(path)
+            got[(k, path)] = result
+    if disk:
+        for path in paths:
+            for k in wanted[path]:
+                project.pass_results[(specs[k].name, path)] = got.get((k, path), _UNREADABLE)
+    return got
+
+
+def prefetch(project: Project, specs: Sequence[FilePass], keep_texts: bool = False) -> None:
+    """Work out every pass's answers for the files as they are on disk, reading each file once.
+
+    With ``keep_texts`` every text read comes back to ``project`` (for the fixers that read the same
+    files in the calling process: they then do not read them again)."""
+    wanted: dict[str, list[int]] = {}
+    for k, spec in enumerate(specs):
+        for path in spec.paths:
+            if path not in project.overlay and (spec.name, path) not in project.pass_results:
+                wanted.setdefault(path, []).append(k)
+    if wanted:
+        _collect(project, specs, sorted(wanted), {p: tuple(ks) for p, ks in wanted.items()}, disk=True,
+                 keep_texts=keep_texts)
+
+
+def run_pass(project: Project, spec: FilePass, paths: Sequence[str] | None = None) -> list[tuple[str, Any]]:
+    """``(path, answer)`` for every readable file of ``paths`` (default: ``spec.paths``), in order:
+    from the run's earlier answers, else worked out now (in parallel when there are many)."""
+    paths = spec.paths if paths is None else paths
+    todo_disk = [p for p in paths if p not in project.overlay and (spec.name, p) not in project.pass_results]
+    todo_overlay = [p for p in paths if p in project.overlay and project.overlay[p].content is not None]
+    got: dict[tuple[int, str], Any] = {}
+    if todo_disk:
+        _collect(project, [spec], todo_disk, {p: (0,) for p in todo_disk}, disk=True)
+    if todo_overlay:
+        got = _collect(project, [spec], todo_overlay, {p: (0,) for p in todo_overlay}, disk=False)
+    out = []
+    for p in paths:
+        if p in project.overlay:
+            if (0, p) in got:
+                out.append((p, got[(0, p)]))
+        elif project.pass_results.get((spec.name, p), _UNREADABLE) is not _UNREADABLE:
+            out.append((p, project.pass_results[(spec.name, p)]))
+    return out

@@ -1,0 +1,132 @@
+"""One run parses each file once and reads each file once, however many fixers want it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from seenfix.core import memo as memo_mod
+from seenfix.core.config import load_config
+from seenfix.core.memo import Memo
+from seenfix.core.model import InputError
+from seenfix.core.registry import load
+from seenfix.core.workspace import Workspace
+from seenfix.editors import yaml as Y
+from seenfix.engine.run import RunResult, run
+from tests.conftest import FIXTURE_SEEN
+
+
+def _run_all(root: Path, *, fix: bool = False) -> RunResult:
+    reg = load()
+    return run(root, [reg.find(code) for code in reg.codes()], load_config(root, reg, None), fix=fix)  # type: ignore[misc]
+
+
+def test_each_compose_file_is_parsed_once_per_run_however_many(tmp_path: Path) -> None:
+    """40 copies of the SEEN layout (more than the 32 parses the old global cache held): the seven
+    compose fixers and SF001 share one parse of each file, and one composed node tree."""
+    for k in range(40):
+        shutil.copytree(FIXTURE_SEEN, tmp_path / f"seen{k:02d}")
+    result = _run_all(tmp_path)
+    assert result.final is not None
+    assert len(result.final.layout.compose_files) == 40
+    assert result.final.memo.computed == {"yaml": 40, "yaml-nodes": 40}
+    assert {f.code for f in result.findings} >= {"SF001", "SF004", "SF007", "SF011", "SF012"}
+    assert len(result.final.memo) == 0  # dropped once the run is over
+
+
+def test_a_file_the_grammar_rejects_is_parsed_once_and_reported_by_every_fixer(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURE_SEEN, tmp_path / "seen")
+    compose = tmp_path / "seen" / "docker-compose.yml"
+    compose.write_text(compose.read_text() + "  broken: [\n")
+    result = _run_all(tmp_path)
+    assert result.final is not None and result.final.memo.computed.get("yaml", 0) <= 1
+    assert result.final.memo.computed.get("yaml-nodes", 0) <= 1
+    codes = {p.split(": ")[1] for p in result.problems if p.startswith("seen/docker-compose.yml:")}
+    assert {"SF007", "SF011", "SF012"} <= codes, result.problems
+
+
+def test_the_memo_is_bounded_and_keyed_by_path_and_text() -> None:
+    calls: list[str] = []
+
+    def parse(text: str) -> str:
+        calls.append(text)
+        return text.upper()
+
+    m = Memo(limit=10)
+    assert m.get("k", "a", "abcd", lambda: parse("abcd")) == "ABCD"
+    assert m.get("k", "a", "abcd", lambda: parse("abcd")) == "ABCD"
+    assert m.get("k", "b", "abcd", lambda: parse("abcd")) == "ABCD"  # another path: parsed again
+    assert calls == ["abcd", "abcd"] and m.size == 10  # a text costs its length and one
+    m.get("k", "c", "xyz", lambda: parse("xyz"))  # over the limit: the least recently used goes
+    assert m.size == 9 and len(m) == 2
+    m.get("k", "b", "abcd", lambda: parse("abcd"))  # still there
+    m.get("k", "a", "abcd", lambda: parse("abcd"))  # dropped: parsed again
+    assert calls == ["abcd", "abcd", "xyz", "abcd"]
+    m.get("k", "big", "x" * 50, lambda: parse("x" * 50))  # larger than the whole memo: not kept
+    assert m.size <= 10
+
+
+def test_a_parse_error_is_remembered_and_raised_again() -> None:
+    m = Memo()
+    calls = []
+
+    def bad() -> None:
+        calls.append(1)
+        raise InputError("a.yml", 3, "invalid YAML: nope")
+
+    for _ in range(3):
+        with pytest.raises(InputError, match="nope"):
+            m.get("yaml", "a.yml", "x: [", bad)
+    assert calls == [1]
+
+
+def test_outside_a_run_nothing_is_kept() -> None:
+    """No global cache: a library call parses every time (and keeps nothing alive)."""
+    assert memo_mod.current() is None
+    text = "services:\n  a:\n    image: x\n"
+    assert Y.load(text, "c.yml") is not Y.load(text, "c.yml")
+    with memo_mod.active(Memo()) as m:
+        assert Y.load(text, "c.yml") is Y.load(text, "c.yml")
+        assert m.computed == {"yaml": 1}
+    assert memo_mod.current() is None
+
+
+SECRET_TS = "export const config = {\n  jwt: process.env.JWT_SECRET || 'dev-signing-secret-1234',\n};\n"
+
+
+def test_each_typescript_file_is_read_once_per_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SF001's JS/TS scan and SF009's analysis share one parallel pass: every TS file is read once
+    (in worker processes: the reads are logged to a file), and SF001 still finds and fixes."""
+    monkeypatch.setenv("SEENFIX_JOBS", "2")
+    monkeypatch.setenv("SEENFIX_NO_CACHE", "1")
+    root = tmp_path / "web"
+    (root / "src").mkdir(parents=True)
+    for i in range(80):
+        (root / "src" / f"m{i:02d}.ts").write_text(f'import {{ a, b }} from "x";\nexport const v{i} = a;\n')
+    (root / "src" / "config.ts").write_text(SECRET_TS)
+    (root / "docker-compose.yml").write_text("services:\n  web:\n    image: nginx:1.27\n")
+    log = tmp_path / "reads.log"
+    real = Workspace.read_or_why
+
+    def spy(self: Workspace, rel: str) -> object:
+        with open(log, "a") as fh:
+            fh.write(rel + "\n")
+        return real(self, rel)
+
+    monkeypatch.setattr(Workspace, "read_or_why", spy)
+    result = _run_all(root, fix=True)
+    reads = log.read_text().split()
+    ts_reads = [r for r in reads if r.endswith(".ts")]
+    assert sorted(ts_reads) == sorted(set(ts_reads)) and len(ts_reads) == 81
+    sf001 = [f for f in result.findings if f.code == "SF001"]
+    assert [(f.path, f.line) for f in sf001] == [("src/config.ts", 2)]
+    assert "JWT_SECRET is not set" in (result.changes["src/config.ts"].content or "")
+    assert sum(1 for f in result.findings if f.code == "SF009") == 80
+
+    log.unlink()
+    checked = _run_all(root)  # check: every fixer (SF003, SF010 and SF014 read TS files too)
+    assert checked.final is not None
+    assert sorted(r for r in log.read_text().split() if r.endswith(".ts")) == sorted(set(ts_reads))
+    assert {f.code for f in checked.findings} >= {"SF001", "SF009"}
