@@ -60,9 +60,10 @@ def test_startup_benchmark_runs() -> None:
     proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / "startup.py"), "--runs", "2"],
                           capture_output=True, text=True, cwd=REPO)
     assert proc.returncode in (0, 1), proc.stderr[-3000:]
-    rows = dict(re.findall(rf"^(python -c pass|seenfix --help|seenfix list|seenfix check fixtures/seen)\s+"
-                           rf"{NUMBER}\s+({NUMBER})", proc.stdout, re.MULTILINE))
-    assert set(rows) == {"python -c pass", "seenfix --help", "seenfix list", "seenfix check fixtures/seen"}, proc.stdout
+    rows = dict(re.findall(rf"^(python -c pass|seenfix --help|seenfix list|seenfix check \(empty folder\)"
+                           rf"|seenfix check fixtures/seen)\s+{NUMBER}\s+({NUMBER})", proc.stdout, re.MULTILINE))
+    assert set(rows) == {"python -c pass", "seenfix --help", "seenfix list", "seenfix check (empty folder)",
+                         "seenfix check fixtures/seen"}, proc.stdout
     assert rows["python -c pass"] == "1.00"  # the baseline, measured in the same run
 
 

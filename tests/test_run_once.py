@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -130,3 +133,47 @@ def test_each_typescript_file_is_read_once_per_run(tmp_path: Path, monkeypatch: 
     assert checked.final is not None
     assert sorted(r for r in log.read_text().split() if r.endswith(".ts")) == sorted(set(ts_reads))
     assert {f.code for f in checked.findings} >= {"SF001", "SF009"}
+
+
+FORMAT_MACHINERY = ("seenfix.editors.yaml", "seenfix.editors.yaml_env", "seenfix.editors.compose",
+                    "seenfix.editors.nginx", "seenfix.editors.typescript", "seenfix.editors.python",
+                    "seenfix.editors.dotenv", "seenfix.analysis.compose_services", "seenfix.analysis.envvars",
+                    "seenfix.analysis.secrets_python", "seenfix.analysis.secrets_js", "seenfix.engine.write")
+LOADED = """\
+import runpy, sys
+sys.argv = ["seenfix", "check", sys.argv[1]]
+try:
+    runpy.run_module("seenfix", run_name="__main__")
+except SystemExit as exc:
+    code = exc.code
+print()
+print("-- loaded --")
+print(code)
+for name, module in sorted(sys.modules.items()):
+    if type(module).__name__ != "_LazyModule":  # a lazy module not used yet is not loaded
+        print(name)
+"""
+
+
+def _loaded(folder: Path) -> tuple[int, set[str]]:
+    proc = subprocess.run([sys.executable, "-c", LOADED, str(folder)], capture_output=True, text=True,
+                          env={**os.environ, "SEENFIX_NO_CACHE": "1"})
+    assert "-- loaded --" in proc.stdout, proc.stderr[-2000:]
+    lines = proc.stdout.split("-- loaded --")[1].split()
+    return int(lines[0]), set(lines[1:])
+
+
+def test_check_loads_a_formats_machinery_only_when_a_file_of_that_format_is_present(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    code, loaded = _loaded(tmp_path / "empty")
+    assert code == 0
+    assert loaded.isdisjoint(FORMAT_MACHINERY), sorted(loaded & set(FORMAT_MACHINERY))
+    assert loaded.isdisjoint({"ruamel.yaml", "tree_sitter", "libcst", "crossplane"})
+    assert "seenfix.fixers.unused_typescript_import" in loaded  # every fixer was loaded, none needed more
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "a.ts").write_text('import { a } from "x";\n')
+    code, loaded = _loaded(tmp_path / "web")
+    assert code == 1  # the unused import
+    assert {"seenfix.editors.typescript", "tree_sitter"} <= loaded
+    assert loaded.isdisjoint({"seenfix.editors.nginx", "seenfix.editors.compose",
+                              "ruamel.yaml", "libcst", "crossplane"})

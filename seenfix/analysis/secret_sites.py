@@ -13,9 +13,10 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from seenfix.editors import dotenv
 from seenfix.editors.text import apply_edits, ensure_lines
+from seenfix.core.lazy import lazy_module
 from seenfix.core.model import FileChange, InputError
 from seenfix.core.project import Project
 from seenfix.analysis.secrets_policy import (
@@ -28,6 +29,11 @@ from seenfix.analysis.secrets_policy import (
     is_signing_secret_name,
     name_tokens,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.editors import dotenv
+else:  # loaded when first used (seenfix.core.lazy)
+    dotenv = lazy_module("seenfix.editors.dotenv")
 
 JS_SUFFIXES = (".js", ".mjs", ".cjs", ".jsx", ".ts", ".tsx", ".mts", ".cts")
 SPRING_CONFIG = re.compile(r"(^|/)application(-[^/]*)?\.(ya?ml|properties)$")

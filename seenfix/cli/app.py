@@ -196,7 +196,27 @@ def common_options(func: Any) -> Any:
     return func
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """The command group; sub-commands that live in their own modules (``seenfix env``) are imported
+    only when they run or when help lists them (:mod:`seenfix.cli.subcommands`), not for ``check``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from seenfix.cli.subcommands import SUBCOMMANDS
+
+        return sorted(set(super().list_commands(ctx)) | set(SUBCOMMANDS))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is None:
+            from seenfix.cli.subcommands import subcommand
+
+            found = subcommand(cmd_name)
+            if found is not None:
+                self.add_command(found, cmd_name)
+        return found
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="seenfix")
 def cli() -> None:
     """Find and fix the production-readiness problems of a SEEN-style repository."""
@@ -551,16 +571,6 @@ def secret(nbytes: int) -> None:
     import secrets
 
     click.echo(secrets.token_urlsafe(nbytes))
-
-
-def _add_subcommands() -> None:
-    from seenfix.cli.subcommands import subcommands
-
-    for command in subcommands():
-        cli.add_command(command)
-
-
-_add_subcommands()
 
 
 def main() -> None:

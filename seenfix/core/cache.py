@@ -67,49 +67,6 @@ def package_stat(package: str) -> str:
     return f"{package}:missing"
 
 
-class DigestSet:
-    """Content digests of inputs known to need nothing (for one fixer, one configuration).
-
-    Stored as one file of 16-byte BLAKE2b digests.  Only "nothing to report" answers go in: a file
-    is skipped only if exactly its bytes (and its kind) were found clean before, with the same key.
-    """
-
-    SIZE = 16
-    #: More entries than this start a new file (the old entries are dropped, not the new ones).
-    LIMIT = 400_000
-
-    def __init__(self, name: str, key_parts: Iterable[str]) -> None:
-        base = folder()
-        key = hashlib.sha256("\n".join([__version__, sys.version, *key_parts]).encode()).hexdigest()[:24]
-        self.path = os.path.join(base, f"{name}-{key}.bin") if base else None
-        self.known: frozenset[bytes] = frozenset()
-        if self.path is not None:
-            try:
-                with open(self.path, "rb") as fh:
-                    data = fh.read()
-            except OSError:
-                data = b""
-            if len(data) % self.SIZE == 0:  # anything else is a damaged file: start afresh
-                self.known = frozenset(data[i:i + self.SIZE] for i in range(0, len(data), self.SIZE))
-
-    @classmethod
-    def digest(cls, data: bytes) -> bytes:
-        return hashlib.blake2b(data, digest_size=cls.SIZE).digest()
-
-    def add(self, found: Iterable[bytes]) -> tuple[str, bytes] | None:
-        """Remember ``found`` as well; returns what the cache file should now hold, as ``(path,
-        data)`` for the engine to write (:func:`seenfix.engine.write.write_cache`), or ``None`` when
-        nothing is new or the cache is off.  The cache never writes by itself."""
-        if self.path is None:
-            return None
-        new = set(found) - self.known
-        if not new:
-            return None
-        keep = self.known if len(self.known) + len(new) <= self.LIMIT else frozenset()
-        self.known = frozenset(keep | new)
-        return self.path, b"".join(sorted(self.known))
-
-
 class ResultCache:
     """What a per-file analysis answered for inputs seen before, by content digest (for one fixer,
     one configuration): findings, "nothing to report" and "the grammar rejects it" alike.

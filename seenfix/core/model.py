@@ -300,6 +300,14 @@ class Fixer:
                 problems.append((key, "expected a list of strings"))
         return problems
 
+    def applies(self, project: Project) -> bool:
+        """Whether ``project`` holds any file this fixer looks at.  When it does not, the engine runs
+        neither :meth:`check` nor :meth:`fix`, so that a run imports the machinery of a format (its
+        parser, its analysis) only when a file of that format is present.  Unlike :attr:`needs`
+        (which the report uses to say "n/a"), it must never be ``False`` where :meth:`check` could
+        find something.  Default: always."""
+        return True
+
     def file_passes(self, project: Project) -> list[FilePass]:
         """The per-file analyses :meth:`check` will ask for (:mod:`seenfix.core.filepass`): the engine
         runs every fixer's passes in one parallel pass over the files before the first check, so
@@ -369,6 +377,10 @@ class FileFixer(Fixer):
     def fix_file(self, path: str, text: str, project: Project) -> str | None:
         """Return the new text, or ``None`` / the same text when nothing changes."""
         return None
+
+    def applies(self, project: Project) -> bool:
+        """Whether the project has any target."""
+        return next(iter(self.targets(project)), None) is not None
 
     def _each(self, project: Project) -> Iterator[tuple[str, str]]:
         for path in self.targets(project):

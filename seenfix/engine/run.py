@@ -211,7 +211,7 @@ def _prefetch(project: Project, fixers: Sequence[Fixer]) -> None:
     others = False  # fixers without passes, which read files in this process
     for fixer in fixers:
         try:
-            mine = fixer.file_passes(project)
+            mine = fixer.file_passes(project) if fixer.applies(project) else []
         except Exception:  # noqa: BLE001 - its check() meets the same problem and reports it
             mine = []
         passes.extend(mine)
@@ -227,8 +227,10 @@ def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult,
              unsafe: bool, frozen: set[str]) -> Project:
     """Check with one fixer and, when asked, fix and verify; returns the project with its kept
     changes (the same project when there are none).  Findings, problems and failures go to
-    ``result``."""
+    ``result``.  A fixer with nothing to look at in the project (``Fixer.applies``) is skipped."""
     try:
+        if not fixer.applies(project):
+            return project
         findings = list(fixer.check(project))
     except InputError as exc:
         _problem(result, exc.path, exc.line, info.code, exc.message, exc.limitation)
@@ -278,10 +280,12 @@ def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult,
 
 def store_cache(fixer: Fixer) -> None:
     """Write what a fixer asked to cache (seenfix's cache folder, never the project)."""
-    from seenfix.engine.write import write_cache
+    writes = fixer.cache_writes()
+    if writes:
+        from seenfix.engine.write import write_cache
 
-    for path, data in fixer.cache_writes():
-        write_cache(path, data)
+        for path, data in writes:
+            write_cache(path, data)
 
 
 def _refused(project: Project, changes: list[FileChange], invalid: set[str]) -> tuple[str, str] | None:

@@ -7,9 +7,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from seenfix.core.lazy import lazy_module
 from seenfix.core.model import FileFixer, Finding, InputError
-from seenfix.editors import yaml as Y
-from seenfix.editors.compose import Combined, verify_additions, verify_plan
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.editors import compose as C
+    from seenfix.editors import yaml as Y
+else:  # loaded when first used (seenfix.core.lazy)
+    C = lazy_module("seenfix.editors.compose")
+    Y = lazy_module("seenfix.editors.yaml")
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.core.project import Project
@@ -102,7 +108,7 @@ class ComposeFixer(FileFixer):
                 if name not in refused and not all(safe(name, ch) for ch in plan.changes):
                     refused.add(name)
                     changed = True
-        combined = Combined()
+        combined = C.Combined()
         combined.add(head)
         found: list[ServiceFinding] = []
         for name, (svc, plan, planned) in plans.items():
@@ -147,7 +153,7 @@ class ComposeFixer(FileFixer):
         if not plan.edits:
             return None
         new = plan.apply(text)
-        problem = verify_plan(doc, plan, new)
+        problem = C.verify_plan(doc, plan, new)
         if problem is not None:
             raise InputError(path, 1, f"fix withheld, its result failed verification: {problem}")
         self._planned[(path, new)] = (doc, plan)
@@ -158,8 +164,8 @@ class ComposeFixer(FileFixer):
             return "compose fixers never create files"
         cached = self._planned.get((path, after))
         if cached is not None and cached[0].text == before:
-            return verify_plan(cached[0], cached[1], after)
-        return verify_additions(path, before, after, self.intended, self.top_level)
+            return C.verify_plan(cached[0], cached[1], after)
+        return C.verify_additions(path, before, after, self.intended, self.top_level)
 
 
 def _has_change(plan: Y.Plan, ch: Y.Change) -> bool:

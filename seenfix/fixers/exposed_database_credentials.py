@@ -125,6 +125,9 @@ class ExposedDatabaseCredentials(Fixer):
         Option("docker_secrets", bool, False, "Move passwords into Docker secrets read through *_FILE."),
     )
 
+    def applies(self, project: Project) -> bool:
+        return bool(project.layout.compose_files)
+
     def sites(self, project: Project) -> list[Site]:
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
 

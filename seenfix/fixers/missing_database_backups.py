@@ -5,12 +5,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
-from seenfix.analysis import compose_services as CS
-from seenfix.editors import compose as C
-from seenfix.editors import yaml as Y
 from seenfix.editors.text import ensure_lines
+from seenfix.core.lazy import lazy_module
 from seenfix.core.model import (
     Applicability,
     FileChange,
@@ -24,11 +22,20 @@ from seenfix.core.model import (
 from seenfix.core.project import Project
 from seenfix.analysis.secrets_policy import is_moved_user
 
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.analysis import compose_services as CS
+    from seenfix.editors import compose as C
+    from seenfix.editors import yaml as Y
+else:  # loaded when first used (seenfix.core.lazy)
+    CS = lazy_module("seenfix.analysis.compose_services")
+    C = lazy_module("seenfix.editors.compose")
+    Y = lazy_module("seenfix.editors.yaml")
+
 #: Images and commands that already back a database up.
 BACKUP_TOOL = re.compile(r"backup|pgbackrest|wal-g|barman|pgbackweb|borgmatic|restic|pg_dump|kartoza/pg-backup")
 CREDENTIALS = ("POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD")
 #: (document, database service, plan adding the backup service or None when not fixable, message)
-Planned = tuple[Y.Document, Y.Service, "Y.Plan | None", str]
+Planned = tuple["Y.Document", "Y.Service", "Y.Plan | None", str]
 #: What the image's ``/backup.sh`` runs for each database of ``POSTGRES_DB`` (``PGHOST``, ``PGPORT``,
 #: ``PGUSER`` and ``PGPASSWORD`` exported from the service's ``POSTGRES_*`` variables); the service
 #: sets ``POSTGRES_EXTRA_OPTS`` to :data:`DUMP_OPTIONS`.  tests/test_backup_restore.py runs it.
@@ -216,6 +223,9 @@ class MissingDatabaseBackups(Fixer):
                 continue
             if planned is not None:
                 yield path, text, planned
+
+    def applies(self, project: Project) -> bool:
+        return bool(project.layout.compose_files)
 
     def check(self, project: Project) -> Iterable[Finding]:
         return [self.finding(path, db.line + 1, message, fixable=plan is not None, column=db.col + 1)

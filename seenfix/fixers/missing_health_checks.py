@@ -7,12 +7,20 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from seenfix.analysis import compose_services as CS
-from seenfix.editors import compose as C
-from seenfix.editors import depends_on
-from seenfix.editors import yaml as Y
 from seenfix.fixers import compose_base as CB
+from seenfix.core.lazy import lazy_module
 from seenfix.core.model import FixAvailability, Finding, Option, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.analysis import compose_services as CS
+    from seenfix.editors import compose as C
+    from seenfix.editors import depends_on
+    from seenfix.editors import yaml as Y
+else:  # loaded when first used (seenfix.core.lazy)
+    CS = lazy_module("seenfix.analysis.compose_services")
+    C = lazy_module("seenfix.editors.compose")
+    depends_on = lazy_module("seenfix.editors.depends_on")
+    Y = lazy_module("seenfix.editors.yaml")
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.core.project import Project

@@ -6,10 +6,16 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from seenfix.editors import compose as C
-from seenfix.editors import yaml as Y
 from seenfix.fixers import compose_base as CB
+from seenfix.core.lazy import lazy_module
 from seenfix.core.model import Finding, Option, Severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.editors import compose as C
+    from seenfix.editors import yaml as Y
+else:  # loaded when first used (seenfix.core.lazy)
+    C = lazy_module("seenfix.editors.compose")
+    Y = lazy_module("seenfix.editors.yaml")
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.core.project import Project

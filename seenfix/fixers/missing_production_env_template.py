@@ -93,6 +93,12 @@ class MissingProductionEnvTemplate(Fixer):
         return re.sub(r"\.(example|sample|template|dist)$", "", self.template_path)
 
     # -- check ------------------------------------------------------------------------------------
+    def applies(self, project: Project) -> bool:
+        """Code that reads the environment, or a compose or env file that provides it."""
+        lay = project.layout
+        return bool(lay.python_files or lay.ts_files or lay.compose_files or lay.env_files
+                    or any(p.endswith((".js", ".mjs", ".cjs")) for p in project.files()))
+
     def check(self, project: Project) -> Iterable[Finding]:
         from seenfix.analysis.env_template import assigned_names, markers, stale_entries
 

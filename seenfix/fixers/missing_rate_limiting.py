@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 from collections.abc import Iterable
 
-from seenfix.editors import nginx
 from seenfix.editors.text import apply_edits
+from seenfix.core.lazy import lazy_module
 from seenfix.core.model import Applicability, FileFixer, Finding, FixAvailability, Option, Severity
 from seenfix.core.project import Project
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.editors import nginx
+else:  # loaded when first used (seenfix.core.lazy)
+    nginx = lazy_module("seenfix.editors.nginx")
 
 PASS_DIRECTIVES = ("proxy_pass", "fastcgi_pass", "uwsgi_pass", "grpc_pass", "scgi_pass")
 _ZONE = re.compile(r"^zone=([^:\s]+):")

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TYPE_CHECKING
 
-from seenfix.editors import nginx
 from seenfix.editors.text import apply_edits
+from seenfix.core.lazy import lazy_module
 from seenfix.core.model import FileFixer, Finding, Option, Severity
 from seenfix.core.project import Project, is_test_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.editors import nginx
+else:  # loaded when first used (seenfix.core.lazy)
+    nginx = lazy_module("seenfix.editors.nginx")
 
 HSTS = "Strict-Transport-Security"
 CSP = "Content-Security-Policy"

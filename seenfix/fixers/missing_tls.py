@@ -6,9 +6,9 @@ import posixpath
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from seenfix.analysis import compose_services as CS
+from seenfix.core.lazy import lazy_module
 from seenfix.core.model import (
     Applicability,
     FileChange,
@@ -20,12 +20,23 @@ from seenfix.core.model import (
     Severity,
 )
 from seenfix.core.project import Project
-from seenfix.editors import compose as C
-from seenfix.editors import compose_scripts
-from seenfix.editors import nginx, nginx_tls
-from seenfix.editors import ports as P
-from seenfix.editors import yaml as Y
 from seenfix.editors.text import apply_edits, ensure_lines
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.analysis import compose_services as CS
+    from seenfix.editors import compose as C
+    from seenfix.editors import compose_scripts
+    from seenfix.editors import nginx, nginx_tls
+    from seenfix.editors import ports as P
+    from seenfix.editors import yaml as Y
+else:  # loaded when first used (seenfix.core.lazy)
+    CS = lazy_module("seenfix.analysis.compose_services")
+    C = lazy_module("seenfix.editors.compose")
+    compose_scripts = lazy_module("seenfix.editors.compose_scripts")
+    nginx = lazy_module("seenfix.editors.nginx")
+    nginx_tls = lazy_module("seenfix.editors.nginx_tls")
+    P = lazy_module("seenfix.editors.ports")
+    Y = lazy_module("seenfix.editors.yaml")
 
 # A TLS-terminating proxy in front of the app, as compose files declare one.
 _TLS_PROXY = re.compile(
@@ -174,6 +185,9 @@ class MissingTls(Fixer):
         self._planned: dict[tuple[str, str], tuple[Y.Document, Y.Plan]] = {}
 
     # -- finding --------------------------------------------------------------------------------
+    def applies(self, project: Project) -> bool:
+        return bool(project.layout.nginx_files)
+
     def _tls_elsewhere(self, project: Project) -> bool:
         for path in project.layout.production_compose:
             text = project.read_text(path)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TYPE_CHECKING
 
-from seenfix.analysis import compose_services as CS
-from seenfix.editors import yaml as Y
+from seenfix.core.lazy import lazy_module
 from seenfix.core.model import Applicability, FileFixer, Finding, FixAvailability, Severity
 from seenfix.core.project import Project
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.analysis import compose_services as CS
+    from seenfix.editors import yaml as Y
+else:  # loaded when first used (seenfix.core.lazy)
+    CS = lazy_module("seenfix.analysis.compose_services")
+    Y = lazy_module("seenfix.editors.yaml")
 
 STATEFUL = {"postgres": "PostgreSQL", "dragonfly": "Dragonfly", "redis": "Redis-compatible cache",
             "database": "database"}

@@ -138,13 +138,12 @@ class UnusedTypescriptImport(FileFixer):
     def _pass(self, project: Project) -> FilePass:
         from seenfix.core.cache import ResultCache
         from seenfix.core.filepass import FilePass
-        from seenfix.editors.typescript import load_parsers
 
         keep = tuple(self.config["keep"])
         if self._spec is None:
             cache = ResultCache(f"{self.code}-results", self._cache_key(keep))
             self._spec = FilePass(f"{self.code}:{keep!r}:{self.fixing}", [], _analyse_item, (keep, self.fixing),
-                                  prepare=load_parsers, cache=cache, store=_stored, restore=_restored)
+                                  prepare=_load_parsers, cache=cache, store=_stored, restore=_restored)
         self._spec.paths = list(self.targets(project))
         return self._spec
 
@@ -173,10 +172,9 @@ class UnusedTypescriptImport(FileFixer):
                     and res.unused and res.new_text is None]
             if redo:
                 from seenfix.core.parallel import map_files
-                from seenfix.editors.typescript import load_parsers
 
                 self._remember(map_files(project, redo, _analyse_item, (spec.args[0], True),
-                                         prepare=load_parsers), texts)
+                                         prepare=_load_parsers), texts)
         out = []
         for key in keys:
             res = self._memo.get(key)
@@ -241,6 +239,13 @@ class UnusedTypescriptImport(FileFixer):
         if res.error is not None:
             raise InputError(path, res.error[0], res.error[1], limitation=True)
         return res
+
+
+def _load_parsers() -> None:
+    """tree-sitter's TypeScript parsers, loaded before the workers are forked (and only then)."""
+    from seenfix.editors.typescript import load_parsers
+
+    load_parsers()
 
 
 def _analyse_item(path: str, text: str, keep: tuple[str, ...], fixing: bool) -> tuple[FileResult, bool]:

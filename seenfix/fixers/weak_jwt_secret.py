@@ -59,6 +59,8 @@ _KEY_WORDS = ("app_key", "openssl_key", "fernet_key", "encrypt", "cipher_key", "
 
 #: Python files must also assign, pass or default such a name (libcst parsing is the slow part).
 _MAYBE_PY = re.compile(r"(?i)(secret|signing_?key|jwt_?key|session_?key)\w*['\"]?\]?\s*(=|:|,|\)\s*or\b)")
+#: The kinds of files a signing secret is looked for in (see ``secret_sites.candidate_files``).
+_WHERE = ("compose", "env", "python", "js", "yaml", "properties", "java")
 _KINDS = {
     "compose": "the compose environment", "compose-default": "a compose ${VAR:-default}",
     "python": "Python code", "js": "JS/TS code", "app-yaml": "application config",
@@ -178,6 +180,9 @@ class WeakJwtSecret(Fixer):
         super().__init__(options)
         self._spec: FilePass | None = None
 
+    def applies(self, project: Project) -> bool:
+        return bool(candidate_files(project, _WHERE))
+
     def file_passes(self, project: Project) -> list[FilePass]:
         """The scan of JS/TS code, in the run's parallel pass over the files (each read once)."""
         return [self._js_pass(project)]
@@ -206,7 +211,7 @@ class WeakJwtSecret(Fixer):
 
         out: list[Site] = []
         js: dict[str, list[JsSecret]] = dict(run_pass(project, self._js_pass(project)))
-        for path in candidate_files(project, ("compose", "env", "python", "js", "yaml", "properties", "java")):
+        for path in candidate_files(project, _WHERE):
             text = "" if path in js else project.read_text(path)  # JS/TS: scanned in the parallel pass
             if text is None or path not in js and not _maybe_secret(text):
                 continue

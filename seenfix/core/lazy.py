@@ -1,0 +1,38 @@
+"""Modules loaded on first use, so that a run imports a format's machinery only when it meets a file
+of that format (``seenfix check`` of a folder without compose files never loads the compose editors).
+
+Usage, in a fixer module (mypy sees the plain import)::
+
+    if TYPE_CHECKING:
+        from seenfix.editors import yaml as Y
+    else:
+        Y = lazy_module("seenfix.editors.yaml")
+
+``Y`` is the real module object; its code runs when one of its attributes is first read
+(:class:`importlib.util.LazyLoader`).  Standard library only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from types import ModuleType
+
+
+def lazy_module(name: str) -> ModuleType:
+    """The module ``name``, already imported or to be executed on first attribute access."""
+    found = sys.modules.get(name)
+    if found is not None:
+        return found
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:
+        setattr(sys.modules[parent], child, module)
+    return module
