@@ -13,7 +13,6 @@ Standard library only (the fast path of ``seenfix list`` uses it).
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import sys
@@ -84,6 +83,8 @@ class ResultCache:
 
     def __init__(self, name: str, key_parts: Iterable[str]) -> None:
         base = folder()
+        import hashlib
+
         key = hashlib.sha256("\n".join([__version__, sys.version, *key_parts]).encode()).hexdigest()[:24]
         self.path = os.path.join(base, f"{name}-{key}.pickle") if base else None
         self.known: dict[bytes, object] = {}
@@ -108,6 +109,8 @@ class ResultCache:
     def digest(cls, path: str, text: str) -> bytes:
         """The key of ``text`` read from a file named like ``path`` (its extension counts: ``.ts``
         and ``.tsx`` parse differently)."""
+        import hashlib
+
         ext = os.path.splitext(path)[1].encode("utf-8", "surrogateescape")
         return hashlib.blake2b(ext + b"\0" + text.encode("utf-8", "surrogatepass"), digest_size=cls.SIZE).digest()
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import subprocess
+    from pathlib import Path
 
 
 class GitError(Exception):
@@ -14,6 +17,8 @@ class GitError(Exception):
 def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[bytes]:
     """Run ``git -C root args``; output captured as bytes.  With ``check``, a failure is a
     :class:`GitError` saying which command failed and why (git's last line, or the signal)."""
+    import subprocess
+
     proc = subprocess.run(
         ["git", "-C", str(root), *args],
         stdout=subprocess.PIPE,

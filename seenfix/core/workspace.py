@@ -93,6 +93,9 @@ class Workspace:
 
     # -- git ----------------------------------------------------------------------------------
     def _find_git_top(self) -> Path | None:
+        if not os.environ.get("GIT_DIR") and not any(
+                os.path.lexists(os.path.join(d, ".git")) for d in (self.root, *self.root.parents)):
+            return None  # no repository around it: no need to ask git (a process, and its import)
         try:
             proc = git(self.root, "rev-parse", "--show-toplevel", check=False)
         except OSError:

@@ -11,7 +11,6 @@ The JSON form is stable (``version`` is the format's version, bumped only on inc
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -45,6 +44,8 @@ def as_json(root: str, findings: Sequence[Finding], errors: Sequence[str],
         "errors": list(errors),
         "unused_suppressions": list(unused_suppressions),
     }
+    import json
+
     return json.dumps(doc, indent=2) + "\n"
 
 
@@ -87,6 +88,8 @@ def as_sarif(root: str, findings: Sequence[Finding], infos: Sequence[FixerInfo])
             "results": results,
         }],
     }
+    import json
+
     return json.dumps(sarif, indent=2) + "\n"
 
 

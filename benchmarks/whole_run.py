@@ -1,0 +1,267 @@
+#!/usr/bin/env python3
+"""How fast is a whole seenfix run (every fixer) next to Biome, a bare interpreter and itself?
+
+usage: python benchmarks/whole_run.py [--files N] [--rounds R] [--copies A,B,C] [--jobs J]
+                                      [--no-biome] [--npm-dir DIR] [--work-dir DIR] [--keep-work]
+
+The tree: the bundled SEEN layout (``fixtures/seen``: compose file, nginx, a FastAPI backend, a Solid
+frontend) with N real-shaped TypeScript files (default 2000) under ``frontend/src/corpus/``: the
+shared TS corpus's ``mutated/`` files replicated under ``copyNNN/`` (built with
+``../shared/corpus/ts/build.py`` into ``$SEENFIX_CACHE/ts-corpus``, as ``unused_imports.py`` does).
+Every timed command runs as a whole process on its own fresh copy, and every ratio is against a
+baseline measured in the same run, rounds taken round-robin, median of ``--rounds`` (default 3):
+
+- ``check``: ``seenfix check`` with every fixer, cache off, next to ``biome lint`` with only
+  ``noUnusedImports`` on the same tree (target <= 1.0x);
+- ``warm``: ``seenfix check`` again, cache on, on a copy checked once before (untimed), with its
+  findings still present: next to ``biome lint`` (target <= 0.25x).  Its output must be the same as
+  the cold check's (printed: ``warm output = cold output: yes``);
+- ``apply``: ``seenfix apply --quick-wins``, cache off, next to ``biome lint --write --unsafe``
+  (target <= 1.0x);
+- ``compose-heavy``: ``seenfix check`` on the fixture copied A, B and C times (default 25, 50, 100)
+  into one tree: the time per doubling (target 1.9-2.1: linear), both raw and after subtracting the
+  check of an empty folder (start-up);
+- ``startup``: ``seenfix check`` on an empty folder (target <= 4x) and ``seenfix --help`` (target
+  <= 2x) next to ``python -c pass``;
+- peak memory of every seenfix run (the sum of the resident sets of its process tree, sampled every
+  5 ms; target < 150 MiB).
+
+Every line with a target ends in ``ok`` or ``MISSED``; the exit status is 0 either way (the numbers
+are for people: the machine's load varies), 2 when a run failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import unused_imports as ui  # noqa: E402  (the corpus, Biome's installation and the memory probe)
+
+FIXTURE = REPO / "fixtures" / "seen"
+MEMORY_TARGET_MIB = 150.0
+BIOME_CONFIG = {**ui.BIOME_CONFIG, "files": {"ignoreUnknown": True, "includes": ["**/*.ts", "**/*.tsx"]}}
+
+
+# -- trees -----------------------------------------------------------------------------------------
+def frontend_tree(dest: Path, files: int) -> int:
+    """``fixtures/seen`` with ``files`` corpus files under ``frontend/src/corpus``; returns the number
+    of TypeScript files in the tree."""
+    shutil.copytree(FIXTURE, dest)
+    directory, corpus = ui.corpus_files(None)
+    ui.make_master(directory, corpus, files, dest / "frontend" / "src" / "corpus")
+    return sum(1 for p in dest.rglob("*") if p.suffix in (".ts", ".tsx"))
+
+
+def compose_tree(dest: Path, copies: int) -> None:
+    """The fixture copied ``copies`` times, ``seenNNN/`` each (a compose file, nginx, backend, frontend)."""
+    dest.mkdir(parents=True)
+    for k in range(copies):
+        shutil.copytree(FIXTURE, dest / f"seen{k:03d}")
+
+
+# -- measuring -------------------------------------------------------------------------------------
+class Run:
+    """One timed process: wall seconds, peak MiB of its process tree, exit code, what it printed."""
+
+    def __init__(self, cmd: Sequence[str], cwd: Path, env: dict[str, str]) -> None:
+        peak = 0
+        done = threading.Event()
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+        def poll() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, ui.tree_rss_kib(proc.pid))
+                done.wait(0.005)
+
+        watcher = threading.Thread(target=poll, daemon=True)
+        watcher.start()
+        out, err = proc.communicate()
+        self.wall = time.perf_counter() - start
+        done.set()
+        watcher.join()
+        self.peak_mib = peak / 1024
+        self.code = proc.returncode
+        self.stdout = out.decode(errors="replace")
+        self.stderr = err.decode(errors="replace")
+
+
+def changed_files(root: Path, original: dict[str, bytes]) -> int:
+    now = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    return sum(1 for k, v in now.items() if original.get(k) != v) + sum(1 for k in original if k not in now)
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    ap.add_argument("--files", type=int, default=2000, help="TypeScript corpus files in the tree (default 2000)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds; the median is kept (default 3)")
+    ap.add_argument("--copies", default="25,50,100", help="fixture copies of the compose-heavy trees")
+    ap.add_argument("--jobs", type=int, help="processes for seenfix (SEENFIX_JOBS)")
+    ap.add_argument("--no-biome", action="store_true", help="skip Biome (its ratios are not printed)")
+    ap.add_argument("--npm-dir", type=Path, default=None)
+    ap.add_argument("--work-dir", type=Path, help="make the copies in this folder (default: the system's temp)")
+    ap.add_argument("--keep-work", action="store_true", help="keep the copies")
+    args = ap.parse_args(argv)
+    rounds = max(1, args.rounds)
+    copies = [int(c) for c in args.copies.split(",") if c.strip()]
+    jobs = args.jobs or ui.worker_count()
+    npm_bin = None if args.no_biome else ui.ensure_npm(args.npm_dir or ui.cache_root() / "bench-npm")
+
+    work = Path(tempfile.mkdtemp(prefix="whole-run-bench-", dir=args.work_dir))
+    failed = False
+    try:
+        master = work / "master"
+        n_ts = frontend_tree(master, args.files)
+        original = {p.relative_to(master).as_posix(): p.read_bytes() for p in master.rglob("*") if p.is_file()}
+        (work / "empty").mkdir()
+        for c in copies:
+            compose_tree(work / f"compose-{c}", c)
+        py = sys.executable
+        base_env = {**os.environ, "SEENFIX_JOBS": str(jobs), "NO_COLOR": "1",
+                    "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        base_env.pop("SEENFIX_NO_CACHE", None)
+        # measured as installed: with byte-compiled modules (pip writes them), not compiling each run
+        base_env.pop("PYTHONDONTWRITEBYTECODE", None)
+        cold = {**base_env, "SEENFIX_NO_CACHE": "1"}
+        warm_env = {**base_env, "XDG_CACHE_HOME": str(work / "xdg-cache")}
+        seenfix = [py, "-m", "seenfix"]
+        biome = [str(npm_bin / "biome"), "lint", "--max-diagnostics=0", "--no-errors-on-unmatched"] \
+            if npm_bin is not None else None
+
+        def checked_once(d: Path) -> None:  # the warm run's copy has been checked before
+            subprocess.run([*seenfix, "check", str(d)], cwd=d, env=warm_env, check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        # name -> (command for a copy, copy made from, environment, prepare the copy untimed)
+        Job = tuple[Callable[[Path], list[str]], Path | None, dict[str, str], Callable[[Path], None] | None]
+        jobs_: dict[str, Job] = {
+            "python -c pass": (lambda d: [py, "-c", "pass"], None, cold, None),
+            "seenfix --help": (lambda d: [*seenfix, "--help"], None, cold, None),
+            "check empty folder": (lambda d: [*seenfix, "check", str(work / "empty")], None, cold, None),
+            "check": (lambda d: [*seenfix, "check", str(d)], master, cold, None),
+            "warm": (lambda d: [*seenfix, "check", str(d)], master, warm_env, checked_once),
+            "apply --quick-wins": (lambda d: [*seenfix, "apply", "--quick-wins", str(d)], master, cold, None),
+        }
+        for c in copies:
+            jobs_[f"check x{c}"] = (lambda d: [*seenfix, "check", str(d)], work / f"compose-{c}", cold, None)
+        if biome is not None:
+            def with_config(d: Path) -> None:
+                (d / "biome.json").write_text(json.dumps(BIOME_CONFIG))
+            jobs_["biome lint"] = (lambda d: [*biome, str(d)], master, cold, with_config)
+            jobs_["biome lint --write"] = (lambda d: [*biome, "--write", "--unsafe", str(d)], master, cold,
+                                           with_config)
+
+        # every copy is made before the first timed run (see unused_imports.py: deleting thousands of
+        # files slows down creating files nearby on ext4, which would charge the clean-up to a tool)
+        places: dict[tuple[int, str], Path] = {}
+        for r in range(rounds):
+            for name, (_, source, _, _) in jobs_.items():
+                if source is None:
+                    places[(r, name)] = work
+                    continue
+                place = places[(r, name)] = work / f"r{r}-{name.replace(' ', '_').replace('/', '')}"
+                shutil.copytree(source, place)
+        for r in range(rounds):
+            for name, (_, _, _, prepare) in jobs_.items():
+                if prepare is not None:
+                    prepare(places[(r, name)])
+        os.sync()
+        print(f"tree: fixtures/seen + {args.files} corpus files = {n_ts} TypeScript files, "
+              f"{len(original)} files in all; {jobs} process(es) for seenfix; median of {rounds} round(s)")
+
+        runs: dict[str, list[Run]] = {name: [] for name in jobs_}
+        subprocess.run([py, "-m", "compileall", "-q", str(REPO / "seenfix")], check=False, env=base_env,
+                       stdout=subprocess.DEVNULL)  # as pip installs it: byte-compiled
+        for name in ("python -c pass", "seenfix --help", "check empty folder"):  # warm the page cache
+            cmd, _, env, _ = jobs_[name]
+            Run(cmd(work), work, env)
+        for r in range(rounds):
+            for name, (cmd, _, env, _) in jobs_.items():
+                place = places[(r, name)]
+                run = Run(cmd(place), place, env)
+                if run.code not in (0, 1):
+                    print(f"  {name} exited {run.code}: {run.stderr[-800:]}", file=sys.stderr)
+                    failed = True
+                runs[name].append(run)
+
+        def med(name: str) -> float:
+            return statistics.median(r.wall for r in runs[name])
+
+        def peak(name: str) -> float:
+            return max(r.peak_mib for r in runs[name])
+
+        cold_out = runs["check"][0].stdout
+        findings = sum(1 for line in cold_out.splitlines() if line.strip())
+        changed = changed_files(places[(0, "apply --quick-wins")], original)
+        biome_changed = changed_files(places[(0, "biome lint --write")], {**original}) if biome else None
+        print(f"{'run':<24} {'median s':>9} {'peak MiB':>9}  notes")
+        for name in jobs_:
+            note = ""
+            if name == "check":
+                note = f"{findings} findings"
+            elif name == "warm":
+                same = all(r.stdout == cold_out for r in runs["warm"])
+                note = f"warm output = cold output: {'yes' if same else 'NO'}"
+                failed |= not same
+            elif name == "apply --quick-wins":
+                note = f"{changed} files changed"
+            elif name == "biome lint --write" and biome_changed is not None:
+                note = f"{biome_changed - 1} files changed"  # biome.json is new
+            print(f"{name:<24} {med(name):9.3f} {peak(name):9.1f}  {note}")
+
+        print()
+        if biome is not None:
+            for mine, theirs, limit in (("check", "biome lint", 1.0), ("warm", "biome lint", 0.25),
+                                        ("apply --quick-wins", "biome lint --write", 1.0)):
+                ratio = med(mine) / med(theirs)
+                print(f"target: {mine} / {theirs} <= {limit}: {ratio:.2f} {verdict(ratio <= limit)}")
+        else:
+            print("biome: skipped (--no-biome or npm missing): no Biome ratios")
+        base = med("python -c pass")
+        for mine, limit in (("check empty folder", 4.0), ("seenfix --help", 2.0)):
+            ratio = med(mine) / base
+            print(f"target: {mine} / python -c pass <= {limit}: {ratio:.2f} {verdict(ratio <= limit)}")
+        startup = med("check empty folder")
+        for a, b in zip(copies, copies[1:]):
+            ta, tb = med(f"check x{a}"), med(f"check x{b}")
+            per_doubling = (tb / ta) ** (1 / _log2(b / a))
+            net = ((tb - startup) / max(ta - startup, 1e-9)) ** (1 / _log2(b / a))
+            print(f"target: check x{b} / check x{a} per doubling in 1.9-2.1: raw {per_doubling:.2f}, "
+                  f"less start-up {net:.2f} {verdict(1.9 <= net <= 2.1)}")
+        worst = max(peak(name) for name in jobs_ if name.startswith(("check", "warm", "apply")))
+        print(f"target: seenfix peak memory < {MEMORY_TARGET_MIB:.0f} MiB: {worst:.1f} "
+              f"{verdict(worst < MEMORY_TARGET_MIB)}")
+    finally:
+        if args.keep_work:
+            print(f"copies kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 2 if failed else 0
+
+
+def _log2(x: float) -> float:
+    import math
+
+    return math.log2(x)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
