@@ -26,16 +26,29 @@ def _run_all(root: Path, *, fix: bool = False) -> RunResult:
     return run(root, [reg.find(code) for code in reg.codes()], load_config(root, reg, None), fix=fix)  # type: ignore[misc]
 
 
-def test_each_compose_file_is_parsed_once_per_run_however_many(tmp_path: Path) -> None:
-    """40 copies of the SEEN layout (more than the 32 parses the old global cache held): the seven
-    compose fixers and SF001 share one parse of each file, and one composed node tree."""
+def test_each_compose_file_is_parsed_once_per_run_however_many(tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 copies of the SEEN layout (more than the 32 parses the old global cache held): the compose
+    fixers and SF001 share one parse of each compose file, one composed node tree, and SF001 and SF010
+    one libcst tree (and its position metadata) of each Python file."""
     for k in range(40):
         shutil.copytree(FIXTURE_SEEN, tmp_path / f"seen{k:02d}")
+    asked: dict[str, set[tuple[str, str]]] = {}
+    real = Memo.get
+
+    def get(self: Memo, kind: str, path: str, text: str, compute: object) -> object:
+        asked.setdefault(kind, set()).add((path, text))
+        return real(self, kind, path, text, compute)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Memo, "get", get)
     result = _run_all(tmp_path)
     assert result.final is not None
     assert len(result.final.layout.compose_files) == 40
-    assert result.final.memo.computed == {"yaml": 40, "yaml-nodes": 40}
-    assert {f.code for f in result.findings} >= {"SF001", "SF004", "SF007", "SF011", "SF012"}
+    computed = result.final.memo.computed
+    assert computed["yaml"] == computed["yaml-nodes"] == 40
+    assert computed["python"] == computed["python-metadata"] >= 40
+    assert computed == {kind: len(keys) for kind, keys in asked.items()}  # each text parsed once
+    assert {f.code for f in result.findings} >= {"SF001", "SF004", "SF007", "SF010", "SF011", "SF012"}
     assert len(result.final.memo) == 0  # dropped once the run is over
 
 

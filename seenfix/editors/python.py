@@ -51,11 +51,20 @@ _NESTED = "cannot parse Python: nested too deeply"
 def parse_module(text: str, path: str) -> Any:
     """``libcst.parse_module(text)``; a file it cannot parse is an :class:`InputError` with its line.
 
+    Within a run each (path, text) is parsed once and the module shared by every analysis (SF001's
+    secrets, SF010's environment reads; :mod:`seenfix.core.memo`): libcst's trees are immutable.
+
     CPython's own parser reads the file first, to turn away what it cannot compile for nesting
     (brackets or operators thousands deep), on which libcst's native parser overflows its stack
     and takes the process down.  Its other syntax errors are left to libcst, which knows Python
     newer than the interpreter running seenfix.
     """
+    from seenfix.core.memo import cached
+
+    return cached("python", path, text, lambda: _parse_module(text, path))
+
+
+def _parse_module(text: str, path: str) -> Any:
     import ast
 
     import libcst as cst
@@ -77,10 +86,17 @@ def parse_module(text: str, path: str) -> Any:
 
 def visit(module: Any, visitor: Any, path: str, text: str) -> Any:
     """``visitor`` over ``module`` with position metadata; a tree too deep for libcst's recursive
-    visitors (yet not for CPython) is an :class:`InputError`, not a crash."""
+    visitors (yet not for CPython) is an :class:`InputError`, not a crash.
+
+    The position metadata of a module parsed by :func:`parse_module` is worked out once per run."""
     from libcst.metadata import MetadataWrapper
 
+    from seenfix.core.memo import cached
+
+    wrapper = cached("python-metadata", path, text, lambda: MetadataWrapper(module, unsafe_skip_copy=True))
+    if wrapper.module is not module:  # another tree for the same text (a transformed one)
+        wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     try:
-        return MetadataWrapper(module, unsafe_skip_copy=True).visit(visitor)
+        return wrapper.visit(visitor)
     except RecursionError:
         raise InputError(path, deepest_line(text), "cannot analyse Python: nested too deeply") from None
