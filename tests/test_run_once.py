@@ -190,3 +190,39 @@ def test_check_loads_a_formats_machinery_only_when_a_file_of_that_format_is_pres
     assert {"seenfix.editors.typescript", "tree_sitter"} <= loaded
     assert loaded.isdisjoint({"seenfix.editors.nginx", "seenfix.editors.compose",
                               "ruamel.yaml", "libcst", "crossplane"})
+
+
+def test_sf001_answers_come_from_the_cache_on_a_second_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SF001's scans of Python and JS/TS are cached by digest: the same findings and the same input
+    error (a file libcst rejects) on the second run, without scanning anything again."""
+    from seenfix.analysis import secrets_js, secrets_python
+    from seenfix.fixers.weak_jwt_secret import WeakJwtSecret
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("SEENFIX_NO_CACHE", raising=False)
+    root = tmp_path / "app"
+    root.mkdir()
+    (root / "settings.py").write_text('import os\nJWT_SECRET = os.getenv("JWT_SECRET", "dev-signing-secret")\n')
+    (root / "broken.py").write_text('JWT_SECRET = "x" +\n')
+    (root / "config.ts").write_text(SECRET_TS)
+    scans: list[str] = []
+    for module in (secrets_python, secrets_js):
+        real = module.find_secrets
+
+        def spy(*args: object, _real: object = real) -> object:
+            scans.append(str(args[-1])[:20])
+            return _real(*args)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, "find_secrets", spy)
+
+    def once() -> tuple[list[str], list[str]]:
+        reg = load()
+        result = run(root, [WeakJwtSecret], load_config(root, reg, None), fix=False)
+        return [f"{f.path}:{f.line}" for f in result.findings], result.problems
+
+    first = once()
+    assert first[0] == ["config.ts:2", "settings.py:2"] and first[1] and first[1][0].startswith("broken.py:1: SF001")
+    assert len(scans) == 3
+    scans.clear()
+    assert once() == first
+    assert scans == []

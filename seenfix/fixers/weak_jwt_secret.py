@@ -37,6 +37,7 @@ from seenfix.analysis.secrets_policy import (
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.analysis.secrets_js import JsSecret
+    from seenfix.analysis.secrets_python import PySecret
     from seenfix.core.filepass import FilePass
 
 
@@ -57,6 +58,8 @@ def _maybe_secret(text: str) -> bool:
 _KEY_WORDS = ("app_key", "openssl_key", "fernet_key", "encrypt", "cipher_key", "crypto_key", "master_key")
 
 
+#: Names of the files a secret may be in besides compose and env files (``applies``).
+_SUFFIXES = (".py", ".java", ".kt", ".yml", ".yaml", ".properties", *JS_SUFFIXES)
 #: Python files must also assign, pass or default such a name (libcst parsing is the slow part).
 _MAYBE_PY = re.compile(r"(?i)(secret|signing_?key|jwt_?key|session_?key)\w*['\"]?\]?\s*(=|:|,|\)\s*or\b)")
 #: The kinds of files a signing secret is looked for in (see ``secret_sites.candidate_files``).
@@ -178,31 +181,40 @@ class WeakJwtSecret(Fixer):
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
-        self._spec: FilePass | None = None
+        self._specs: dict[str, FilePass] = {}
 
     def applies(self, project: Project) -> bool:
-        return bool(candidate_files(project, _WHERE))
+        """Any file of a kind a secret is looked for in (a cheap superset of ``candidate_files``)."""
+        lay = project.layout
+        return bool(lay.compose_files or lay.env_files) or any(p.endswith(_SUFFIXES) for p in project.files())
 
     def file_passes(self, project: Project) -> list[FilePass]:
-        """The scan of JS/TS code, in the run's parallel pass over the files (each read once)."""
-        return [self._js_pass(project)]
+        """The scans of JS/TS and Python code, in the run's parallel pass over the files (each file
+        read once), their answers cached by digest."""
+        return [self._pass(project, "js"), self._pass(project, "py")]
 
-    def _js_pass(self, project: Project) -> FilePass:
-        from seenfix.core.cache import ResultCache, module_stat
+    def _pass(self, project: Project, kind: str) -> FilePass:
+        from seenfix.core.cache import ResultCache, module_stat, package_stat
         from seenfix.core.filepass import FilePass
 
-        if self._spec is None:
-            key = [module_stat(m) for m in (__name__, "seenfix.analysis.secrets_js", "seenfix.analysis.secrets_policy",
-                                            "seenfix.editors.text")]
-            self._spec = FilePass(f"{self.code}-js", [], _scan_js, cache=ResultCache(f"{self.code}-js", key),
-                                  store=_keep_all)
-        self._spec.paths = [p for p in candidate_files(project, ("js",)) if p.endswith(JS_SUFFIXES)]
-        return self._spec
+        spec = self._specs.get(kind)
+        if spec is None:
+            modules = ["seenfix.analysis.secrets_js", "seenfix.editors.text"] if kind == "js" else \
+                ["seenfix.analysis.secrets_python", "seenfix.editors.python"]
+            key = [module_stat(m) for m in (__name__, "seenfix.analysis.secrets_policy", *modules)]
+            if kind == "py":
+                key.append(package_stat("libcst"))
+            spec = self._specs[kind] = FilePass(f"{self.code}-{kind}", [], _scan_js if kind == "js" else _scan_py,
+                                                cache=ResultCache(f"{self.code}-{kind}", key), store=_keep_all)
+        suffixes = JS_SUFFIXES if kind == "js" else (".py",)
+        spec.paths = [p for p in candidate_files(project, (kind if kind == "js" else "python",))
+                      if p.endswith(suffixes)]
+        return spec
 
     def cache_writes(self) -> list[tuple[str, bytes]]:
-        """The JS/TS scan's answers, for the engine to store."""
-        entry = self._spec.cache.dump() if self._spec is not None and self._spec.cache is not None else None
-        return [entry] if entry is not None else []
+        """The JS/TS and Python scans' answers, for the engine to store."""
+        entries = [spec.cache.dump() for spec in self._specs.values() if spec.cache is not None]
+        return [entry for entry in entries if entry is not None]
 
     def sites(self, project: Project) -> list[Site]:
         from seenfix.analysis import secrets_python
@@ -210,10 +222,12 @@ class WeakJwtSecret(Fixer):
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref
 
         out: list[Site] = []
-        js: dict[str, list[JsSecret]] = dict(run_pass(project, self._js_pass(project)))
+        js: dict[str, list[JsSecret]] = dict(run_pass(project, self._pass(project, "js")))
+        py: dict[str, list[PySecret] | tuple[int, str]] = dict(run_pass(project, self._pass(project, "py")))
         for path in candidate_files(project, _WHERE):
-            text = "" if path in js else project.read_text(path)  # JS/TS: scanned in the parallel pass
-            if text is None or path not in js and not _maybe_secret(text):
+            scanned = path in js or path in py  # JS/TS and Python: answered by the parallel pass
+            text = "" if scanned else project.read_text(path)
+            if text is None or not scanned and not _maybe_secret(text):
                 continue
             try:
                 if path in project.layout.compose_files:
@@ -231,10 +245,15 @@ class WeakJwtSecret(Fixer):
                 elif path in project.layout.env_files:
                     out.extend(dotenv_sites(path, text))
                 elif path.endswith(".py"):
-                    found = secrets_python.find_secrets(text, path) if _MAYBE_PY.search(text) else []
-                    fixed = secrets_python.fix_secrets(text, path) if found else text
+                    found = py.get(path, [])
+                    if isinstance(found, tuple):  # libcst could not read it
+                        raise InputError(path, *found)
+                    if any(p.fixable for p in found) and self.fixing:  # (a check needs no fixed text)
+                        text = project.read_text(path) or ""
+                        fixed = secrets_python.fix_secrets(text, path)
                     for p in found:
-                        edit = (0, len(text), fixed) if p.fixable else None
+                        edit = (0, len(text), fixed) if p.fixable and self.fixing else (0, 0, "") if p.fixable \
+                            else None
                         out.append(Site(path, p.line, p.name, p.env_var, p.value, "python", edit,
                                         env_dir_for(project, path)))
                 elif path.endswith((".java", ".kt")):
@@ -319,5 +338,19 @@ def _scan_js(path: str, text: str) -> tuple[list[JsSecret], bool]:
     return found, bool(found)
 
 
-def _keep_all(path: str, found: list[JsSecret]) -> list[JsSecret]:
+def _keep_all(path: str, found: Any) -> Any:
     return found
+
+
+def _scan_py(path: str, text: str) -> tuple[list[PySecret] | tuple[int, str], bool]:
+    """The signing secrets of one Python file (:mod:`seenfix.core.filepass`), or the line and message
+    of why libcst cannot read it; its text comes back when there are some (their fix rewrites it)."""
+    if not _maybe_secret(text) or not _MAYBE_PY.search(text):
+        return [], False
+    from seenfix.analysis.secrets_python import find_secrets
+
+    try:
+        found = find_secrets(text, path)
+    except InputError as exc:
+        return (exc.line, exc.message), False
+    return found, bool(found)
