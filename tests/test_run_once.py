@@ -52,6 +52,33 @@ def test_each_compose_file_is_parsed_once_per_run_however_many(tmp_path: Path,
     assert len(result.final.memo) == 0  # dropped once the run is over
 
 
+def test_apply_parses_each_compose_text_once_verification_included(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each text a fixer writes is parsed once: the engine's syntax check of the output and the next
+    fixer's read of it share the parse (no separate multi-document load of a one-document file)."""
+    from ruamel.yaml import YAML
+
+    for k in range(3):
+        shutil.copytree(FIXTURE_SEEN, tmp_path / f"seen{k}")
+    asked: dict[str, list[tuple[str, str]]] = {}
+    real = Memo.get
+
+    def get(self: Memo, kind: str, path: str, text: str, compute: object) -> object:
+        asked.setdefault(kind, []).append((path, text))
+        return real(self, kind, path, text, compute)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Memo, "get", get)
+    load_all = []
+    real_all = YAML.load_all
+    monkeypatch.setattr(YAML, "load_all", lambda self, *a: load_all.append(1) or real_all(self, *a))
+    result = _run_all(tmp_path, fix=True)
+    assert result.final is not None and not result.failures
+    assert sum(1 for p in result.changes if p.endswith("docker-compose.yml")) == 3
+    computed = result.final.memo.computed
+    assert computed["yaml"] == len(set(asked["yaml"])) > 3  # the fixed texts too, each once
+    assert load_all == []
+
+
 def test_a_file_the_grammar_rejects_is_parsed_once_and_reported_by_every_fixer(tmp_path: Path) -> None:
     shutil.copytree(FIXTURE_SEEN, tmp_path / "seen")
     compose = tmp_path / "seen" / "docker-compose.yml"

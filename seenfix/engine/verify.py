@@ -12,12 +12,24 @@ from seenfix.core.project import ENV_NAME, NGINX_NAME, NGINX_SNIFF
 
 
 
-def check_yaml(text: str) -> str | None:
+def check_yaml(text: str, path: str | None = None) -> str | None:
+    """Why ``text`` is not YAML (every document of it), or ``None``.
+
+    Within a run, a text of one document is first loaded through the run's memo (as the fixers load
+    it): the next fixer reads the fixed file from that very parse instead of parsing it again."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    from seenfix.core.memo import current
+    from seenfix.core.model import InputError
     from seenfix.editors import yaml as Y
 
+    if path is not None and current() is not None:
+        try:
+            Y.load(text, path)
+            return None
+        except InputError:
+            pass  # several documents, or invalid: the full check below says which
     try:
         docs = list(YAML(typ="rt").load_all(text))
     except MarkedYAMLError as exc:
@@ -92,7 +104,7 @@ def check_nginx(text: str) -> str | None:
 def checker_for(path: str, text: str) -> Callable[[str], str | None] | None:
     lower = path.lower()
     if lower.endswith((".yml", ".yaml")):
-        return check_yaml
+        return lambda t: check_yaml(t, path)
     if lower.endswith(".py"):
         return check_python
     if lower.endswith(".json"):
