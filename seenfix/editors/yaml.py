@@ -223,6 +223,7 @@ CONSTRUCT_ERRORS = (AttributeError, TypeError, KeyError, RecursionError)
 MAX_EXPANDED = 1_000_000
 ALIAS_BOMB = "invalid YAML: its aliases expand to more than 1,000,000 nodes (an alias bomb?)"
 
+
 def load(text: str, path: str) -> Document:
     """Parse ``text`` (round-trip, YAML 1.2).  Invalid YAML raises :class:`InputError` with its line.
 
