@@ -178,7 +178,8 @@ def test_each_typescript_file_is_read_once_per_run(tmp_path: Path, monkeypatch: 
 FORMAT_MACHINERY = ("seenfix.editors.yaml", "seenfix.editors.yaml_env", "seenfix.editors.compose",
                     "seenfix.editors.nginx", "seenfix.editors.typescript", "seenfix.editors.python",
                     "seenfix.editors.dotenv", "seenfix.analysis.compose_services", "seenfix.analysis.envvars",
-                    "seenfix.analysis.secrets_python", "seenfix.analysis.secrets_js", "seenfix.engine.write")
+                    "seenfix.analysis.secrets_python", "seenfix.analysis.secrets_js", "seenfix.editors.nginx_tls",
+                    "seenfix.editors.ports", "seenfix.editors.depends_on")
 LOADED = """\
 import runpy, sys
 sys.argv = ["seenfix", "check", sys.argv[1]]
