@@ -11,6 +11,7 @@ The JSON form is stable (``version`` is the format's version, bumped only on inc
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -44,8 +45,6 @@ def as_json(root: str, findings: Sequence[Finding], errors: Sequence[str],
         "errors": list(errors),
         "unused_suppressions": list(unused_suppressions),
     }
-    import json
-
     return json.dumps(doc, indent=2) + "\n"
 
 
@@ -88,8 +87,6 @@ def as_sarif(root: str, findings: Sequence[Finding], infos: Sequence[FixerInfo])
             "results": results,
         }],
     }
-    import json
-
     return json.dumps(sarif, indent=2) + "\n"
 
 
