@@ -241,6 +241,15 @@ def serve(text: str, context: str, prefix: Path) -> Iterator[list[Served]]:
     result, conf = _settle(conf, tweaks, prefix)
     if not result.ok:
         raise RuntimeError(f"nginx -t fails under the harness: {result.error}")
+    with running(conf, prefix, [item.port for item in served]):
+        yield served
+
+
+@contextlib.contextmanager
+def running(conf: str, prefix: Path, ports: list[int]) -> Iterator[None]:
+    """Run the settled config ``conf`` as a live nginx in the foreground (prefix ``prefix``) until
+    every one of ``ports`` accepts connections on 127.0.0.1; nginx is always stopped."""
+    assert NGINX is not None
     conf = (f"daemon off;\nmaster_process off;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log;\n"
             + conf)
     (prefix / "nginx.conf").write_text(conf)
@@ -248,17 +257,17 @@ def serve(text: str, context: str, prefix: Path) -> Iterator[list[Served]]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 10
-        for item in served:
+        for port in ports:
             while True:
                 try:
-                    socket.create_connection(("127.0.0.1", item.port), timeout=0.2).close()
+                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                     break
                 except OSError:
                     if proc.poll() is not None or time.monotonic() > deadline:
                         log = prefix / "error.log"
                         raise RuntimeError(f"nginx did not start: {log.read_text() if log.exists() else ''}")
                     time.sleep(0.05)
-        yield served
+        yield
     finally:
         proc.terminate()
         try:

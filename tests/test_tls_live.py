@@ -15,7 +15,6 @@ import shutil
 import socket
 import ssl
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,30 +83,8 @@ def _serve(text: str, prefix: Path) -> Iterator[tuple[int, int]]:
     assert "dummy cert" in tweaks  # certbot's paths now point at the test's certificate
     result, conf = harness._settle(conf, tweaks, prefix)
     assert result.ok, result.error
-    conf = f"daemon off;\nmaster_process off;\npid {prefix}/nginx.pid;\nerror_log {prefix}/error.log;\n" + conf
-    (prefix / "nginx.conf").write_text(conf)
-    assert harness.NGINX is not None
-    proc = subprocess.Popen([harness.NGINX, "-p", f"{prefix}/", "-c", f"{prefix}/nginx.conf"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 10
-        for port in (plain, tls):
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    assert proc.poll() is None and time.monotonic() < deadline, \
-                        f"nginx did not start: {(prefix / 'error.log').read_text() if (prefix / 'error.log').exists() else ''}"
-                    time.sleep(0.05)
+    with harness.running(conf, prefix, [plain, tls]):
         yield plain, tls
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _tls_get(port: int, path: str, context: ssl.SSLContext | None = None) -> tuple[http.client.HTTPResponse, ssl.SSLSocket]:
