@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,13 @@ FIXTURE_SEEN = REPO / "fixtures" / "seen"
 SHARED = REPO.parent / "shared"
 PLUGINS = Path(__file__).resolve().parent / "plugins"
 BROKEN_PLUGINS = Path(__file__).resolve().parent / "plugins_broken"
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 free at the moment (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def git(cwd: Path, *args: str) -> str:

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conftest import free_port
 from seenfix.editors import nginx
 from seenfix.editors.text import apply_edits
 
@@ -206,12 +207,6 @@ class Served:
     server: nginx.Node
     port: int
     tls: bool
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _own_ports(text: str) -> tuple[str, list[Served]]:

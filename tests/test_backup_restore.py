@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -27,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from conftest import free_port
 from seenfix.core.project import Project
 from seenfix.core.workspace import Workspace
 from seenfix.editors import yaml as Y
@@ -106,12 +106,6 @@ class Server:
         return proc.stdout.strip()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _as_owner(cmd: list[str]) -> list[str]:
     """PostgreSQL refuses to run as root: run its server tools as ``postgres`` then."""
     if os.geteuid() != 0:
@@ -130,7 +124,7 @@ def server() -> Iterator[Server]:
     if os.geteuid() == 0:
         shutil.chown(workdir, "postgres")
         shutil.chown(pwfile, "postgres")
-    port = _free_port()
+    port = free_port()
     init = subprocess.run(_as_owner([str(PG_BIN / "initdb"), "-D", str(data), "-U", DOTENV["POSTGRES_USER"],
                                      f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8",
                                      "--locale=C", "--no-sync"]), capture_output=True, text=True, timeout=120)

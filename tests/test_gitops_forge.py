@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from conftest import free_port
 from seenfix.gitops import forge as fg
 from seenfix.gitops.publish import publish
 from seenfix.core.model import FileChange, Finding, Severity
@@ -312,9 +313,7 @@ def test_gitlab_errors_name_the_gitlab_token(server: tuple[str, State]) -> None:
 
 
 def test_connection_refused() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with pytest.raises(fg.ForgeError, match=f"cannot reach the GitHub API at http://127.0.0.1:{port}: .*refused"):
         github(f"http://127.0.0.1:{port}").ensure("seenfix/p0", "main", "T", "B", ())
 
