@@ -169,21 +169,21 @@ def _run_once(
     frozen: set[str],
 ) -> RunResult:
     project = start
-    result = RunResult(workspace.root, [f.info() for f in fixers], suppressor=Suppressor(config.per_file_ignores))
-    made: list[tuple[type[Fixer], Fixer | None]] = []
-    for cls in fixers:
+    infos = [f.info() for f in fixers]
+    result = RunResult(workspace.root, infos, suppressor=Suppressor(config.per_file_ignores))
+    made: list[tuple[FixerInfo, Fixer | None]] = []
+    for cls, info in zip(fixers, infos):
         try:
             fixer: Fixer | None = cls(config.fixer_options.get(cls.code))
         except Exception as exc:  # noqa: BLE001 - one broken fixer must not stop the others
-            result.failures.append(f"{cls.info().code} {cls.info().slug}: check crashed: {type(exc).__name__}: {exc}")
+            result.failures.append(f"{info.code} {info.slug}: check crashed: {type(exc).__name__}: {exc}")
             fixer = None
         if fixer is not None:
             fixer.unsafe_fixes = unsafe
-            fixer.fixing = fix and fix_enabled(cls.info(), unsafe)
-        made.append((cls, fixer))
+            fixer.fixing = fix and fix_enabled(info, unsafe)
+        made.append((info, fixer))
     _prefetch(project, [f for _, f in made if f is not None])
-    for index, (cls, maybe) in enumerate(made, 1):
-        info = cls.info()
+    for index, (info, maybe) in enumerate(made, 1):
         if progress is not None:
             progress(index, len(fixers), f"{info.code} {info.slug}")
         if maybe is None:
