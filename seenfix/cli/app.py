@@ -22,10 +22,11 @@ import click
 from seenfix import __version__
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Sequence
     from pathlib import Path
 
     from seenfix.core.config import Config
-    from seenfix.core.model import Fixer
+    from seenfix.core.model import Finding, Fixer, FixerInfo
     from seenfix.core.registry import Registry
     from seenfix.engine.run import RunResult
 
@@ -282,7 +283,8 @@ def check(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
             accepted = baselines.load(Path(baseline))
         except baselines.BaselineError as exc:
             _fail(str(exc))
-    result = run(root, fixers, config, fix=False, progress=_progress())
+    unsafe = config.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
+    result = run(root, fixers, config, fix=False, unsafe=unsafe, progress=_progress())
     status = _report_problems(result, reg, strict)
     assert result.final is not None
     read = result.final.read_text
@@ -328,14 +330,13 @@ def check(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
     from seenfix.engine.run import fix_enabled
 
     fail_on = fail_on or config.fail_on
-    unsafe = config.unsafe_fixes if unsafe_fixes is None else unsafe_fixes
     applied = {i.code for i in result.fixers if fix_enabled(i, unsafe)}
     fails = failing(findings, fail_on, applied)
     if findings and fmt == "text":
         n = len(findings)
         fixable = sum(f.fixable and f.code in applied for f in findings)
-        hidden = sum(f.fixable and f.code not in applied for f in findings)
-        more = f", {hidden} more with --unsafe-fixes" if hidden and not unsafe else ""
+        hidden = _hidden_unsafe(findings, result.fixers, unsafe)
+        more = f", {hidden} more with --unsafe-fixes" if hidden else ""
         gate = "" if len(fails) == n else f"; {len(fails)} fail{'s' if len(fails) == 1 else ''} --fail-on {fail_on}"
         click.echo(f"Found {n} problem{'s' if n != 1 else ''} ({fixable} fixable with `seenfix apply`{more}{gate}).",
                    err=True)
@@ -457,7 +458,7 @@ def apply(path: str, select: tuple[str, ...], ignore: tuple[str, ...], set_name:
             click.echo(f"seenfix: {diffing.index_summary(untracked)}.", err=True)
     if not changed and not dry_run:
         click.echo("seenfix: nothing to change.", err=True)
-    hidden = _hidden_unsafe(result, unsafe)
+    hidden = _hidden_unsafe(result.findings, result.fixers, unsafe)
     if hidden:
         click.echo(f"seenfix: {hidden} more fix{'es' if hidden != 1 else ''} available with --unsafe-fixes "
                    "(see `seenfix explain CODE`, section Fix safety).", err=True)
@@ -482,13 +483,16 @@ def _file_list(paths: Any) -> str:
     return f"{', '.join(names[:LISTED_FILES])} and {len(names) - LISTED_FILES} more"
 
 
-def _hidden_unsafe(result: RunResult, unsafe: bool) -> int:
-    from seenfix.core.model import Applicability
+def _hidden_unsafe(findings: Sequence[Finding], fixers: Sequence[FixerInfo], unsafe: bool) -> int:
+    """How many more fixes ``--unsafe-fixes`` would make: the findings of fixers whose fix is unsafe,
+    and those a safe fixer fixes more strongly, or only, with the flag (``Finding.unsafe_fix``: SF001
+    replaces a key-deriving secret it would move, SF003 enforces the CSP it would send report-only)."""
+    from seenfix.engine.run import fix_enabled
 
     if unsafe:
         return 0
-    unsafe_codes = {i.code for i in result.fixers if i.applicability is Applicability.UNSAFE}
-    return sum(1 for f in result.findings if f.fixable and f.code in unsafe_codes)
+    unsafe_codes = {i.code for i in fixers if fix_enabled(i, True) and not fix_enabled(i, False)}
+    return sum(1 for f in findings if f.unsafe_fix or f.fixable and f.code in unsafe_codes)
 
 
 @cli.command(name="list")

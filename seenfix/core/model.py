@@ -59,6 +59,11 @@ class Finding:
     severity: Severity
     fixable: bool
     column: int = 1
+    #: ``--unsafe-fixes`` changes more for this finding than the run does without it: a stronger fix
+    #: of a safe fixer (SF001 replaces a key-deriving secret it would move; SF003 enforces the CSP it
+    #: would send report-only), or the only fix (``fixable`` is then false).  Counted in the "N more
+    #: fixes with --unsafe-fixes" hint; always false when the run has unsafe fixes on.
+    unsafe_fix: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -330,6 +335,7 @@ class Fixer:
         severity: Severity | None = None,
         fixable: bool | None = None,
         column: int = 1,
+        unsafe_fix: bool = False,
     ) -> Finding:
         return Finding(
             code=self.code,
@@ -341,6 +347,7 @@ class Fixer:
             fix_title=fix_title or self.fix_title,
             severity=severity or self.severity,
             fixable=(self.fix_availability is not FixAvailability.NONE) if fixable is None else fixable,
+            unsafe_fix=unsafe_fix,
         )
 
     # -- the interface -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from seenfix.editors.text import detect_newline, line_starts, offset_to_line
@@ -291,9 +291,12 @@ def tokens(cfg: Config, node: Node | None = None) -> Iterator[str]:
             todo.extend(reversed(child.children))
 
 
-def only_insertions(before: str, after: str, path: str = "<nginx>") -> str | None:
+def only_insertions(before: str, after: str, path: str = "<nginx>",
+                    renames: Mapping[str, str] | None = None) -> str | None:
     """``None`` when ``after`` keeps every directive and comment of ``before`` in order (it may add
-    whole directives, and words to a directive's end), else a one-line reason."""
+    whole directives, and words to a directive's end; a word of ``renames`` may become its value),
+    else a one-line reason."""
+    renamed = renames or {}
     old_cfg, new_cfg = parse(before, path), parse(after, path)
     for what, old, new in (
         ("directive", list(tokens(old_cfg)), list(tokens(new_cfg))),
@@ -301,7 +304,7 @@ def only_insertions(before: str, after: str, path: str = "<nginx>") -> str | Non
     ):
         rest = iter(new)
         for item in old:
-            if not any(item == candidate for candidate in rest):
+            if not any(item == candidate or renamed.get(item) == candidate for candidate in rest):
                 return f"the {what} text {item!r} is gone or out of order"
     return None
 

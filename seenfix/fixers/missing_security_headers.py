@@ -99,7 +99,12 @@ class MissingSecurityHeaders(FileFixer):
     A Content-Security-Policy can break an app (a blocked script, image or frame), so the safe fix
     ships it as `Content-Security-Policy-Report-Only`, the standard rollout: browsers report
     violations and block nothing. Enforcing it is an unsafe fix (`--unsafe-fixes`, or
-    `csp_report_only = false`): do it once the reports are clean. The policy never contradicts a
+    `csp_report_only = false`): do it once the reports are clean. That run renames the
+    `Content-Security-Policy-Report-Only` header seenfix wrote to `Content-Security-Policy` in
+    place (never both); until then each such header is a low finding only that flag fixes. A
+    report-only policy seenfix did not write (yours, or one from before the app's origins changed)
+    is left report-only and reported by the enforcing run; a block that already sends both headers
+    is left alone. The policy never contradicts a
     header the config already sends: with `X-Frame-Options SAMEORIGIN` (the app frames itself)
     `frame-ancestors` is `'self'`, not `'none'`, and an existing `frame-ancestors 'self'` gives
     X-Frame-Options `SAMEORIGIN`. Origins come only from the code the served app is built from
@@ -192,8 +197,10 @@ class MissingSecurityHeaders(FileFixer):
         return apply_edits(text, edits) if edits else None
 
     def verify(self, path: str, before: str | None, after: str) -> str | None:
-        """The fix may only add directives and `always` words: nothing of the user's may go."""
-        return None if before is None else nginx.only_insertions(before, after, path)
+        """The fix may only add directives and `always` words, and rename seenfix's report-only CSP to
+        the enforcing header: nothing of the user's may go."""
+        renames = {CSP_RO: CSP, f'"{CSP_RO}"': f'"{CSP}"', f"'{CSP_RO}'": f"'{CSP}'"}
+        return None if before is None else nginx.only_insertions(before, after, path, renames)
 
     # -- the header set ---------------------------------------------------------------------------
     def wanted(self, project: Project, tls: bool) -> dict[str, str]:
@@ -202,9 +209,19 @@ class MissingSecurityHeaders(FileFixer):
         values.update({k: v for k, v in self.config["headers"].items()})
         if not tls:
             values.pop(HSTS, None)
-        if self.config["csp_report_only"] and not self.unsafe_fixes and CSP in values:
+        if not self.enforces() and CSP in values:
             values = {CSP_RO if k == CSP else k: v for k, v in values.items()}  # same place in the order
         return {k: v for k, v in values.items() if v}
+
+    def enforces(self) -> bool:
+        """The CSP is sent enforcing in this run (``--unsafe-fixes``, or ``csp_report_only = false``)."""
+        return self.unsafe_fixes or not self.config["csp_report_only"]
+
+    def ours(self, project: Project, node: nginx.Node, have: Mapping[str, str]) -> bool:
+        """``node`` (an ``add_header`` of a CSP) sends the policy seenfix writes for a block that
+        sends ``have``: the app's policy (or the configured one), agreeing with the block's headers."""
+        policy = self.config["headers"].get(CSP, self.csp(project))
+        return len(node.args) >= 2 and bool(policy) and node.args[1].value == _agreeing(CSP, policy, have)
 
     def csp(self, project: Project) -> str:
         """The Content-Security-Policy for the app (computed once per project)."""
@@ -249,7 +266,37 @@ class MissingSecurityHeaders(FileFixer):
             has_tokens = tokens_at_http or bool(nginx.directives(server, "server_tokens", resolve))
             head = [] if has_tokens or not self.config["server_tokens"] else ["server_tokens off;"]
             self._level(cfg, server, inherited, wanted[tls], tls, head, resolve, findings, edits)
+        self._rollout(cfg, project, resolve, findings, edits)
         return findings, edits
+
+    def _rollout(self, cfg: nginx.Config, project: Project, resolve: nginx.Resolver, findings: list[Finding],
+                 edits: list[nginx.Edit]) -> None:
+        """The second step of the CSP rollout: seenfix's own `Content-Security-Policy-Report-Only`
+        becomes the enforcing header when the run enforces (the header is renamed, so the block never
+        sends both); without `--unsafe-fixes` it is a low finding whose fix needs that flag.  A
+        report-only policy seenfix did not write (the user's, or seenfix's from before the app's
+        origins changed) is left as it is and reported when the run enforces.  A block that also
+        sends an enforcing CSP is left alone: two policies side by side are a deliberate test."""
+        enforce = self.enforces()
+        for node in cfg.walk():
+            if node.name != "add_header" or nginx.header_name(node) != CSP_RO.lower() or node.parent is None:
+                continue
+            siblings = nginx.header_directives(node.parent, resolve)
+            if any(nginx.header_name(n) == CSP.lower() for n in siblings):
+                continue
+            if self.ours(project, node, _lines(siblings)):
+                if enforce:
+                    name = node.args[0]
+                    edits.append((name.start, name.end, name.raw.replace(CSP_RO, CSP)))
+                findings.append(self.finding(
+                    cfg.path, node.line, f"{CSP_RO} (seenfix's rollout) reports violations and blocks nothing: "
+                    "send it enforcing once the browsers' reports are clean", severity=Severity.LOW,
+                    fix_title=f"Rename the header to {CSP}", fixable=enforce, unsafe_fix=not enforce))
+            elif enforce:
+                findings.append(self.finding(
+                    cfg.path, node.line, f"{CSP_RO} is not the policy seenfix writes (yours, or the app's "
+                    "origins changed since): it is left report-only", severity=Severity.LOW, fixable=False,
+                    fix_title=f"Rename the header to {CSP} yourself once the browsers' reports are clean"))
 
     def _level(self, cfg: nginx.Config, server: nginx.Node, inherited: dict[str, str], wanted: dict[str, str],
                tls: bool, head: list[str], resolve: nginx.Resolver, findings: list[Finding],
@@ -277,19 +324,22 @@ class MissingSecurityHeaders(FileFixer):
                 if missing:
                     if not own:  # the block starts having headers of its own: carry the inherited ones along
                         add += list(inherited.values())
+                    staged = False  # seenfix's report-only CSP goes in: --unsafe-fixes would enforce it
                     for h in missing:
                         value = _agreeing(h, wanted[h], have)
                         default = f"add_header {h} {nginx.quote(value, force=True)} always;"
                         same = (CSP.lower(), CSP_RO.lower()) if h.lower() in CSP_NAMES else (h.lower(),)
                         have[h.lower()] = next((inherited[n] for n in same if n in inherited), default)
                         add.append(have[h.lower()])
+                        staged = staged or h == CSP_RO and have[h.lower()] == default
                     where = "server" if block.name == "server" else f"{block.name} {' '.join(block.arg_values())}"
                     why = "" if block.name == "server" else " (it sets its own add_header, so it inherits none)"
                     named = [CSP if h == CSP_RO else h for h in missing]  # the problem: no CSP at all
                     hsts = "" if tls or self.config["headers"].get(HSTS) == "" else \
                         "; Strict-Transport-Security waits for TLS (SF002)"
                     findings.append(self.finding(cfg.path, block.line,
-                                                 f"{where} does not send {', '.join(named)}{why}{hsts}"))
+                                                 f"{where} does not send {', '.join(named)}{why}{hsts}",
+                                                 unsafe_fix=staged))
                 elif head:
                     findings.append(self.finding(cfg.path, block.line,
                                                  "`server_tokens` is on: nginx discloses its version"))

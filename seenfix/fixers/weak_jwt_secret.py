@@ -306,7 +306,8 @@ class WeakJwtSecret(Fixer):
                 s.path, s.line,
                 f"{s.name} is a committed literal {mask(s.value, reveal=2)} in {where}; anyone with the "
                 f"repository can {risk}",
-                fix_title=todo[0].upper() + todo[1:], severity=committed_severity(s.value), fixable=s.fixable)
+                fix_title=todo[0].upper() + todo[1:], severity=committed_severity(s.value), fixable=s.fixable,
+                unsafe_fix=s.fixable and s.keep_value and derives and not self.unsafe_fixes)
 
     def verify(self, path: str, before: str | None, after: str) -> str | None:
         """JavaScript is not checked by the runner: parse it (as TSX, a superset) before and after."""

@@ -5,7 +5,10 @@ has a fixed modifier and passes or fails as a whole):
 
 * Every check (fixer) counts in one category of the assessment's score table (``Fixer.category``) with
   a weight (``Fixer.weight``; by default its severity's: critical 4, high 3, medium 2, low 1).
-* A check **passes** when it has no finding and ran without error; a check that crashed or could not
+* A check **passes** when it has no finding and ran without error (a finding only
+  ``--unsafe-fixes`` can fix, ``Finding.unsafe_fix`` without ``fixable``, is the next step of a
+  rollout a safe fix made and does not count: SF003's note that its report-only CSP can now be
+  enforced); a check that crashed or could not
   read an input counts as failed (``error``): an unknown is not a pass.  A check with nothing to look
   at (none of the files its ``needs`` names, and no finding) is ``n/a`` and counts nowhere.
 * A category's score is ``100 * passed weight / total weight``, rounded half up to a whole percent.
@@ -151,7 +154,8 @@ def build(infos: Sequence[FixerInfo], findings: Iterable[Finding], errored: Iter
     """Score one run: ``infos`` are every check that ran, ``errored`` the codes that failed to run."""
     by_code: dict[str, list[Finding]] = {}
     for f in findings:
-        by_code.setdefault(f.code, []).append(f)
+        if not (f.unsafe_fix and not f.fixable):  # the next step of a rollout a safe fix made
+            by_code.setdefault(f.code, []).append(f)
     bad = set(errored)
     checks = tuple(Check(i, tuple(_sorted(by_code.get(i.code, []))), i.code in bad, _applies(i, layout))
                    for i in sorted(infos, key=lambda i: i.code))
