@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -313,3 +314,51 @@ def test_valid_tsx_text_the_grammar_trips_on() -> None:
     assert [b.local for b in res.unused] == ["unused"]
     assert res.new_text is not None and 'Terms & <Link href="/a?b=1&c=2">' in res.new_text
     assert "import { Link }" in res.new_text and "C:\\Users\\u{zz}" in res.new_text
+
+
+TAGGED = [
+    ("type only in the type arguments", "import type { Props } from './x';\nexport const A = styled.div<Props>`\n  color: red;\n`;\n"),
+    ("object type", "import { Theme } from './t';\nexport const A = styled.div<{ theme: Theme; on: boolean }>`a`;\n"),
+    ("styled call", "import { B, P } from './b';\nexport const A = styled(B)<P>`a: ${(p) => p.x};`;\n"),
+    ("in a substitution", "import { tone } from './t';\nexport const A = styled.div<{ a: 1 }>`color: ${tone};`;\n"),
+    ("nested", "import { T } from './t';\nexport const A = styled.div<{ a: 1 }>`${(p) => css<{ b: T }>`x: ${p.a}`}`;\n"),
+    ("escaped backtick and braces", "import { T } from './t';\nexport const A = css<T>`content: \"\\`\"; a { b: c }`;\n"),
+    ("generic function type", "import { T } from './t';\nexport const q = sql<{ f: (x: T) => void }>`select 1`;\n"),
+]
+
+
+@pytest.mark.parametrize("source", [s for _, s in TAGGED], ids=[n for n, _ in TAGGED])
+@pytest.mark.parametrize("path", ["a.ts", "a.tsx"])
+def test_tagged_template_with_type_arguments(source: str, path: str) -> None:
+    """`tag<T>`...`` is valid TypeScript (2.9) the grammar rejects: parsed as a call with the same type
+    arguments, every name at its offset, so an import used only in them is kept (removing it would
+    break the build)."""
+    from seenfix.editors.typescript import _with_template_calls, parse_source
+
+    tree, parsed = parse_source(source.encode(), path)
+    assert not tree.root_node.has_error and len(parsed) == len(source.encode())
+    for name in re.findall(r"import (?:type )?\{ ([^}]*) \}", source)[0].split(", "):
+        at = source.index(name, source.index("export"))
+        assert parsed[at:at + len(name)] == name.encode()  # the name where it was
+    rewritten = _with_template_calls(source.encode())
+    if rewritten is not None:
+        assert rewritten.count(b"\n") == source.count("\n")  # lines hold
+    res = analyse(path, source + "import { gone } from './g';\n")
+    assert res.error is None, res.error
+    assert [b.local for b in res.unused] == ["gone"]
+
+
+@pytest.mark.parametrize("source", [
+    "export const A = styled.div<{ a: 1 }>`x`;\nexport const B = ;\n",  # a real error after it
+    "export const A = styled.div<{ a: 1 }>`x ${ `;\n",  # an unterminated substitution
+    "const x = a < b;\nconst y = c > `d`;\n",  # comparisons, not type arguments: left alone
+])
+def test_tagged_template_rewrite_does_not_hide_errors(source: str) -> None:
+    from seenfix.editors.typescript import TsParseError, parse_source
+
+    if "const x" in source:
+        tree, parsed = parse_source(source.encode(), "a.ts")
+        assert parsed == source.encode()
+        return
+    with pytest.raises(TsParseError):
+        parse_source(source.encode(), "a.tsx")

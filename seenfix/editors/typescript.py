@@ -109,8 +109,10 @@ def parse_source(src: bytes, path: str) -> tuple[Any, bytes]:
     every offset, line and column still holds) and the file parsed again (:func:`without_unsupported`);
     a keyword before a type parameter's name, or the ``type`` of a re-export, cannot change which names
     a file uses.  If that still fails, member separators go before generic call signatures
-    (:func:`_with_signature_separators`).  Returns the tree and the bytes it is a tree of: ``src``
-    itself, or a copy of the same length.
+    (:func:`_with_signature_separators`).  Before that, text the grammar trips on is blanked
+    (:func:`_without_text_gaps`) and tagged templates with type arguments become calls
+    (:func:`_with_template_calls`).  Returns the tree and the bytes it is a tree of: ``src`` itself,
+    or a copy of the same length.
     """
     try:
         return parse(src, path), src
@@ -122,14 +124,16 @@ def parse_source(src: bytes, path: str) -> tuple[Any, bytes]:
             return parse(blanked, path), blanked
         except TsParseError as exc:
             error = exc  # its line is past the blanked syntax, where the error is
-    base = blanked if blanked is not None else src
-    texty = _without_text_gaps(base, is_tsx(path))
-    if texty is not None:
-        try:
-            return parse(texty, path), texty
-        except TsParseError:
-            pass
-    separated = _with_signature_separators(base, path)
+    stage = blanked if blanked is not None else src
+    for rewrite in (lambda b: _without_text_gaps(b, is_tsx(path)), _with_template_calls):
+        changed = rewrite(stage)
+        if changed is not None:  # each rewrite keeps the ones before it
+            stage = changed
+            try:
+                return parse(stage, path), stage
+            except TsParseError:
+                pass
+    separated = _with_signature_separators(stage, path)
     if separated is None:
         raise error
     return separated
@@ -153,6 +157,149 @@ def _without_text_gaps(src: bytes, tsx: bool) -> bytes | None:
         out = _JSX_TEXT.sub(lambda m: _BARE_AMP.sub(b" ", m.group(0)), out)
     out = _RAW.sub(lambda m: m.group(0)[:11] + m.group(0)[11:].replace(b"\\", b" "), out)
     return out if out != src else None
+
+
+#: Words after which ``<`` starts a type assertion (``return <T>x``) or JSX, not type arguments.
+_NOT_TAGS = frozenset({b"return", b"typeof", b"yield", b"await", b"case", b"in", b"of", b"new", b"void",
+                       b"delete", b"throw", b"else", b"do", b"instanceof", b"keyof", b"extends"})
+_PAIRS = {0x29: 0x28, 0x5D: 0x5B, 0x7D: 0x7B, 0x3E: 0x3C}  # closer -> opener: ) ] } >
+#: How far type arguments may reach (bytes) before the search gives up.
+_TYPE_ARGS_SPAN = 4000
+
+
+def _skip_string(src: bytes, i: int) -> int:
+    """The offset just past the string literal (``'`` or ``"``) starting at ``i``."""
+    quote, n = src[i], len(src)
+    i += 1
+    while i < n and src[i] != quote and src[i] != 0x0A:
+        i += 2 if src[i] == 0x5C else 1
+    return i + 1
+
+
+def _template(src: bytes, i: int) -> tuple[int, list[tuple[int, int]]] | None:
+    """The template literal whose backtick is at ``i``: the offset of its closing backtick and its
+    substitutions as (offset of ``$``, offset of the closing ``}``); ``None`` when it does not end."""
+    n, subs = len(src), list[tuple[int, int]]()
+    i += 1
+    while i < n:
+        c = src[i]
+        if c == 0x5C:  # an escape
+            i += 2
+        elif c == 0x60:
+            return i, subs
+        elif c == 0x24 and i + 1 < n and src[i + 1] == 0x7B:  # "${"
+            end = _expression_end(src, i + 2)
+            if end is None:
+                return None
+            subs.append((i, end))
+            i = end + 1
+        else:
+            i += 1
+    return None
+
+
+def _expression_end(src: bytes, i: int) -> int | None:
+    """The offset of the ``}`` that closes a substitution whose code starts at ``i``."""
+    n, depth = len(src), 0
+    while i < n:
+        c = src[i]
+        if c in b"'\"":
+            i = _skip_string(src, i)
+            continue
+        if c == 0x60:
+            inner = _template(src, i)
+            if inner is None:
+                return None
+            i = inner[0] + 1
+            continue
+        if c == 0x2F and src[i + 1:i + 2] == b"/":
+            i = src.find(b"\n", i)
+            if i < 0:
+                return None
+            continue
+        if c == 0x2F and src[i + 1:i + 2] == b"*":
+            i = src.find(b"*/", i + 2)
+            if i < 0:
+                return None
+            i += 2
+            continue
+        if c == 0x7B:
+            depth += 1
+        elif c == 0x7D:
+            if depth == 0:
+                return i
+            depth -= 1
+        i += 1
+    return None
+
+
+def _type_args_end(src: bytes, i: int) -> int | None:
+    """The offset of the ``>`` closing the type arguments whose ``<`` is at ``i``, or ``None`` when
+    what follows is not a balanced type (a ``;`` outside braces, a stray closer, too long)."""
+    stack = [0x3C]
+    limit = min(len(src), i + _TYPE_ARGS_SPAN)
+    j = i + 1
+    while j < limit:
+        c = src[j]
+        if c in b"'\"":
+            j = _skip_string(src, j)
+            continue
+        if c in b"<{([":
+            stack.append(c)
+        elif c == 0x3E and src[j - 1] == 0x3D:  # "=>" of a function type
+            pass
+        elif c in _PAIRS:
+            if stack[-1] != _PAIRS[c]:
+                return None
+            stack.pop()
+            if not stack:
+                return j
+        elif c == 0x3B and stack[-1] != 0x7B:  # ";" ends a statement unless in an object type
+            return None
+        j += 1
+    return None
+
+
+def _with_template_calls(src: bytes) -> bytes | None:
+    """``src`` with each tagged template that has type arguments turned into a call with them:
+    ``styled.div<{ active: boolean }>`color: ${c};``` becomes ``styled.div<{ active: boolean }>(
+    c,)``, the same length (backticks become the parentheses, the text between substitutions spaces
+    and line breaks, each ``${`` spaces and its ``}`` a comma).  TypeScript accepts type arguments
+    on a tagged template (since 2.9; styled-components, Emotion, kysely's ``sql<T>``), the grammar
+    does not (tree-sitter-typescript issue #341, open, no release fixes it).  A call keeps every
+    name where it was, the type arguments' names as types and the substitutions' as values.
+    ``None``: nothing to rewrite."""
+    buf = bytearray(src)
+    found = False
+    for m in re.finditer(rb"[\w$)\]][ \t]*<", src):
+        start = m.start()
+        if src[start] in _WORD:  # the word before "<": not a keyword that starts a type or JSX
+            w = start
+            while w > 0 and src[w - 1] in _WORD:
+                w -= 1
+            if src[w:start + 1] in _NOT_TAGS:
+                continue
+        close = _type_args_end(src, m.end() - 1)
+        if close is None:
+            continue
+        tick = close + 1
+        while tick < len(src) and src[tick] in b" \t\r\n":
+            tick += 1
+        if tick >= len(src) or src[tick] != 0x60:
+            continue
+        template = _template(src, tick)
+        if template is None:
+            continue
+        end, subs = template
+        keep = [(a + 2, b) for a, b in subs]  # the substitutions' code stays
+        for k in range(tick + 1, end):
+            if src[k] not in b"\r\n" and not any(a <= k < b for a, b in keep):
+                buf[k] = 0x20
+        for _a, b in subs:
+            buf[b] = 0x2C  # ","
+        buf[tick], buf[end] = 0x28, 0x29  # "(", ")"
+        found = True
+    return bytes(buf) if found else None
 
 
 #: A line of a ``.ts`` file that starts, after its indentation, with a call signature, generic
