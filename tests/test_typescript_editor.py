@@ -362,3 +362,15 @@ def test_tagged_template_rewrite_does_not_hide_errors(source: str) -> None:
         return
     with pytest.raises(TsParseError):
         parse_source(source.encode(), "a.tsx")
+
+
+@pytest.mark.parametrize("source", [
+    "/** A `Metric<Type, In>` is ... `x` */\nexport const a = 1;\n",  # JSDoc code spans (effect writes them)
+    "// f<T>`x`\nexport const a = 1;\n",
+    "export const s = 'f<T>`x`' + \"g<T>`y`\";\n",
+    "export const t = `h<T>` + `i`;\n",
+])
+def test_tagged_template_rewrite_skips_comments_and_strings(source: str) -> None:
+    from seenfix.editors.typescript import _with_template_calls
+
+    assert _with_template_calls(source.encode()) is None

@@ -124,19 +124,20 @@ def parse_source(src: bytes, path: str) -> tuple[Any, bytes]:
             return parse(blanked, path), blanked
         except TsParseError as exc:
             error = exc  # its line is past the blanked syntax, where the error is
-    stage = blanked if blanked is not None else src
+    stages = [blanked if blanked is not None else src]
     for rewrite in (lambda b: _without_text_gaps(b, is_tsx(path)), _with_template_calls):
-        changed = rewrite(stage)
+        changed = rewrite(stages[-1])
         if changed is not None:  # each rewrite keeps the ones before it
-            stage = changed
+            stages.append(changed)
             try:
-                return parse(stage, path), stage
+                return parse(changed, path), changed
             except TsParseError:
                 pass
-    separated = _with_signature_separators(stage, path)
-    if separated is None:
-        raise error
-    return separated
+    for stage in dict.fromkeys((stages[-1], stages[0])):  # with the rewrites, then without them
+        separated = _with_signature_separators(stage, path)
+        if separated is not None:
+            return separated
+    raise error
 
 
 #: A bare ``&`` in JSX text (``<p>Terms & conditions</p>``) or in a JSX attribute string
@@ -260,6 +261,39 @@ def _type_args_end(src: bytes, i: int) -> int | None:
     return None
 
 
+def _non_code(src: bytes) -> bytearray:
+    """1 for each byte of a comment, a string or a template's text, 0 for code (a template's
+    substitutions are code).  A linear scan; a regular expression literal is read as code."""
+    mask = bytearray(len(src))
+    todo = [(0, len(src))]
+    while todo:
+        i, stop = todo.pop()
+        while i < stop:
+            c = src[i]
+            end = i
+            if c == 0x2F and src[i + 1:i + 2] == b"/":
+                end = src.find(b"\n", i)
+                end = stop if end < 0 else end
+            elif c == 0x2F and src[i + 1:i + 2] == b"*":
+                end = src.find(b"*/", i + 2)
+                end = stop if end < 0 else end + 2
+            elif c in b"'\"":
+                end = min(_skip_string(src, i), stop)
+            elif c == 0x60:
+                template = _template(src, i)
+                end = stop if template is None else template[0] + 1
+                if template is not None:
+                    todo.extend((a + 2, b) for a, b in template[1])  # substitutions: code, scanned too
+            if end > i:
+                mask[i:end] = b"\x01" * (end - i)
+                for a, b in (template[1] if c == 0x60 and template is not None else ()):
+                    mask[a + 2:b] = bytes(b - a - 2)
+                i = end
+            else:
+                i += 1
+    return mask
+
+
 def _with_template_calls(src: bytes) -> bytes | None:
     """``src`` with each tagged template that has type arguments turned into a call with them:
     ``styled.div<{ active: boolean }>`color: ${c};``` becomes ``styled.div<{ active: boolean }>(
@@ -269,10 +303,15 @@ def _with_template_calls(src: bytes) -> bytes | None:
     does not (tree-sitter-typescript issue #341, open, no release fixes it).  A call keeps every
     name where it was, the type arguments' names as types and the substitutions' as values.
     ``None``: nothing to rewrite."""
+    if b">`" not in src and not re.search(rb">\s+`", src):
+        return None
     buf = bytearray(src)
     found = False
+    text = _non_code(src)
     for m in re.finditer(rb"[\w$)\]][ \t]*<", src):
         start = m.start()
+        if text[start]:  # in a comment, a string or a template's text
+            continue
         if src[start] in _WORD:  # the word before "<": not a keyword that starts a type or JSX
             w = start
             while w > 0 and src[w - 1] in _WORD:
