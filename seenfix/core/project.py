@@ -41,12 +41,42 @@ def compose_role(path: str) -> str:
     development/test/CI word (``.devcontainer/``, ``cypress/``, ``docker/testing/``,
     ``compose.dev.yml``) makes it a dev stack; an unmarked file (``compose.yml``, and overlays such
     as ``docker-compose.override.yml``) is production."""
+    return marked_role(path) or "production"
+
+
+def marked_role(path: str) -> str | None:
+    """The role the words of ``path`` give it (see :func:`compose_role`), or ``None`` when unmarked."""
     words = set(re.split(r"[/._\-]+", path.lower()))
     if is_test_path(path):
         return "dev"
     if words & PRODUCTION_WORDS:
         return "production"
-    return "dev" if words & DEV_WORDS else "production"
+    return "dev" if words & DEV_WORDS else None
+
+
+def compose_roles(compose_files: list[str], uses: Mapping[str, set[str]]) -> dict[str, str]:
+    """Each compose file's role, from its path words and from the commands of the project's docs and
+    scripts that use it (``uses``: :func:`seenfix.core.deploy_docs.compose_uses`).  Path words decide
+    when they speak (a ``compose.dev.yml`` stays a dev stack whatever a README runs with it).  An
+    unmarked file is production when a deploy command (or one that says neither) uses it; a dev stack
+    when only development, test or CI commands use it, or when deploy commands deploy its folder with
+    other files and never with it (`docker compose -f compose.yml -f compose.deploy.yml up -d` leaves
+    `compose.override.yml` out); otherwise production, as before.  The docs only ever take files out
+    of the deployment: when in doubt, seenfix does not edit."""
+    deployed = {posixpath.dirname(p) for p, kinds in uses.items() if "deploy" in kinds}
+    roles: dict[str, str] = {}
+    for path in compose_files:
+        kinds = uses.get(path, set())
+        role = marked_role(path)
+        if role is None:
+            if kinds & {"deploy", "other"}:
+                role = "production"
+            elif kinds or posixpath.dirname(path) in deployed:
+                role = "dev"
+            else:
+                role = "production"
+        roles[path] = role
+    return roles
 
 
 @dataclass(frozen=True)
@@ -226,8 +256,14 @@ class Project:
         lay.compose_files = self._configured(self.paths.compose) if self.paths.compose else [
             p for p in files if COMPOSE_NAME.search(p)
         ]
+        uses: dict[str, set[str]] = {}
+        if not self.paths.compose and any(marked_role(p) is None for p in lay.compose_files):
+            from seenfix.core.deploy_docs import compose_uses
+
+            uses = compose_uses(files, self.read_text, lay.compose_files)
+        roles = compose_roles(lay.compose_files, uses)
         for p in lay.compose_files:
-            if self.paths.compose or compose_role(p) == "production":
+            if self.paths.compose or roles[p] == "production":
                 lay.production_compose.append(p)
             else:
                 lay.dev_compose.append(p)
