@@ -316,6 +316,20 @@ def test_valid_tsx_text_the_grammar_trips_on() -> None:
     assert "import { Link }" in res.new_text and "C:\\Users\\u{zz}" in res.new_text
 
 
+def test_escaped_backtick_in_a_template_literal_type() -> None:
+    """A template literal type with an escaped backtick (effect's ``MissingSelfGeneric``) is valid;
+    the grammar rejects it: the escape is blanked in the parsed copy, the names are seen."""
+    from seenfix.analysis.unused_imports import analyse
+
+    text = ('import type { Service } from "./s";\nimport { unused } from "x";\n'
+            'type Missing = `Missing \\`Self\\` generic - use \\`class Self extends Service<Self>()\\``;\n'
+            'export const m: Missing | Service = null!;\n')
+    res = analyse("src/a.ts", text)
+    assert res.error is None, res.error
+    assert [b.local for b in res.unused] == ["unused"]
+    assert res.new_text is not None and "\\`Self\\`" in res.new_text
+
+
 TAGGED = [
     ("type only in the type arguments", "import type { Props } from './x';\nexport const A = styled.div<Props>`\n  color: red;\n`;\n"),
     ("object type", "import { Theme } from './t';\nexport const A = styled.div<{ theme: Theme; on: boolean }>`a`;\n"),

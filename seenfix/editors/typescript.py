@@ -152,11 +152,20 @@ _RAW = re.compile(rb"String\.raw`[^`$]*`")
 def _without_text_gaps(src: bytes, tsx: bool) -> bytes | None:
     """``src`` with the characters the grammar trips on inside text blanked (a space each, so offsets
     hold): bare ``&`` of JSX text and attribute strings (``.tsx``), backslashes of ``String.raw``
-    templates.  Neither is a name, so the names a file uses stay as they are.  ``None``: nothing to do."""
+    templates, escaped backticks in a template's text (a template literal *type* with ``\\```, as
+    effect's ``type MissingSelfGeneric``).  None is a name, so the names a file uses stay as they are.
+    ``None``: nothing to do."""
     out = src
     if tsx:
         out = _JSX_TEXT.sub(lambda m: _BARE_AMP.sub(b" ", m.group(0)), out)
     out = _RAW.sub(lambda m: m.group(0)[:11] + m.group(0)[11:].replace(b"\\", b" "), out)
+    if b"\\`" in out:
+        text = _non_code(out)
+        buf = bytearray(out)
+        for m in re.finditer(rb"\\`", out):
+            if text[m.start()] and text[m.start() + 1]:
+                buf[m.start():m.end()] = b"  "
+        out = bytes(buf)
     return out if out != src else None
 
 
