@@ -153,8 +153,9 @@ class MissingHealthChecks(CB.ComposeFixer):
             s.name for s in Y.services(doc) if _has_health(s.node)}
         combined = C.Combined()
         combined.add(plan)
-        for svc in Y.services(doc):
-            order = self._start_order(doc, svc, healthy, project)
+        services = {s.name: s for s in Y.services(doc)}
+        for svc in services.values():
+            order = self._start_order(doc, svc, healthy, services, project)
             if order is None:
                 continue
             planned, fixable = order, bool(order.plan.edits) and combined.add(order.plan)
@@ -163,10 +164,10 @@ class MissingHealthChecks(CB.ComposeFixer):
                                            fixable, planned.fix_title))
         return found, combined.plan
 
-    def _start_order(self, doc: Y.Document, svc: Y.Service, healthy: set[str],
+    def _start_order(self, doc: Y.Document, svc: Y.Service, healthy: set[str], services: dict[str, Y.Service],
                      project: Project | None) -> CB.Planned | None:
-        """The plan making ``svc`` wait for its healthy databases and caches, or None."""
-        services = {s.name: s for s in Y.services(doc)}
+        """The plan making ``svc`` wait for its healthy databases and caches (``services``: the file's
+        services by name, made once per file), or None."""
         current = depends_on.dependencies(svc.node)
         waits = [name for name, cond in current.items() if cond == depends_on.STARTED and name in healthy
                  and name in services and CS.service_kind(services[name].node, doc.path, project) in DATA_KINDS]
