@@ -265,6 +265,29 @@ def test_a_yaml_alias_bomb_is_one_line(seen_repo: Path, args: list[str]) -> None
     assert compose.read_bytes() == before
 
 
+@pytest.mark.parametrize("args", [["check"], ["apply", "--set", "all", "--unsafe-fixes"]])
+def test_a_compose_file_over_the_size_limit_is_one_line_and_untouched(seen_repo: Path, args: list[str]) -> None:
+    """A generated 100 MB compose file would take gigabytes to parse: refused, the rest still fixed."""
+    from seenfix.editors.yaml import MAX_CHARS
+
+    compose = seen_repo / "docker-compose.yml"
+    text = compose.read_text()
+    compose.write_text(text + "# generated\n" * (MAX_CHARS // 12 + 1))
+    git(seen_repo, "commit", "-qam", "a huge compose file")
+    before = compose.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "seenfix", *args, str(seen_repo)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr
+    errors = [line for line in proc.stderr.splitlines() if "too large" in line]
+    assert len(errors) == 1, proc.stderr
+    assert "docker-compose.yml:1: " in errors[0]
+    assert errors[0].endswith(": too large to read as YAML: 4.0 MiB (seenfix reads YAML files of up to 4 MiB)")
+    assert "Traceback" not in proc.stderr
+    assert compose.read_bytes() == before
+    if args[0] == "apply":
+        assert "frontend/nginx.conf" in git(seen_repo, "status", "--porcelain")  # the others still ran
+
+
 def test_aliases_that_expand_a_little_are_fine() -> None:
     from seenfix.editors.yaml import load
 

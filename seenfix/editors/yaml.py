@@ -200,12 +200,17 @@ def _add_referent(self: Any, cm: Any) -> None:
         self._ref.append(cm)
 
 
-def _yaml() -> Any:
-    from ruamel.yaml import YAML
+def _patch_referents() -> None:
     from ruamel.yaml.comments import CommentedMap
 
     if CommentedMap.add_referent is not _add_referent:
         CommentedMap.add_referent = _add_referent  # type: ignore[method-assign]
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    _patch_referents()
     y = YAML(typ="rt")
     y.allow_duplicate_keys = False
     return y
@@ -224,10 +229,26 @@ MAX_EXPANDED = 1_000_000
 ALIAS_BOMB = "invalid YAML: its aliases expand to more than 1,000,000 nodes (an alias bomb?)"
 
 
+#: the largest YAML text seenfix reads (characters): a parsed document takes 60-90 bytes of memory
+#: per character, so 4 MiB is 250-400 MiB and several seconds; no hand-written compose file comes
+#: near it (a file of 50,000 services does), and a 100 MiB one would take gigabytes and minutes
+MAX_CHARS = 4 * 1024 * 1024
+
+
+def too_large(text: str) -> str | None:
+    """The error for a YAML text longer than :data:`MAX_CHARS`, else ``None``."""
+    if len(text) <= MAX_CHARS:
+        return None
+    return (f"too large to read as YAML: {len(text) / 1024 / 1024:.1f} MiB "
+            f"(seenfix reads YAML files of up to {MAX_CHARS // 1024 // 1024} MiB)")
+
+
 def load(text: str, path: str) -> Document:
     """Parse ``text`` (round-trip, YAML 1.2).  Invalid YAML raises :class:`InputError` with its line.
 
-    A single document is expected; a leading ``---`` is fine, several documents are an input error.
+    A single document is expected; a leading ``---`` is fine, several documents are an input error,
+    and so is a text longer than :data:`MAX_CHARS`.  libyaml reads it when it can
+    (:mod:`seenfix.editors.libyaml`: the same data and positions, several times faster).
     Within a run the same (text, path) gives the same :class:`Document`, parsed once and shared by
     every fixer and the verification (:mod:`seenfix.core.memo`): treat it as read-only.
     """
@@ -247,10 +268,30 @@ def yaml_problem(exc: Any) -> str:
 
 
 def _load(text: str, path: str) -> Document:
+    from seenfix.editors import libyaml
+
+    problem = too_large(text)
+    if problem is not None:
+        raise InputError(path, 1, problem)
+
+    _patch_referents()
+    with libyaml.collector_paused():
+        data = libyaml.load(text)
+        if data is libyaml.PURE:
+            data = _load_round_trip(text, path)
+    if expanded_size(data, lambda n: n.values() if isinstance(n, dict) else n if isinstance(n, list) else ()) \
+            > MAX_EXPANDED:
+        raise InputError(path, 1, ALIAS_BOMB)
+    return Document(path=path, text=text, data=data, newline=detect_newline(text), starts=line_starts(text))
+
+
+def _load_round_trip(text: str, path: str) -> Any:
+    """``text``'s data read by ruamel.yaml's round-trip parser (pure Python: every YAML it accepts,
+    the error messages seenfix reports)."""
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     try:
-        data = _yaml().load(text)
+        return _yaml().load(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
@@ -260,10 +301,6 @@ def _load(text: str, path: str) -> Document:
     except CONSTRUCT_ERRORS as exc:
         line, message = construct_problem(text, exc)
         raise InputError(path, line, message) from None
-    if expanded_size(data, lambda n: n.values() if isinstance(n, dict) else n if isinstance(n, list) else ()) \
-            > MAX_EXPANDED:
-        raise InputError(path, 1, ALIAS_BOMB)
-    return Document(path=path, text=text, data=data, newline=detect_newline(text), starts=line_starts(text))
 
 
 def expanded_size(root: Any, children: Any, limit: int = MAX_EXPANDED) -> int:

@@ -1,6 +1,7 @@
 """Compose ``environment`` entries and ``${VAR:-default}`` interpolations, located to the character.
 
-Reads the YAML node tree (ruamel's composer, lazily imported) for exact scalar offsets, so edits
+Reads the YAML node tree (libyaml's composer when it reads the text as ruamel.yaml's does, see
+:mod:`seenfix.editors.libyaml`, else ruamel's; lazily imported) for exact scalar offsets, so edits
 replace only the characters of one value and every comment, anchor, quote style and indentation
 stays as it is.  Handles ``environment`` as a map (``KEY: value``) or a list (``- KEY=value``),
 extension fields (``x-shared-env: &env``) merged with ``<<: *env``, and quoted scalars.  Commented
@@ -22,6 +23,7 @@ from seenfix.editors.yaml import (
     TOO_DEEP,
     expanded_size,
     merge_cycle_line,
+    too_large,
     yaml_problem,
 )
 from seenfix.core.model import InputError
@@ -150,19 +152,40 @@ class Interpolation:
 def compose_nodes(text: str, path: str) -> Any:
     """The root node of a YAML file (first document), or ``None`` for an empty one.
 
-    Composed once per (path, text) within a run (:mod:`seenfix.core.memo`): treat it as read-only."""
+    Composed once per (path, text) within a run (:mod:`seenfix.core.memo`): treat it as read-only.
+    A text longer than :data:`seenfix.editors.yaml.MAX_CHARS` is an input error."""
     from seenfix.core.memo import cached
 
     return cached("yaml-nodes", path, text, lambda: _compose_nodes(text, path))
 
 
 def _compose_nodes(text: str, path: str) -> Any:
+    from seenfix.editors import libyaml
+
+    problem = too_large(text)
+    if problem is not None:
+        raise InputError(path, 1, problem)
+
+    with libyaml.collector_paused():
+        root = libyaml.compose_node(text)
+        if root is libyaml.PURE:
+            root = _compose_round_trip(text, path)
+    line = merge_cycle_line(root)
+    if line is not None:
+        raise InputError(path, line, RECURSIVE_MERGE)
+    if root is not None and expanded_size(root, _node_children) > MAX_EXPANDED:
+        raise InputError(path, 1, ALIAS_BOMB)
+    return root
+
+
+def _compose_round_trip(text: str, path: str) -> Any:
+    """The node tree composed by ruamel.yaml's round-trip parser (the errors seenfix reports)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
     yaml = YAML(typ="rt")
     try:
-        root = yaml.compose(text)
+        return yaml.compose(text)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise InputError(path, (mark.line + 1) if mark else 1, f"invalid YAML: {yaml_problem(exc)}") from None
@@ -170,12 +193,6 @@ def _compose_nodes(text: str, path: str) -> Any:
         raise InputError(path, 1, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise InputError(path, deepest_line(text), TOO_DEEP) from None
-    line = merge_cycle_line(root)
-    if line is not None:
-        raise InputError(path, line, RECURSIVE_MERGE)
-    if root is not None and expanded_size(root, _node_children) > MAX_EXPANDED:
-        raise InputError(path, 1, ALIAS_BOMB)
-    return root
 
 
 def _node_children(node: Any) -> list[Any]:
