@@ -12,15 +12,26 @@ one quadruples it (about 4.0).  Series:
 * ``env-value``: ``check --select SF004`` on one environment value of N bytes, a database URL
   (target: 250 KB under 0.1 s beyond the parse);
 * ``nginx-line``: ``check --select SF003,SF005`` on an nginx config with one line of N bytes;
-* ``apply-services``: ``apply --select SF007`` (fix and verify, in memory) on N services.
+* ``apply-services``: ``apply --select SF007`` (fix and verify, in memory) on N services;
+* ``all-services``: ``check`` with every fixer on N services.
 
 The last column says whether the series looks linear: the largest ratio per doubling under 2.6.
 Exit status 1 when a series does not (``--quick`` sizes are too small to judge: it always exits 0).
+
+``--huge`` adds the largest inputs, each in its own ``seenfix check --select SF007`` process (start-up
+included), printing seconds and the process's peak memory: a compose file just under seenfix's YAML
+size limit (``seenfix.editors.yaml.MAX_CHARS``, 4 MiB: about 50,000 services) and one of 100 MB, which
+seenfix refuses with a one-line error (exit 3) instead of parsing it (that would take gigabytes).
+With ``--quick`` the first is 200 services and the second just over the limit.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import re
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -75,7 +86,12 @@ SERIES: dict[str, tuple[str, Callable[[int], str], str, list[str], bool, list[in
                    [128_000, 256_000, 512_000, 1_024_000], [4000, 8000, 16000]),
     "apply-services": ("docker-compose.yml", compose_services, "services", ["SF007"], True,
                        [500, 1000, 2000, 4000], [50, 100, 200]),
+    "all-services": ("docker-compose.yml", compose_services, "services", [f"SF{i:03d}" for i in range(1, 15)], False,
+                     [1000, 2000, 4000, 8000], [50, 100, 200]),
 }
+
+#: bytes of one generated service (``compose_services``), for sizing the huge inputs
+SERVICE_BYTES = len(compose_services(1000)) / 1000
 
 
 def time_once(folder: Path, fixers: list[str], fix: bool) -> tuple[float, int]:
@@ -117,17 +133,59 @@ def series(name: str, quick: bool, repeat: int) -> bool:
     return linear
 
 
+def huge_one(label: str, text: str, tmp: Path) -> None:
+    """``seenfix check --select SF007`` on ``text`` in a process of its own: seconds, peak memory."""
+    folder = tmp / label
+    folder.mkdir()
+    (folder / "docker-compose.yml").write_text(text)
+    del text
+    code = ("import resource, sys, runpy; sys.argv = ['seenfix', 'check', '--select', 'SF007', sys.argv[1]]\n"
+            "try:\n    runpy.run_module('seenfix', run_name='__main__')\n"
+            "finally:\n    print('peak-kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SEENFIX_NO_CACHE": "1"}
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    peak = next((int(line.split()[1]) for line in proc.stderr.splitlines() if line.startswith("peak-kib ")), 0)
+    size = (folder / "docker-compose.yml").stat().st_size
+    error = next((line for line in proc.stderr.splitlines() if line.startswith("error: ")), None)
+    found = re.search(r"^Found (\d+) problem", proc.stderr, re.MULTILINE)
+    said = error or f"{found.group(1) if found else 0} findings"
+    print(f"  {label:<12} {size:>11}  {elapsed:8.2f}  {peak / 1024:8.0f}  {proc.returncode:>4}  {said}")
+    (folder / "docker-compose.yml").unlink()
+
+
+def huge(quick: bool) -> None:
+    from seenfix.editors.yaml import MAX_CHARS
+
+    print("huge: check --select SF007 in its own process (start-up included), docker-compose.yml")
+    print(f"  {'input':<12} {'bytes':>11}  {'seconds':>8}  {'peak MiB':>8}  exit  result")
+    under = 200 if quick else int(MAX_CHARS / SERVICE_BYTES)
+    while not quick and len(compose_services(under)) > MAX_CHARS:
+        under = int(under * 0.99)
+    over = MAX_CHARS + 1 if quick else 100_000_000
+    with tempfile.TemporaryDirectory(prefix="seenfix-scaling-") as tmp:
+        huge_one(f"{under} svc", compose_services(under), Path(tmp))
+        head = compose_services(1000)
+        body = head * (over // len(head) + 1)
+        huge_one(f"{over / 1e6:.0f} MB" if not quick else "over limit", body[:over - 1] + "\n", Path(tmp))
+    print()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small sizes (checks that the benchmark runs)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per size; the best is kept")
     parser.add_argument("--series", default=",".join(SERIES), help="comma-separated: " + ", ".join(SERIES))
+    parser.add_argument("--huge", action="store_true", help="also the largest inputs (a 100 MB compose file)")
     args = parser.parse_args()
     ok = True
-    for name in args.series.split(","):
+    for name in filter(None, args.series.split(",")):
         if name not in SERIES:
             parser.error(f"unknown series {name!r}")
         ok &= series(name, args.quick, args.repeat)
+    if args.huge:
+        huge(args.quick)
     return 0 if ok or args.quick else 1
 
 
