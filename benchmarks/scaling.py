@@ -2,8 +2,9 @@
 
 Run: ``python benchmarks/scaling.py [--quick] [--repeat N] [--series NAME,...]``.  Each series
 generates inputs that double in size, runs seenfix's engine on each in this process (the runner and
-the fixers; no process start-up), and prints the best of ``--repeat`` times and the ratio to the
-previous size.  A linear scan doubles its time when its input doubles (ratio about 2.0); a quadratic
+the fixers; no process start-up), and prints the best of ``--repeat`` times (wall clock and CPU) and
+the ratio of CPU times to the previous size: the machine may be shared, and other jobs stretch the
+wall clock but not the CPU time a run needs.  A linear scan doubles its time when its input doubles (ratio about 2.0); a quadratic
 one quadruples it (about 4.0).  Series:
 
 * ``services``: ``check --select SF007`` on a compose file of N services (target: 8,000 under 3 s);
@@ -94,25 +95,31 @@ SERIES: dict[str, tuple[str, Callable[[int], str], str, list[str], bool, list[in
 SERVICE_BYTES = len(compose_services(1000)) / 1000
 
 
-def time_once(folder: Path, fixers: list[str], fix: bool) -> tuple[float, int]:
+def cpu_seconds() -> float:
+    """CPU time of this process and of its children waited for."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def time_once(folder: Path, fixers: list[str], fix: bool) -> tuple[float, float, int]:
     from seenfix.core.config import Config
     from seenfix.core.registry import load
     from seenfix.engine.run import run
 
     reg = load()
     classes = [c for c in (reg.find(code) for code in fixers) if c is not None]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     result = run(folder, classes, Config(), fix=fix)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, cpu_seconds() - cpu
     if result.problems or result.failures:
         raise SystemExit(f"{folder}: {result.problems + result.failures}")
-    return elapsed, len(result.findings)
+    return cpu, elapsed, len(result.findings)
 
 
 def series(name: str, quick: bool, repeat: int) -> bool:
     filename, make, unit, fixers, fix, sizes, quick_sizes = SERIES[name]
     print(f"{name}: {'apply' if fix else 'check'} --select {','.join(fixers)}, {filename} by {unit}")
-    print(f"  {'size':>10}  {'bytes':>11}  {'seconds':>8}  {'ratio':>6}  findings")
+    print(f"  {'size':>10}  {'bytes':>11}  {'seconds':>8}  {'cpu s':>8}  {'ratio':>6}  findings")
     previous = None
     worst = 0.0
     with tempfile.TemporaryDirectory(prefix="seenfix-scaling-") as tmp:
@@ -121,11 +128,11 @@ def series(name: str, quick: bool, repeat: int) -> bool:
             folder.mkdir()
             text = make(size)
             (folder / filename).write_text(text)
-            best, findings = min(time_once(folder, fixers, fix) for _ in range(repeat))
+            best, wall, findings = min(time_once(folder, fixers, fix) for _ in range(repeat))
             ratio = "" if previous is None else f"{best / previous:6.2f}"
             if previous is not None:
                 worst = max(worst, best / previous)
-            print(f"  {size:>10}  {len(text.encode()):>11}  {best:8.3f}  {ratio:>6}  {findings}")
+            print(f"  {size:>10}  {len(text.encode()):>11}  {wall:8.3f}  {best:8.3f}  {ratio:>6}  {findings}")
             previous = best
     linear = worst < LINEAR
     print(f"  largest ratio per doubling: {worst:.2f} ({'linear' if linear else 'NOT linear'}; "
@@ -139,9 +146,11 @@ def huge_one(label: str, text: str, tmp: Path) -> None:
     folder.mkdir()
     (folder / "docker-compose.yml").write_text(text)
     del text
-    code = ("import resource, sys, runpy; sys.argv = ['seenfix', 'check', '--select', 'SF007', sys.argv[1]]\n"
+    # peak memory: the child's VmHWM (its ru_maxrss would start from this process's size: it survives exec)
+    code = ("import sys, runpy; sys.argv = ['seenfix', 'check', '--select', 'SF007', sys.argv[1]]\n"
             "try:\n    runpy.run_module('seenfix', run_name='__main__')\n"
-            "finally:\n    print('peak-kib', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\n")
+            "finally:\n    hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+            "    print('peak-kib', hwm[0], file=sys.stderr)\n")
     env = {**os.environ, "PYTHONPATH": str(REPO), "SEENFIX_NO_CACHE": "1"}
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-c", code, str(folder)], capture_output=True, text=True, env=env)

@@ -70,12 +70,13 @@ def test_startup_benchmark_runs() -> None:
 def test_scaling_benchmark_runs() -> None:
     """Small sizes: every series runs, finds what it should and prints a ratio per doubling (whether
     the series is linear is for the full-size run to say)."""
-    out = run("scaling.py", "--quick", "--repeat", "1")
-    for name in ("services", "compose-bytes", "env-value", "nginx-line", "apply-services"):
+    out = run("scaling.py", "--quick", "--repeat", "1", "--huge")
+    for name in ("services", "compose-bytes", "env-value", "nginx-line", "apply-services", "all-services"):
         block = re.search(rf"^{name}: .*?^  largest ratio per doubling: ({NUMBER}) \((linear|NOT linear);",
                           out, re.MULTILINE | re.DOTALL)
         assert block, out
-        rows = re.findall(rf"^\s+(\d+)\s+(\d+)\s+({NUMBER})\s+({NUMBER})?\s+(\d+)$", block.group(0), re.MULTILINE)
+        rows = re.findall(rf"^\s+(\d+)\s+(\d+)\s+{NUMBER}\s+({NUMBER})\s+({NUMBER})?\s+(\d+)$", block.group(0),
+                          re.MULTILINE)
         assert len(rows) == 3, block.group(0)
         sizes = [int(r[0]) for r in rows]
         assert sizes[1] == 2 * sizes[0] and sizes[2] == 2 * sizes[1]
@@ -83,6 +84,12 @@ def test_scaling_benchmark_runs() -> None:
         if name in ("services", "apply-services"):
             assert findings == sizes  # one finding per service: SF007 saw them all
         assert all(f > 0 for f in findings), block.group(0)
+    # --huge (quick: 200 services, then a file just over the YAML size limit): each in its own process
+    huge = {m.group(1): (m.group(2), m.group(3)) for m in re.finditer(
+        rf"^  (200 svc|over limit)\s+\d+\s+{NUMBER}\s+\d+\s+(\d+)  (.*)$", out, re.MULTILINE)}
+    assert huge["200 svc"] == ("1", "200 findings"), out
+    assert huge["over limit"][0] == "3", out
+    assert huge["over limit"][1].startswith("error: docker-compose.yml:1: SF007: too large to read as YAML: "), out
 
 
 @pytest.mark.slow
