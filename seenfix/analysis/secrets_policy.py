@@ -16,6 +16,7 @@ Nothing here ever prints a value; use :func:`mask` to show one.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import secrets
@@ -163,6 +164,7 @@ _CI_OR_I18N = re.compile(
     r"|Jenkinsfile|cloudbuild\.ya?ml)$")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_exempt_path(path: str) -> bool:
     """Templates (``.env.example``), test fixtures (``tests/``, ``.env.test``), CI configuration
     (``.github/workflows/``, ``.gitlab-ci.yml``) and translation catalogues never hold findings."""

@@ -225,15 +225,29 @@ class Workspace:
     def inside(self, rel: str) -> bool:
         """Whether ``rel`` resolves inside the root (through no symlink that leaves it)."""
         directory, name = os.path.split(rel)
-        real_dir = self._real_dirs.get(directory)
-        if real_dir is None:
-            real_dir = self._real_dirs[directory] = os.path.realpath(self.root / directory)
+        real_dir = self._real_dir(directory)
         if not (real_dir == self._real_root or real_dir.startswith(self._real_root + os.sep)):
             return False
         full = os.path.join(real_dir, name)
         if os.path.islink(full):
             return os.path.realpath(full).startswith(self._real_root + os.sep)
         return True
+
+    def _real_dir(self, directory: str) -> str:
+        """``os.path.realpath`` of the folder ``directory`` (relative to the root), worked out from
+        its parent's (one ``lstat`` per folder, not one per folder and ancestor)."""
+        real = self._real_dirs.get(directory)
+        if real is None:
+            parent, name = os.path.split(directory)
+            if not directory:
+                real = self._real_root
+            elif name in ("", ".", "..") or parent == directory:
+                real = os.path.realpath(os.path.join(self._root_str, directory))
+            else:
+                full = os.path.join(self._real_dir(parent), name)
+                real = os.path.realpath(full) if os.path.islink(full) else full
+            self._real_dirs[directory] = real
+        return real
 
     def read(self, rel: str) -> tuple[str, Encoded] | None:
         """Text and encoding of a file, or ``None`` (with a warning) when it cannot be read as text."""
