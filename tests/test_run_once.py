@@ -206,7 +206,11 @@ def _loaded(folder: Path) -> tuple[int, set[str]]:
 
 def test_check_loads_a_formats_machinery_only_when_a_file_of_that_format_is_present(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
-    code, loaded = _loaded(tmp_path / "empty")
+    code, loaded = _loaded(tmp_path / "empty")  # answered by the fast path (tests/test_fastpath.py)
+    assert code == 0 and "click" not in loaded and not any(m.startswith("seenfix.fixers") for m in loaded)
+    (tmp_path / "notes").mkdir()  # a file of no format a fixer reads: the full path, every fixer loaded
+    (tmp_path / "notes" / "notes.txt").write_text("nothing to see\n")
+    code, loaded = _loaded(tmp_path / "notes")
     assert code == 0
     assert loaded.isdisjoint(FORMAT_MACHINERY), sorted(loaded & set(FORMAT_MACHINERY))
     assert loaded.isdisjoint({"ruamel.yaml", "tree_sitter", "libcst", "crossplane"})

@@ -27,6 +27,8 @@ from seenfix.analysis.secrets_policy import is_sensitive
 from seenfix.core.model import InputError, InputProblem
 
 if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.core.cache import ResultCache
+    from seenfix.core.filepass import FilePass
     from seenfix.core.project import Project
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -155,10 +157,59 @@ def _env_file_keys(project: Project, env_files: dict[str, list[str]], found: Dis
                 found.provided.setdefault(entry.key, f"{path}:{entry.line}")
 
 
-def discover(project: Project) -> Discovery:
-    """Every variable the project's compose files, backend and frontend read."""
-    from seenfix.analysis.env_reads_compose import compose_reads
+def python_reads_cache() -> ResultCache:
+    """A cache of :func:`discover`'s reading of Python files (libcst's parse is the slow part), for
+    the caller to hand to :func:`discover` and to store (a fixer's ``cache_writes``)."""
+    from seenfix.core.cache import ResultCache, module_stat, package_stat
+
+    return ResultCache("SF006-python-reads", [module_stat(m) for m in (
+        __name__, "seenfix.analysis.env_reads_python", "seenfix.editors.python")] + [package_stat("libcst")])
+
+
+def _python_reads(path: str, text: str, component: str, cache: ResultCache | None) -> list[Read]:
+    """:func:`~seenfix.analysis.env_reads_python.python_reads`, answered from ``cache`` when the same
+    file (path, component and text: a read names its file) was read before.  A file libcst rejects
+    is remembered too: its :class:`InputError` is raised again."""
     from seenfix.analysis.env_reads_python import python_reads
+
+    if cache is None:
+        return python_reads(path, text, component)
+    key = cache.digest(path, "\0".join((path, component, text)))
+    hit = cache.known.get(key)
+    if not isinstance(hit, tuple):
+        try:
+            hit = tuple(python_reads(path, text, component))
+        except InputError as exc:
+            hit = (exc.line, exc.message, exc.limitation)
+        cache.add(key, hit)
+    answer: tuple[object, ...] = hit
+    if answer and not isinstance(answer[0], Read):  # the file's error: (line, message, limitation)
+        raise InputError(path, int(str(answer[0])), str(answer[1]), limitation=answer[2] is True)
+    return [r for r in answer if isinstance(r, Read)]
+
+
+def frontend_sources(project: Project) -> list[str]:
+    """The TypeScript files and Vite configurations :func:`discover` looks into for ``VITE_*`` reads."""
+    from seenfix.core.project import is_test_path
+
+    frontend = project.layout.frontend_roots
+    vite_configs = [p for p in project.files() if re.search(r"(^|/)vite\.config\.[cm]?[jt]s$", p)]
+    ts_files = [p for p in project.layout.ts_files if not p.endswith(".d.ts") and not is_test_path(p)
+                and (not frontend or _under(p, frontend))]
+    return sorted(set(ts_files) | set(vite_configs))
+
+
+def mentions_vite(path: str, text: str) -> tuple[bool, bool]:
+    """Whether a frontend source names a ``VITE_*`` variable, as a :class:`FilePass` function: the
+    pass answers this for every file (cached by digest), and :func:`discover` reads only those."""
+    return "VITE_" in text, False
+
+
+def discover(project: Project, python_cache: ResultCache | None = None, vite_pass: FilePass | None = None) -> Discovery:
+    """Every variable the project's compose files, backend and frontend read (the readings of Python
+    files answered from ``python_cache`` when given: see :func:`python_reads_cache`; which frontend
+    sources mention ``VITE_`` from ``vite_pass``, a pass of :func:`mentions_vite`, when given)."""
+    from seenfix.analysis.env_reads_compose import compose_reads
     from seenfix.analysis.env_reads_ts import ts_reads
     from seenfix.core.project import is_test_path
 
@@ -182,14 +233,19 @@ def discover(project: Project) -> Discovery:
         if text is None or not any(s in text for s in ("environ", "getenv", "Settings", "env(", "env.", "config(")):
             continue
         try:
-            found.add(python_reads(path, text, _component(path, backend, "backend", builds)))
+            found.add(_python_reads(path, text, _component(path, backend, "backend", builds), python_cache))
         except InputError as exc:
             found.problems.append(exc.problem())
     frontend = lay.frontend_roots
-    vite_configs = [p for p in project.files() if re.search(r"(^|/)vite\.config\.[cm]?[jt]s$", p)]
-    ts_files = [p for p in lay.ts_files if not p.endswith(".d.ts") and not is_test_path(p)
-                and (not frontend or _under(p, frontend))]
-    for path in sorted(set(ts_files) | set(vite_configs)):
+    paths = frontend_sources(project)
+    mentions: set[str] | None = None
+    if vite_pass is not None:
+        from seenfix.core.filepass import run_pass
+
+        mentions = {p for p, yes in run_pass(project, vite_pass, paths) if yes}
+    for path in paths:
+        if mentions is not None and path not in mentions:
+            continue
         text = project.read_text(path)
         if text is None or "VITE_" not in text:
             continue

@@ -10,6 +10,8 @@ from seenfix.core.model import FileChange, Finding, Fixer, Option, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.analysis.envvars import Discovery, EnvVar
+    from seenfix.core.cache import ResultCache
+    from seenfix.core.filepass import FilePass
     from seenfix.core.project import Project
 
 _URL_PASSWORD = re.compile(r"(://[^:/@\s]+:)[^@/\s]+@")
@@ -83,6 +85,8 @@ class MissingProductionEnvTemplate(Fixer):
     )
 
     _found: tuple[Project, Discovery] | None = None
+    _python_cache: ResultCache | None = None
+    _vite: FilePass | None = None
 
     @property
     def template_path(self) -> str:
@@ -157,11 +161,39 @@ class MissingProductionEnvTemplate(Fixer):
 
         if self._found is not None and self._found[0] is project:
             return self._found[1]
-        found = discover(project)
+        if self._python_cache is None:
+            from seenfix.analysis.envvars import python_reads_cache
+
+            self._python_cache = python_reads_cache()
+        found = discover(project, self._python_cache, self._vite_pass(project))
         for problem in found.problems:
             project.report(problem)
         self._found = (project, found)
         return found
+
+    def file_passes(self, project: Project) -> list[FilePass]:
+        """Which frontend sources mention ``VITE_`` (the run's parallel pass over the files, cached by
+        digest): only those are read again to find the variables."""
+        return [self._vite_pass(project)]
+
+    def _vite_pass(self, project: Project) -> FilePass:
+        from seenfix.analysis.envvars import frontend_sources, mentions_vite
+        from seenfix.core.cache import ResultCache, module_stat
+        from seenfix.core.filepass import FilePass
+
+        if self._vite is None:
+            self._vite = FilePass(f"{self.code}-vite", [], mentions_vite,
+                                  cache=ResultCache(f"{self.code}-vite", [module_stat("seenfix.analysis.envvars")]),
+                                  store=_keep, restore=_keep)
+        self._vite.paths = frontend_sources(project)
+        return self._vite
+
+    def cache_writes(self) -> list[tuple[str, bytes]]:
+        """What the backend's Python files read (libcst's parse is the slow part of a re-run) and
+        which frontend sources mention ``VITE_``."""
+        entries = [c.dump() for c in (self._python_cache, self._vite.cache if self._vite is not None else None)
+                   if c is not None]
+        return [entry for entry in entries if entry is not None]
 
     def _gitignore(self, project: Project) -> str | None:
         """The new ``.gitignore`` text, or ``None`` when nothing needs adding."""
@@ -215,3 +247,7 @@ def _entry(var: EnvVar) -> dict[str, Any]:
     else:
         line = f"# {var.name}="
     return {"name": var.name, "flags": flags, "where": where, "line": line}
+
+
+def _keep(path: str, found: Any) -> Any:
+    return found

@@ -12,6 +12,7 @@ from seenfix.core.model import FileFixer, Finding, Option, Severity
 from seenfix.core.project import Project, is_test_path
 
 if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.core.filepass import FilePass
     from seenfix.editors import nginx
 else:  # loaded when first used (seenfix.core.lazy)
     nginx = lazy_module("seenfix.editors.nginx")
@@ -161,6 +162,7 @@ class MissingSecurityHeaders(FileFixer):
                                 "browser console open and look for blocked scripts, styles or connections "
                                 "before merging.")
     _csp: tuple[Project, str] | None = None
+    _origins: FilePass | None = None
     #: Not per file: included snippets and the frontend's sources (for the CSP) are read too.
     per_file: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = (
@@ -234,11 +236,32 @@ class MissingSecurityHeaders(FileFixer):
     def _build_csp(self, project: Project) -> str:
         sources = {directive: list(base) for directive, base in CSP_BASE.items()}
         if self.config["discover_origins"]:
-            for directive, origin in discover_origins(project):
+            for directive, origin in discover_origins(project, self._origins_pass(project)):
                 sources[directive].append(origin)
         for directive, extra in self.config["csp_sources"].items():
             sources[directive].extend(extra)
         return "; ".join(f"{d} {' '.join(dict.fromkeys(values))}" for d, values in sources.items())
+
+    def file_passes(self, project: Project) -> list[FilePass]:
+        """The scan of the frontend's sources for origins (when there is an nginx config to give a
+        Content-Security-Policy), in the run's parallel pass over the files, cached by digest."""
+        return [self._origins_pass(project)] if self.config["discover_origins"] and project.layout.nginx_files else []
+
+    def _origins_pass(self, project: Project) -> FilePass:
+        from seenfix.core.cache import ResultCache, module_stat
+        from seenfix.core.filepass import FilePass
+
+        if self._origins is None:
+            self._origins = FilePass(f"{self.code}-origins", [], origins_of,
+                                     cache=ResultCache(f"{self.code}-origins", [module_stat(__name__)]),
+                                     store=_keep, restore=_keep)
+        self._origins.paths = origin_files(project)
+        return self._origins
+
+    def cache_writes(self) -> list[tuple[str, bytes]]:
+        """The origins of every source, for the engine to store."""
+        entry = self._origins.cache.dump() if self._origins is not None and self._origins.cache is not None else None
+        return [entry] if entry is not None else []
 
     # -- plan: findings and edits together, so check and fix always agree ---------------------------
     def _plan(self, path: str, text: str, project: Project) -> tuple[list[Finding], list[nginx.Edit]]:
@@ -394,8 +417,8 @@ def _lines(nodes: list[nginx.Node]) -> dict[str, str]:
     return out
 
 
-def discover_origins(project: Project) -> list[tuple[str, str]]:
-    """(CSP directive, origin) pairs for the absolute URLs the frontend's sources use."""
+def origin_files(project: Project) -> list[str]:
+    """The frontend's served sources :func:`discover_origins` reads."""
     roots = project.layout.frontend_roots
 
     def served(p: str) -> bool:  # the app's own code: not tests, docs, examples, experiments, vendored files
@@ -405,26 +428,49 @@ def discover_origins(project: Project) -> list[tuple[str, str]]:
     scripts = [q for q in project.files() if q.endswith((".js", ".jsx", ".mjs"))] if roots else []  # a frontend's
     files = [p for p in project.layout.ts_files + scripts if served(p)]
     files += [p for p in project.files() if p.endswith(".html") and served(p)]
+    return files
+
+
+def origins_of(path: str, text: str) -> tuple[tuple[tuple[str, str], ...], bool]:
+    """(CSP directive, origin) pairs one source uses, in the form of a :class:`FilePass` function."""
     found: dict[tuple[str, str], None] = {}
-    for path in files:
-        text = project.read_text(path) or ""
-        if "URL.createObjectURL" in text:  # blob: URLs shown as images or fetched
-            found[("img-src", "blob:")] = None
-            found[("connect-src", "blob:")] = None
-        if "WebAssembly." in text:
-            found[("script-src", "'wasm-unsafe-eval'")] = None
-        for scheme, host, rest in URL.findall(text):
-            if NOT_ORIGINS.search(host.lower()):
-                continue
-            found[(_directive(scheme, host.lower(), rest.lower()), f"{scheme}://{host.lower()}")] = None
-            if host.lower() == "fonts.googleapis.com":
-                found[("font-src", "https://fonts.gstatic.com")] = None
+    if "URL.createObjectURL" in text:  # blob: URLs shown as images or fetched
+        found[("img-src", "blob:")] = None
+        found[("connect-src", "blob:")] = None
+    if "WebAssembly." in text:
+        found[("script-src", "'wasm-unsafe-eval'")] = None
+    for scheme, host, rest in URL.findall(text):
+        if NOT_ORIGINS.search(host.lower()):
+            continue
+        found[(_directive(scheme, host.lower(), rest.lower()), f"{scheme}://{host.lower()}")] = None
+        if host.lower() == "fonts.googleapis.com":
+            found[("font-src", "https://fonts.gstatic.com")] = None
+    return tuple(found), False
+
+
+def discover_origins(project: Project, spec: FilePass | None = None) -> list[tuple[str, str]]:
+    """(CSP directive, origin) pairs for the absolute URLs the frontend's sources use; each source's
+    answered by ``spec`` (the fixer's pass of :func:`origins_of`, cached) when given."""
+    files = origin_files(project)
+    found: dict[tuple[str, str], None] = {}
+    if spec is None:
+        for path in files:
+            found.update(dict.fromkeys(origins_of(path, project.read_text(path) or "")[0]))
+    else:
+        from seenfix.core.filepass import run_pass
+
+        for _, pairs in run_pass(project, spec, files):
+            found.update(dict.fromkeys(pairs))
     for path in project.layout.env_files + project.layout.production_compose:  # VITE_* values are bundled, public
         for var, scheme, host, rest in ENV_URL.findall(project.read_text(path) or ""):
             if not NOT_ORIGINS.search(host.lower()):
                 kind = "img-src" if re.search("IMAGE|IMG", var) else _directive(scheme, host.lower(), rest.lower())
                 found[(kind, f"{scheme}://{host.lower()}")] = None
     return sorted(found)
+
+
+def _keep(path: str, found: Any) -> Any:
+    return found
 
 
 def _directive(scheme: str, host: str, rest: str) -> str:

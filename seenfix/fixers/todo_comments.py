@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from seenfix.core.model import Applicability, FileFixer, Finding, FixAvailability, Option, Severity
 from seenfix.core.project import Project, is_test_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.core.filepass import FilePass
 
 _SUFFIXES = (".py", ".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".sh", ".yml", ".yaml", ".conf")
 # A marker inside a comment: after `#`, `//`, `/*` or `{/*`, at a word boundary, upper case.
@@ -67,21 +71,63 @@ class TodoComments(FileFixer):
         Option("include_tests", bool, False, "Also report markers in test files."),
     )
 
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self._spec: FilePass | None = None
+
     def targets(self, project: Project) -> Iterable[str]:
         for path in project.files():
             if path.endswith(_SUFFIXES) and (self.config["include_tests"] or not is_test_path(path)):
                 yield path
 
+    def file_passes(self, project: Project) -> list[FilePass]:
+        """The scan of every target, in the run's parallel pass over the files, cached by digest."""
+        return [self._pass(project)]
+
+    def _pass(self, project: Project) -> FilePass:
+        from seenfix.core.cache import ResultCache, module_stat
+        from seenfix.core.filepass import FilePass
+
+        if self._spec is None:
+            tags = tuple(sorted(set(self.config["tags"])))
+            self._spec = FilePass(f"{self.code}:{tags!r}", [], _scan, (frozenset(tags),),
+                                  cache=ResultCache(f"{self.code}-todos", [repr(tags), module_stat(__name__)]),
+                                  store=_keep, restore=_keep)
+        self._spec.paths = list(self.targets(project))
+        return self._spec
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        from seenfix.core.filepass import run_pass
+
+        return [self.finding(path, number, message, column=column)
+                for path, found in run_pass(project, self._pass(project)) for number, column, message in found]
+
     def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
-        tags = set(self.config["tags"])
-        if not any(tag in text for tag in tags):
-            return  # most files: no line to look at
-        for number, line in enumerate(text.splitlines(), 1):
-            m = _COMMENT_TODO.search(line)
-            if m is None or m.group("tag") not in tags:
-                continue
-            note = _note(m.group("text")) or "(no description)"
-            yield self.finding(path, number, f"{m.group('tag')} comment: {note}", column=m.start() + 1)
+        for number, column, message in _scan(path, text, frozenset(self.config["tags"]))[0]:
+            yield self.finding(path, number, message, column=column)
+
+    def cache_writes(self) -> list[tuple[str, bytes]]:
+        """Every file's markers, for the engine to store."""
+        entry = self._spec.cache.dump() if self._spec is not None and self._spec.cache is not None else None
+        return [entry] if entry is not None else []
+
+
+def _scan(path: str, text: str, tags: frozenset[str]) -> tuple[tuple[tuple[int, int, str], ...], bool]:
+    """The markers of one file as ``(line, column, message)`` (:mod:`seenfix.core.filepass`)."""
+    if not any(tag in text for tag in tags):
+        return (), False  # most files: no line to look at
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _COMMENT_TODO.search(line)
+        if m is None or m.group("tag") not in tags:
+            continue
+        note = _note(m.group("text")) or "(no description)"
+        out.append((number, m.start() + 1, f"{m.group('tag')} comment: {note}"))
+    return tuple(out), False
+
+
+def _keep(path: str, found: Any) -> Any:
+    return found
 
 
 def _note(rest: str) -> str:
