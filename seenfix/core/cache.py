@@ -130,3 +130,88 @@ class ResultCache:
         self.known = {**keep, **self._new}
         self._new = {}
         return self.path, pickle.dumps(self.known, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+class StatIndex:
+    """Which digest (:meth:`ResultCache.digest`) each file of a tree had, by its ``stat``, as git's
+    index does: a file whose size, modification time, change time, inode and device are those
+    recorded has the recorded digest, and the run takes its answers from the caches without reading
+    it.  One index per project root, in the cache folder.
+
+    Why a changed file is always read again: any write, truncation, rename over it or ``touch``
+    (setting the modification time back included) sets the file's change time (``st_ctime_ns``) to
+    the current time, which no program can choose.  An entry is recorded only from a ``stat`` taken
+    after the run began (``started``) and only when both the change and modification times are at
+    least :data:`RACY_NS` older than that moment (the "racy" rule): so a write after the ``stat``,
+    even one within the same clock tick of a coarse file system, gives a change time that differs
+    from the recorded one.  A file written in the last seconds before a run is read, not recorded,
+    and recorded by the next run.  (Like git, this trusts the clock: a clock set back by more than
+    that margin, or a network file system with a skewed clock, could hide a change.)
+    """
+
+    #: How much older than the run's start a file's times must be for its entry to be kept (2 s: the
+    #: coarsest file system timestamps, FAT's, plus clock ticks).
+    RACY_NS = 2_000_000_000
+    #: More entries than this are not kept.
+    LIMIT = 300_000
+
+    def __init__(self, root: str) -> None:
+        import hashlib
+        import time
+
+        self.started = time.time_ns()
+        base = folder()
+        key = hashlib.sha256("\n".join([__version__, str(ResultCache.SIZE), os.path.realpath(root)]).encode())
+        self.path = os.path.join(base, f"files-{key.hexdigest()[:24]}.pickle") if base else None
+        self.known: dict[str, tuple[int, int, int, int, int, bytes]] = {}
+        self._changed = False
+        if self.path is not None:
+            try:
+                with open(self.path, "rb") as fh:
+                    data = fh.read()
+            except OSError:
+                data = b""
+            if data:
+                import pickle
+
+                try:
+                    known = pickle.loads(data)
+                except Exception:  # noqa: BLE001 - a damaged or outdated index: start afresh
+                    known = None
+                if isinstance(known, dict):
+                    self.known = known
+
+    @staticmethod
+    def key(st: os.stat_result) -> tuple[int, int, int, int, int]:
+        return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
+
+    def digest(self, rel: str, st: os.stat_result) -> bytes | None:
+        """The digest of ``rel`` when ``st`` (taken now) is the ``stat`` recorded with it."""
+        entry = self.known.get(rel)
+        if entry is None or entry[:5] != self.key(st):
+            return None
+        return entry[5]
+
+    def record(self, rel: str, st: os.stat_result, digest: bytes | None) -> None:
+        """Remember that ``rel`` with ``st`` (taken after :attr:`started`, before the file was read)
+        had ``digest``, unless it changed too recently to tell (the racy rule above); ``None``: forget
+        ``rel`` (a file that must always be read)."""
+        if self.path is None:
+            return
+        if digest is None or max(st.st_mtime_ns, st.st_ctime_ns) > self.started - self.RACY_NS:
+            if self.known.pop(rel, None) is not None:
+                self._changed = True
+            return
+        entry = (*self.key(st), digest)
+        if self.known.get(rel) != entry:
+            self.known[rel] = entry
+            self._changed = True
+
+    def dump(self) -> tuple[str, bytes] | None:
+        """``(path, data)`` for the engine to write, or ``None`` when nothing changed or the cache is off."""
+        if self.path is None or not self._changed or len(self.known) > self.LIMIT:
+            return None
+        import pickle
+
+        self._changed = False
+        return self.path, pickle.dumps(self.known, protocol=pickle.HIGHEST_PROTOCOL)

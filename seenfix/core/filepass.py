@@ -17,11 +17,13 @@ cache to the engine to write through ``Fixer.cache_writes()``).
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from seenfix.core.cache import ResultCache
+from seenfix.core.cache import ResultCache, StatIndex
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.core.project import Project
@@ -60,37 +62,49 @@ class FilePass:
     computed: list[str] = field(default_factory=list)
 
 
-def _one(spec: FilePass, path: str, text: str) -> tuple[Any, bool, tuple[bytes, Any] | None, bool]:
-    """``spec`` on one file: (result, keep_text, (digest, stored answer) for the cache or ``None``,
-    whether the function ran)."""
-    digest = None
+def _one(spec: FilePass, path: str, text: str, digest: bytes | None) -> tuple[Any, bool, tuple[bytes, Any] | None, bool]:
+    """``spec`` on one file whose :meth:`ResultCache.digest` is ``digest`` (computed when ``spec`` has a
+    cache): (result, keep_text, (digest, stored answer) for the cache or ``None``, whether the function ran)."""
     if spec.cache is not None:
-        digest = ResultCache.digest(path, text)
+        if digest is None:
+            digest = ResultCache.digest(path, text)
         if digest in spec.cache.known:
             return spec.restore(path, spec.cache.known[digest]), False, None, False
+    else:
+        digest = None
     result, keep = spec.func(path, text, *spec.args)
     stored = spec.store(path, result) if digest is not None else None
     return result, keep, (None if stored is None or digest is None else (digest, stored)), True
 
 
 def _all(path: str, text: str, specs: Sequence[FilePass], wanted: dict[str, tuple[int, ...]],
-         keep_texts: bool) -> tuple[list[tuple[Any, ...]], bool]:
-    """Every pass of ``specs`` that wants ``path``, on its one text (run by :mod:`seenfix.core.parallel`)."""
+         keep_texts: bool) -> tuple[tuple[list[tuple[Any, ...]], bytes | None, bool], bool]:
+    """Every pass of ``specs`` that wants ``path``, on its one text (run by :mod:`seenfix.core.parallel`);
+    with the file's digest, computed once for all the passes with a cache (``None`` when none has),
+    and whether the text holds ``seenfix`` (a suppression comment, maybe)."""
     out: list[tuple[Any, ...]] = []
     keep_any = keep_texts
-    for k in wanted[path]:
-        result, keep, new, ran = _one(specs[k], path, text)
+    ks = wanted[path]
+    digest = ResultCache.digest(path, text) if any(specs[k].cache is not None for k in ks) else None
+    for k in ks:
+        result, keep, new, ran = _one(specs[k], path, text, digest)
         keep_any |= keep
         out.append((k, result, new, ran))
-    return out, keep_any
+    return (out, digest, MARK in text), keep_any
 
+
+#: What every suppression comment holds (:mod:`seenfix.editors.comments`): a file without it holds none.
+MARK = "seenfix"
 
 #: The answer of a file that could not be read (the workspace warned).
 _UNREADABLE = object()
 
 
 def _collect(project: Project, specs: Sequence[FilePass], paths: Sequence[str],
-             wanted: dict[str, tuple[int, ...]], disk: bool, keep_texts: bool = False) -> dict[tuple[int, str], Any]:
+             wanted: dict[str, tuple[int, ...]], disk: bool, keep_texts: bool = False,
+             digests: dict[str, tuple[bytes, bool]] | None = None) -> dict[tuple[int, str], Any]:
+    """Every wanted answer for ``paths``; each file's digest, and whether it holds :data:`MARK`, go
+    to ``digests`` when given."""
     from seenfix.core.parallel import map_files
 
     prepares = [s.prepare for s in specs if s.prepare is not None]
@@ -100,7 +114,10 @@ def _collect(project: Project, specs: Sequence[FilePass], paths: Sequence[str],
             p()
 
     got: dict[tuple[int, str], Any] = {}
-    for path, answers in map_files(project, paths, _all, (specs, wanted, keep_texts), prepare=prepare if prepares else None):
+    for path, (answers, digest, marked) in map_files(project, paths, _all, (specs, wanted, keep_texts),
+                                                     prepare=prepare if prepares else None):
+        if digests is not None and digest is not None:
+            digests[path] = (digest, marked)
         for k, result, new, ran in answers:
             spec = specs[k]
             if new is not None and spec.cache is not None:
@@ -115,19 +132,63 @@ def _collect(project: Project, specs: Sequence[FilePass], paths: Sequence[str],
     return got
 
 
-def prefetch(project: Project, specs: Sequence[FilePass], keep_texts: bool = False) -> None:
+def prefetch(project: Project, specs: Sequence[FilePass], keep_texts: bool = False,
+             index: StatIndex | None = None) -> None:
     """Work out every pass's answers for the files as they are on disk, reading each file once.
 
     With ``keep_texts`` every text read comes back to ``project`` (for the fixers that read the same
-    files in the calling process: they then do not read them again)."""
-    wanted: dict[str, list[int]] = {}
+    files in the calling process: they then do not read them again).  With ``index``, a file whose
+    ``stat`` is the one recorded there, and whose every pass has its digest's answer cached, is not
+    read at all (``project.unmarked`` lists it: it holds no :data:`MARK`, so no suppression comment,
+    and the engine need not read it for those); the digests of the files read are recorded, except
+    for files that hold :data:`MARK` (always read, for their comments), and
+    :class:`~seenfix.core.cache.StatIndex` says when a file is trusted."""
+    wanted: dict[str, tuple[int, ...]] = {}
     for k, spec in enumerate(specs):
         for path in spec.paths:
             if path not in project.overlay and (spec.name, path) not in project.pass_results:
-                wanted.setdefault(path, []).append(k)
-    if wanted:
-        _collect(project, specs, sorted(wanted), {p: tuple(ks) for p, ks in wanted.items()}, disk=True,
-                 keep_texts=keep_texts)
+                wanted[path] = (*wanted.get(path, ()), k)
+    if not wanted:
+        return
+    stats: dict[str, os.stat_result] = {}
+    todo = sorted(wanted)
+    if index is not None:
+        todo = [p for p in todo if not _known(project, specs, p, wanted[p], index, stats)]
+    digests: dict[str, tuple[bytes, bool]] = {}
+    if todo:
+        _collect(project, specs, todo, wanted, disk=True, keep_texts=keep_texts, digests=digests)
+    if index is not None:
+        for path, (digest, marked) in digests.items():
+            if path in stats:
+                index.record(path, stats[path], None if marked else digest)
+
+
+def _known(project: Project, specs: Sequence[FilePass], path: str, ks: tuple[int, ...], index: StatIndex,
+           stats: dict[str, os.stat_result]) -> bool:
+    """Answer every pass ``ks`` for ``path`` from the caches when ``index`` knows the file's digest by
+    its ``stat`` (then it is not read); else remember the ``stat`` (taken before the file is read)."""
+    if any(specs[k].cache is None for k in ks) or not project.workspace.inside(path):
+        return False
+    try:
+        st = os.stat(os.path.join(project.workspace.root, path))
+    except (OSError, ValueError):
+        return False
+    if not stat.S_ISREG(st.st_mode):
+        return False
+    stats[path] = st
+    digest = index.digest(path, st)
+    if digest is None:
+        return False
+    answers = []
+    for k in ks:
+        cache = specs[k].cache
+        if cache is None or digest not in cache.known:
+            return False
+        answers.append((k, cache.known[digest]))
+    for k, stored in answers:
+        project.pass_results[(specs[k].name, path)] = specs[k].restore(path, stored)
+    project.unmarked.add(path)
+    return True
 
 
 def run_pass(project: Project, spec: FilePass, paths: Sequence[str] | None = None) -> list[tuple[str, Any]]:

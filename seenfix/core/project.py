@@ -8,6 +8,7 @@ are visible (several fixers edit ``docker-compose.yml``).
 from __future__ import annotations
 
 import fnmatch
+import functools
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
@@ -130,6 +131,9 @@ class Project:
         #: answers of per-file analyses for the files as on disk, by (pass name, path): shared by
         #: every project of the run (see :mod:`seenfix.core.filepass`)
         self.pass_results: dict[tuple[str, str], object] = {}
+        #: files whose disk text the run did not read, known to hold no ``seenfix`` (so no suppression
+        #: comment; :func:`seenfix.core.filepass.prefetch`): shared by every project of the run
+        self.unmarked: set[str] = set()
 
     # -- the overlay (runner only) --------------------------------------------------------------
     def with_changes(self, changes: Iterable[FileChange]) -> Project:
@@ -146,6 +150,7 @@ class Project:
         new._vendored = self._vendored
         new.memo = self.memo
         new.pass_results = self.pass_results
+        new.unmarked = self.unmarked
         return new
 
     def restricted(self, paths: Iterable[str]) -> Project:
@@ -155,6 +160,7 @@ class Project:
         new._vendored = self._vendored
         new.memo = self.memo
         new.pass_results = self.pass_results
+        new.unmarked = self.unmarked
         return new
 
     @property
@@ -200,6 +206,11 @@ class Project:
     def encoding_of(self, path: str) -> Encoded | None:
         got = self._read_disk(path)
         return None if got is None else got[1]
+
+    def holds_no_mark(self, path: str) -> bool:
+        """Whether the file's current text is known, without reading it, to hold no ``seenfix`` (it
+        is as on disk, and the run's file pass knew it unchanged: see :attr:`unmarked`)."""
+        return path in self.unmarked and path not in self._overlay and path not in self._cache
 
     def cached_text(self, path: str) -> str | None:
         """The file's current text if it is already in memory (overlay or read before), else ``None``."""
@@ -313,6 +324,8 @@ TEST_PATH = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_test_path(path: str) -> bool:
-    """Test fixtures and test infrastructure (exempt from secret findings)."""
+    """Test fixtures and test infrastructure (exempt from secret findings).  Remembered per path:
+    several fixers ask about every file of a run."""
     return bool(TEST_PATH.search(path))

@@ -201,10 +201,12 @@ def _run_once(
 
 def _prefetch(project: Project, fixers: Sequence[Fixer]) -> None:
     """Every fixer's per-file analyses of the files as on disk, in one parallel pass that reads
-    each file once (:func:`seenfix.core.filepass.prefetch`).  With fixers without passes in the run,
+    each file once (:func:`seenfix.core.filepass.prefetch`), and not at all when its ``stat`` says it
+    is unchanged since a run that cached its answers (:class:`seenfix.core.cache.StatIndex`).  With fixers without passes in the run,
     the texts come back to the main process too: those fixers may read the same files (SF003's and SF010's
     scans of the frontend, SF014's of every source file).  A fixer whose passes cannot be listed, or
     a pass that fails, is left to work them out itself (and report what goes wrong)."""
+    from seenfix.core.cache import StatIndex, folder
     from seenfix.core.filepass import FilePass, prefetch
 
     passes: list[FilePass] = []
@@ -217,10 +219,17 @@ def _prefetch(project: Project, fixers: Sequence[Fixer]) -> None:
         passes.extend(mine)
         others |= not mine
     if passes:
+        index = StatIndex(str(project.root)) if folder() is not None else None
         try:
-            prefetch(project, passes, keep_texts=others)
+            prefetch(project, passes, keep_texts=others, index=index)
         except Exception:  # noqa: BLE001 - each fixer works its files out itself
             project.pass_results.clear()
+            return
+        entry = index.dump() if index is not None else None
+        if entry is not None:
+            from seenfix.engine.write import write_cache
+
+            write_cache(*entry)
 
 
 def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult, *, fix: bool,

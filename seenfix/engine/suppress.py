@@ -86,6 +86,8 @@ class Suppressor:
         for pattern, codes in self.per_file_ignores:
             if finding.code in codes and glob_matches(pattern, finding.path):
                 return True
+        if project.holds_no_mark(finding.path):  # no comment (and the file need not be read for that)
+            return False
         for d in self.directives(finding.path, project.read_text(finding.path)):
             if d.covers(finding.code, finding.line):
                 self.used.add((d.path, d.line, finding.code if d.codes else ""))
