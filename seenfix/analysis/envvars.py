@@ -208,7 +208,8 @@ def mentions_vite(path: str, text: str) -> tuple[bool, bool]:
 def discover(project: Project, python_cache: ResultCache | None = None, vite_pass: FilePass | None = None) -> Discovery:
     """Every variable the project's compose files, backend and frontend read (the readings of Python
     files answered from ``python_cache`` when given: see :func:`python_reads_cache`; which frontend
-    sources mention ``VITE_`` from ``vite_pass``, a pass of :func:`mentions_vite`, when given)."""
+    sources mention ``VITE_`` from ``vite_pass``, a pass of :func:`mentions_vite` over the project's
+    :func:`frontend_sources`, when given)."""
     from seenfix.analysis.env_reads_compose import compose_reads
     from seenfix.analysis.env_reads_ts import ts_reads
     from seenfix.core.project import is_test_path
@@ -237,7 +238,7 @@ def discover(project: Project, python_cache: ResultCache | None = None, vite_pas
         except InputError as exc:
             found.problems.append(exc.problem())
     frontend = lay.frontend_roots
-    paths = frontend_sources(project)
+    paths = list(vite_pass.paths) if vite_pass is not None else frontend_sources(project)
     mentions: set[str] | None = None
     if vite_pass is not None:
         from seenfix.core.filepass import run_pass

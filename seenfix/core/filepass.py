@@ -167,13 +167,14 @@ def _known(project: Project, specs: Sequence[FilePass], path: str, ks: tuple[int
            stats: dict[str, os.stat_result]) -> bool:
     """Answer every pass ``ks`` for ``path`` from the caches when ``index`` knows the file's digest by
     its ``stat`` (then it is not read); else remember the ``stat`` (taken before the file is read)."""
-    if any(specs[k].cache is None for k in ks) or not project.workspace.inside(path):
+    if any(specs[k].cache is None for k in ks):
         return False
     try:
-        st = os.stat(os.path.join(project.workspace.root, path))
+        st = os.lstat(os.path.join(project.workspace.root, path))
     except (OSError, ValueError):
         return False
-    if not stat.S_ISREG(st.st_mode):
+    # a regular file (not a symlink) in a folder inside the root: what reading it would read
+    if not stat.S_ISREG(st.st_mode) or not project.workspace.folder_inside(os.path.dirname(path)):
         return False
     stats[path] = st
     digest = index.digest(path, st)

@@ -222,12 +222,17 @@ class Workspace:
         return out
 
     # -- reading ------------------------------------------------------------------------------
+    def folder_inside(self, directory: str) -> bool:
+        """Whether the folder ``directory`` resolves inside the root."""
+        real_dir = self._real_dir(directory)
+        return real_dir == self._real_root or real_dir.startswith(self._real_root + os.sep)
+
     def inside(self, rel: str) -> bool:
         """Whether ``rel`` resolves inside the root (through no symlink that leaves it)."""
         directory, name = os.path.split(rel)
-        real_dir = self._real_dir(directory)
-        if not (real_dir == self._real_root or real_dir.startswith(self._real_root + os.sep)):
+        if not self.folder_inside(directory):
             return False
+        real_dir = self._real_dir(directory)
         full = os.path.join(real_dir, name)
         if os.path.islink(full):
             return os.path.realpath(full).startswith(self._real_root + os.sep)

@@ -87,6 +87,7 @@ class MissingProductionEnvTemplate(Fixer):
     _found: tuple[Project, Discovery] | None = None
     _python_cache: ResultCache | None = None
     _vite: FilePass | None = None
+    _vite_files: tuple[object, list[str]] = (None, [])
 
     @property
     def template_path(self) -> str:
@@ -185,7 +186,9 @@ class MissingProductionEnvTemplate(Fixer):
             self._vite = FilePass(f"{self.code}-vite", [], mentions_vite,
                                   cache=ResultCache(f"{self.code}-vite", [module_stat("seenfix.analysis.envvars")]),
                                   store=_keep, restore=_keep)
-        self._vite.paths = frontend_sources(project)
+        if self._vite_files[0] is not project:  # asked several times per run: once per project
+            self._vite_files = (project, frontend_sources(project))
+        self._vite.paths = self._vite_files[1]
         return self._vite
 
     def cache_writes(self) -> list[tuple[str, bytes]]:

@@ -163,6 +163,7 @@ class MissingSecurityHeaders(FileFixer):
                                 "before merging.")
     _csp: tuple[Project, str] | None = None
     _origins: FilePass | None = None
+    _origin_files: tuple[object, list[str]] = (None, [])
     #: Not per file: included snippets and the frontend's sources (for the CSP) are read too.
     per_file: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = (
@@ -255,7 +256,9 @@ class MissingSecurityHeaders(FileFixer):
             self._origins = FilePass(f"{self.code}-origins", [], origins_of,
                                      cache=ResultCache(f"{self.code}-origins", [module_stat(__name__)]),
                                      store=_keep, restore=_keep)
-        self._origins.paths = origin_files(project)
+        if self._origin_files[0] is not project:  # asked several times per run: once per project
+            self._origin_files = (project, origin_files(project))
+        self._origins.paths = self._origin_files[1]
         return self._origins
 
     def cache_writes(self) -> list[tuple[str, bytes]]:
