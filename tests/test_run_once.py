@@ -29,8 +29,13 @@ def _run_all(root: Path, *, fix: bool = False) -> RunResult:
 def test_each_compose_file_is_parsed_once_per_run_however_many(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """40 copies of the SEEN layout (more than the 32 parses the old global cache held): the compose
-    fixers and SF001 share one parse of each compose file, one composed node tree, and SF001 and SF010
-    one libcst tree (and its position metadata) of each Python file."""
+    fixers and SF001 share one parse of each compose file, one composed node tree, and SF001 and SF006
+    one libcst tree (and its position metadata) of each Python file.  In one process, so that its
+    memo sees every parse (in parallel, the passes that read a file run in the same process, and so
+    share its parse there: SF001's and SF006's of a Python file), and without the cache (whose
+    answers would leave nothing to parse)."""
+    monkeypatch.setenv("SEENFIX_JOBS", "1")
+    monkeypatch.setenv("SEENFIX_NO_CACHE", "1")
     for k in range(40):
         shutil.copytree(FIXTURE_SEEN, tmp_path / f"seen{k:02d}")
     asked: dict[str, set[tuple[str, str]]] = {}

@@ -63,3 +63,21 @@ def test_git_listing_skips_symlinks_and_deleted_files(tmp_path: Path) -> None:
     assert "a.txt" not in ws.files and "inside-link.txt" not in ws.files and "dir-link" not in ws.files
     assert "src/deep/c.tsx" in ws.files and "docs/é.md" in ws.files
     assert "outside-link.txt: skipped, a symlink pointing outside the project" in ws.warnings
+
+
+def test_real_paths_are_the_ones_os_path_realpath_gives(tmp_path: Path) -> None:
+    """``real_path`` and ``inside`` work folders out once each (from the parent's real path): the
+    answers must be realpath's, through symlinked folders and files, inside and out."""
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "f.txt").write_text("x")
+    os.symlink(tmp_path / "a" / "b", tmp_path / "lnk")
+    os.symlink(tmp_path / "a" / "b" / "f.txt", tmp_path / "a" / "fl")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    os.symlink(outside, tmp_path / "out")
+    ws = Workspace(tmp_path)
+    for rel in ("a/b/f.txt", "lnk/f.txt", "a/fl", "lnk/new.txt", "new/dir/x", "out/x", "a/./b/f.txt",
+                "a//b/f.txt", "lnk", "a/b/../fl"):
+        assert ws.real_path(rel) == os.path.realpath(tmp_path / rel), rel
+    assert ws.inside("lnk/f.txt") and ws.inside("a/fl") and ws.inside("new/dir/x")
+    assert not ws.inside("out/x") and not ws.folder_inside("out")

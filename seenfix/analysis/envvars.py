@@ -21,13 +21,12 @@ import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from seenfix.analysis.secrets_policy import is_sensitive
 from seenfix.core.model import InputError, InputProblem
 
 if TYPE_CHECKING:  # pragma: no cover
-    from seenfix.core.cache import ResultCache
     from seenfix.core.filepass import FilePass
     from seenfix.core.project import Project
 
@@ -157,35 +156,36 @@ def _env_file_keys(project: Project, env_files: dict[str, list[str]], found: Dis
                 found.provided.setdefault(entry.key, f"{path}:{entry.line}")
 
 
-def python_reads_cache() -> ResultCache:
-    """A cache of :func:`discover`'s reading of Python files (libcst's parse is the slow part), for
-    the caller to hand to :func:`discover` and to store (a fixer's ``cache_writes``)."""
-    from seenfix.core.cache import ResultCache, module_stat, package_stat
-
-    return ResultCache("SF006-python-reads", [module_stat(m) for m in (
-        __name__, "seenfix.analysis.env_reads_python", "seenfix.editors.python")] + [package_stat("libcst")])
+#: Words without which a Python file reads no variable (it is not parsed).
+_PY_HINTS = ("environ", "getenv", "Settings", "env(", "env.", "config(")
 
 
-def _python_reads(path: str, text: str, component: str, cache: ResultCache | None) -> list[Read]:
-    """:func:`~seenfix.analysis.env_reads_python.python_reads`, answered from ``cache`` when the same
-    file (path, component and text: a read names its file) was read before.  A file libcst rejects
-    is remembered too: its :class:`InputError` is raised again."""
+def backend_sources(project: Project) -> list[str]:
+    """The Python files :func:`discover` looks into (the backend's, not its tests)."""
+    from seenfix.core.project import is_test_path
+
+    backend = project.layout.backend_roots
+    return [p for p in project.layout.python_files if not is_test_path(p) and (not backend or _under(p, backend))]
+
+
+#: What :func:`python_reads_of` answers: ``None`` (no read), ``("reads", ((name, line, kind, context,
+#: default, required), ...))`` or ``("error", line, message, limitation)`` (libcst cannot read it).
+PyAnswer = tuple[object, ...] | None
+
+
+def python_reads_of(path: str, text: str) -> tuple[PyAnswer, bool]:
+    """The variables one backend Python file reads, as a :class:`FilePass` function: the answer
+    depends on the text alone (the path and component are added by :func:`discover`), so it is
+    cached by digest, and a re-run parses no Python."""
     from seenfix.analysis.env_reads_python import python_reads
 
-    if cache is None:
-        return python_reads(path, text, component)
-    key = cache.digest(path, "\0".join((path, component, text)))
-    hit = cache.known.get(key)
-    if not isinstance(hit, tuple):
-        try:
-            hit = tuple(python_reads(path, text, component))
-        except InputError as exc:
-            hit = (exc.line, exc.message, exc.limitation)
-        cache.add(key, hit)
-    answer: tuple[object, ...] = hit
-    if answer and not isinstance(answer[0], Read):  # the file's error: (line, message, limitation)
-        raise InputError(path, int(str(answer[0])), str(answer[1]), limitation=answer[2] is True)
-    return [r for r in answer if isinstance(r, Read)]
+    if not any(s in text for s in _PY_HINTS):
+        return None, False
+    try:
+        reads = python_reads(path, text, "")
+    except InputError as exc:
+        return ("error", exc.line, exc.message, exc.limitation), False
+    return ("reads", tuple((r.name, r.line, r.kind, r.context, r.default, r.required) for r in reads)), False
 
 
 def frontend_sources(project: Project) -> list[str]:
@@ -205,14 +205,13 @@ def mentions_vite(path: str, text: str) -> tuple[bool, bool]:
     return "VITE_" in text, False
 
 
-def discover(project: Project, python_cache: ResultCache | None = None, vite_pass: FilePass | None = None) -> Discovery:
-    """Every variable the project's compose files, backend and frontend read (the readings of Python
-    files answered from ``python_cache`` when given: see :func:`python_reads_cache`; which frontend
-    sources mention ``VITE_`` from ``vite_pass``, a pass of :func:`mentions_vite` over the project's
-    :func:`frontend_sources`, when given)."""
+def discover(project: Project, python_pass: FilePass | None = None, vite_pass: FilePass | None = None) -> Discovery:
+    """Every variable the project's compose files, backend and frontend read.  With a fixer's file
+    passes (:mod:`seenfix.core.filepass`, run in parallel and cached by digest): ``python_pass`` of
+    :func:`python_reads_of` over the project's :func:`backend_sources`, ``vite_pass`` of
+    :func:`mentions_vite` over its :func:`frontend_sources`."""
     from seenfix.analysis.env_reads_compose import compose_reads
     from seenfix.analysis.env_reads_ts import ts_reads
-    from seenfix.core.project import is_test_path
 
     found = Discovery()
     lay = project.layout
@@ -228,15 +227,29 @@ def discover(project: Project, python_cache: ResultCache | None = None, vite_pas
             found.provided.setdefault(name, where)
     _env_file_keys(project, env_files, found)
     backend = lay.backend_roots
-    py_files = [p for p in lay.python_files if not is_test_path(p) and (not backend or _under(p, backend))]
+    py_files = list(python_pass.paths) if python_pass is not None else backend_sources(project)
+    if python_pass is not None:
+        from seenfix.core.filepass import run_pass
+
+        answers = dict(run_pass(project, python_pass, py_files))
+    else:
+        answers = {}
+        for path in py_files:
+            text = project.read_text(path)
+            if text is not None:
+                answers[path] = python_reads_of(path, text)[0]
     for path in py_files:
-        text = project.read_text(path)
-        if text is None or not any(s in text for s in ("environ", "getenv", "Settings", "env(", "env.", "config(")):
+        answer = answers.get(path)
+        if answer is None:
             continue
-        try:
-            found.add(_python_reads(path, text, _component(path, backend, "backend", builds), python_cache))
-        except InputError as exc:
-            found.problems.append(exc.problem())
+        if answer[0] == "error":
+            _, line, message, limitation = answer
+            found.problems.append(InputProblem(path, int(str(line)), str(message), limitation is True))
+            continue
+        component = _component(path, backend, "backend", builds)
+        found.add(Read(str(n), path, int(str(ln)), str(kind), component, str(ctx), d if d is None else str(d),
+                       req is True)
+                  for n, ln, kind, ctx, d, req in cast("tuple[tuple[object, ...], ...]", answer[1]))
     frontend = lay.frontend_roots
     paths = list(vite_pass.paths) if vite_pass is not None else frontend_sources(project)
     mentions: set[str] | None = None

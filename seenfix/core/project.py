@@ -151,7 +151,22 @@ class Project:
         new.memo = self.memo
         new.pass_results = self.pass_results
         new.unmarked = self.unmarked
+        layout = self.__dict__.get("layout")  # worked out already (a cached_property)
+        if layout is not None and self._only is None and self._same_layout(overlay):
+            new.__dict__["layout"] = layout
         return new
+
+    def _same_layout(self, overlay: Mapping[str, FileChange]) -> bool:
+        """Whether a project with ``overlay`` has this one's layout: the same files (no new one; a
+        deleted file stays listed), and no change to a file the layout reads (nginx candidates are
+        told by their text; the rest of the layout by the file list alone)."""
+        changed = [p for p, ch in overlay.items() if self._overlay.get(p) is not ch]
+        if not changed:
+            return True
+        if any(NGINX_NAME.search(p) for p in changed):
+            return False
+        files = set(self.files())
+        return all(overlay[p].content is None or p in files for p in changed)
 
     def restricted(self, paths: Iterable[str]) -> Project:
         """A view whose file list holds only ``paths`` (for re-checking per-file fixers)."""

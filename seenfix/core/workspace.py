@@ -222,6 +222,19 @@ class Workspace:
         return out
 
     # -- reading ------------------------------------------------------------------------------
+    @property
+    def real_root(self) -> str:
+        """``os.path.realpath`` of the root."""
+        return self._real_root
+
+    def real_path(self, rel: str) -> str:
+        """``os.path.realpath`` of ``rel`` below the root, from its folder's (worked out once per folder)."""
+        directory, name = os.path.split(rel)
+        if name in ("", ".", ".."):
+            return os.path.realpath(os.path.join(self._root_str, rel))
+        full = os.path.join(self._real_dir(directory), name)
+        return os.path.realpath(full) if os.path.islink(full) else full
+
     def folder_inside(self, directory: str) -> bool:
         """Whether the folder ``directory`` resolves inside the root."""
         real_dir = self._real_dir(directory)

@@ -52,7 +52,7 @@ def parse_module(text: str, path: str) -> Any:
     """``libcst.parse_module(text)``; a file it cannot parse is an :class:`InputError` with its line.
 
     Within a run each (path, text) is parsed once and the module shared by every analysis (SF001's
-    secrets, SF010's environment reads; :mod:`seenfix.core.memo`): libcst's trees are immutable.
+    secrets, SF006's environment reads; :mod:`seenfix.core.memo`): libcst's trees are immutable.
 
     CPython's own parser reads the file first, to turn away what it cannot compile for nesting
     (brackets or operators thousands deep), on which libcst's native parser overflows its stack

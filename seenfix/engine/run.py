@@ -364,5 +364,5 @@ def _inside(project: Project, rel: str) -> bool:
 
 def _resolved(project: Project, rel: str) -> str:
     """``rel`` with symlinks resolved, relative to the project's real root (``/``-separated)."""
-    real_root = os.path.realpath(project.root)
-    return os.path.relpath(os.path.realpath(project.root / rel), real_root).replace(os.sep, "/")
+    workspace = project.workspace
+    return os.path.relpath(workspace.real_path(rel), workspace.real_root).replace(os.sep, "/")

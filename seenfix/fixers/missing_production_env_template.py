@@ -10,7 +10,6 @@ from seenfix.core.model import FileChange, Finding, Fixer, Option, Severity
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.analysis.envvars import Discovery, EnvVar
-    from seenfix.core.cache import ResultCache
     from seenfix.core.filepass import FilePass
     from seenfix.core.project import Project
 
@@ -85,9 +84,8 @@ class MissingProductionEnvTemplate(Fixer):
     )
 
     _found: tuple[Project, Discovery] | None = None
-    _python_cache: ResultCache | None = None
-    _vite: FilePass | None = None
-    _vite_files: tuple[object, list[str]] = (None, [])
+    _passes: tuple[FilePass, ...] = ()
+    _sources: tuple[object, list[str], list[str]] = (None, [], [])
 
     @property
     def template_path(self) -> str:
@@ -162,40 +160,37 @@ class MissingProductionEnvTemplate(Fixer):
 
         if self._found is not None and self._found[0] is project:
             return self._found[1]
-        if self._python_cache is None:
-            from seenfix.analysis.envvars import python_reads_cache
-
-            self._python_cache = python_reads_cache()
-        found = discover(project, self._python_cache, self._vite_pass(project))
+        found = discover(project, *self.file_passes(project))
         for problem in found.problems:
             project.report(problem)
         self._found = (project, found)
         return found
 
     def file_passes(self, project: Project) -> list[FilePass]:
-        """Which frontend sources mention ``VITE_`` (the run's parallel pass over the files, cached by
-        digest): only those are read again to find the variables."""
-        return [self._vite_pass(project)]
-
-    def _vite_pass(self, project: Project) -> FilePass:
-        from seenfix.analysis.envvars import frontend_sources, mentions_vite
-        from seenfix.core.cache import ResultCache, module_stat
+        """What the backend's Python files read (libcst's parse is the slow part) and which frontend
+        sources mention ``VITE_`` (only those are read again to find the variables), in the run's
+        parallel pass over the files, cached by digest."""
+        from seenfix.analysis.envvars import backend_sources, frontend_sources, mentions_vite, python_reads_of
+        from seenfix.core.cache import ResultCache, module_stat, package_stat
         from seenfix.core.filepass import FilePass
 
-        if self._vite is None:
-            self._vite = FilePass(f"{self.code}-vite", [], mentions_vite,
-                                  cache=ResultCache(f"{self.code}-vite", [module_stat("seenfix.analysis.envvars")]),
-                                  store=_keep, restore=_keep)
-        if self._vite_files[0] is not project:  # asked several times per run: once per project
-            self._vite_files = (project, frontend_sources(project))
-        self._vite.paths = self._vite_files[1]
-        return self._vite
+        if not self._passes:
+            key = [module_stat(m) for m in ("seenfix.analysis.envvars", "seenfix.analysis.env_reads_python",
+                                            "seenfix.editors.python")]
+            self._passes = (
+                FilePass(f"{self.code}-python", [], python_reads_of, store=_keep, restore=_keep,
+                         cache=ResultCache(f"{self.code}-python", [*key, package_stat("libcst")])),
+                FilePass(f"{self.code}-vite", [], mentions_vite, store=_keep, restore=_keep,
+                         cache=ResultCache(f"{self.code}-vite", key[:1])),
+            )
+        if self._sources[0] is not project:  # asked several times per run: once per project
+            self._sources = (project, backend_sources(project), frontend_sources(project))
+        self._passes[0].paths, self._passes[1].paths = self._sources[1], self._sources[2]
+        return list(self._passes)
 
     def cache_writes(self) -> list[tuple[str, bytes]]:
-        """What the backend's Python files read (libcst's parse is the slow part of a re-run) and
-        which frontend sources mention ``VITE_``."""
-        entries = [c.dump() for c in (self._python_cache, self._vite.cache if self._vite is not None else None)
-                   if c is not None]
+        """The answers of both passes, for the engine to store."""
+        entries = [p.cache.dump() for p in self._passes if p.cache is not None]
         return [entry for entry in entries if entry is not None]
 
     def _gitignore(self, project: Project) -> str | None:
