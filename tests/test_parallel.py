@@ -87,3 +87,27 @@ def test_a_worker_that_dies_leaves_its_files_to_the_calling_process(tmp_path: Pa
     assert marker.exists()  # a worker did take a chunk, and died on it
     assert [o[0][0] for o in out] == [f"T{i}" for i in range(200)]
     assert {o[0][1] for o in out} == {os.getpid()}  # so its chunk was done here
+
+
+def test_a_light_pass_answers_changed_texts_in_the_calling_process(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """``FilePass.light``: texts the overlay changed are worked out here, no worker and no cache."""
+    from seenfix.core import parallel
+    from seenfix.core.filepass import FilePass, run_pass
+
+    for i in range(100):
+        (tmp_path / f"f{i:03d}.ts").write_text(f"const x{i} = 1;\n")
+    project = Project(Workspace(tmp_path)).with_changes(
+        [FileChange(f"f{i:03d}.ts", f"const VITE_{i} = 1;\n") for i in range(0, 100, 2)])
+
+    def mentions(path: str, text: str) -> tuple[bool, bool]:
+        return "VITE_" in text, False
+
+    def no_workers(*args: object, **kwargs: object) -> object:
+        raise AssertionError("a light pass sent changed texts to workers")
+
+    spec = FilePass("light", [f"f{i:03d}.ts" for i in range(100)], mentions, light=True)
+    changed = [f"f{i:03d}.ts" for i in range(0, 100, 2)]
+    monkeypatch.setattr(parallel, "run_parallel", no_workers)
+    assert dict(run_pass(project, spec, changed)) == {p: True for p in changed}
+    assert sorted(spec.computed) == changed

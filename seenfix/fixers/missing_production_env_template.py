@@ -180,7 +180,7 @@ class MissingProductionEnvTemplate(Fixer):
             self._passes = (
                 FilePass(f"{self.code}-python", [], python_reads_of, store=_keep, restore=_keep,
                          cache=ResultCache(f"{self.code}-python", [*key, package_stat("libcst")])),
-                FilePass(f"{self.code}-vite", [], mentions_vite, store=_keep, restore=_keep,
+                FilePass(f"{self.code}-vite", [], mentions_vite, store=_keep, restore=_keep, light=True,
                          cache=ResultCache(f"{self.code}-vite", key[:1])),
             )
         if self._sources[0] is not project:  # asked several times per run: once per project

@@ -92,7 +92,7 @@ class TodoComments(FileFixer):
             tags = tuple(sorted(set(self.config["tags"])))
             self._spec = FilePass(f"{self.code}:{tags!r}", [], _scan, (frozenset(tags),),
                                   cache=ResultCache(f"{self.code}-todos", [repr(tags), module_stat(__name__)]),
-                                  store=_keep, restore=_keep)
+                                  store=_keep, restore=_keep, light=True)
         self._spec.paths = list(self.targets(project))
         return self._spec
 
