@@ -16,7 +16,10 @@ the per-file work of ``unused_imports.py``'s parse floor.
 - ``usage``: deciding which imported names nothing refers to (``unused_bindings``: the name's
   occurrences, each classified by its node and the scopes that declare it);
 - ``analyse``: the whole per-file work of ``seenfix check``/``apply``: parse, imports, usage, the
-  removal edits, and the incremental re-parse and second look that verify the output.
+  removal edits, and the incremental re-parse and second look that verify the output;
+- ``verify: parse`` and ``verify: incr.``: checking that the changed files' outputs parse, by parsing
+  each whole, and as seenfix does, by tree-sitter's incremental re-parse of the old tree with the
+  deletions applied (only the edited ranges are parsed again).
 
 ``analyse / parse`` is the floor for a whole ``seenfix`` process on this analysis: however well its
 processes share the work, it cannot come closer to the parse floor than this ratio (startup and
@@ -71,6 +74,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     trees = [(src, ts.parse_source(src, p)[0]) for p, src in sources]
     decls = [(src, tree, ts.parse_imports(tree)) for src, tree in trees]
     changed = sum(ua.analyse(p, text).new_text is not None for p, text in texts)
+    # the outputs of the changed files, with the deletions that make them (as ua._result works them out)
+    edits = []
+    for (p, src), (_, tree) in zip(sources, trees):
+        d = ts.parse_imports(tree)
+        unused = set(ua.unused_bindings(src, tree, d)) if any(x.bindings for x in d) else set()
+        spans = [span for decl in d for span in ts.removal_edits(src, decl, [b for b in decl.bindings if b in unused])
+                 if any(b in unused for b in decl.bindings)]
+        if spans:
+            edits.append((p, src, tree, spans, ts.apply_deletions(src, spans)))
 
     phases: dict[str, Callable[[], object]] = {
         "parse": lambda: [parsers[p.endswith(".tsx")].parse(src) for p, src in sources],
@@ -78,15 +90,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "imports": lambda: [ts.parse_imports(tree) for _, tree in trees],
         "usage": lambda: [ua.unused_bindings(src, tree, d) for src, tree, d in decls],
         "analyse": lambda: [ua.analyse(p, text) for p, text in texts],
+        # verifying the changed files' outputs: a whole parse of each, and the incremental re-parse
+        # seenfix does (the old tree with the deletions applied: only the edited ranges are parsed again)
+        "verify: parse": lambda: [ts.parse_source(new, p) for p, _, _, _, new in edits],
+        "verify: incr.": lambda: [ts.reparse(p, src, tree, spans, new) for p, src, tree, spans, new in edits],
     }
     print(f"{n} files ({sum(len(s) for _, s in sources) // 1024} KiB) from {directory}, {changed} of them "
           f"with unused imports; one process, best of {args.repeat}")
-    print(f"{'phase':<14}{'s':>7}{'x parse':>9}{'us/file':>9}")
+    print(f"{'phase':<14}{'s':>7}{'x parse':>9}{'us/file':>9}  (verify: per changed file, {len(edits)} files)")
     base = None
     for name, func in phases.items():
         took = best(args.repeat, func)
         base = base or took
-        print(f"{name:<14}{took:7.3f}{took / base:9.2f}{took / n * 1e6:9.0f}")
+        per = len(edits) if name.startswith("verify") else n
+        print(f"{name:<14}{took:7.3f}{took / base:9.2f}{took / max(per, 1) * 1e6:9.0f}")
     return 0
 
 
