@@ -14,6 +14,9 @@ def _stop(signum: int, _frame: object) -> None:
     half-written, so stop with one line and 128 + the signal's number, as a shell reports it."""
     if os.getpid() != _MAIN_PID:  # a forked worker of seenfix.core.parallel: its parent reports
         os._exit(128 + signum)
+    from seenfix.core import interrupt
+
+    interrupt.note(signum)  # in case the SystemExit below is swallowed (see seenfix.core.interrupt)
     signal.signal(signum, signal.SIG_DFL)  # a second one stops at once
     sys.stderr.write(f"seenfix: interrupted ({signal.Signals(signum).name}); no file was changed\n")
     sys.exit(128 + signum)

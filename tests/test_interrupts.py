@@ -155,3 +155,21 @@ def test_kill_9_leaves_whole_files_and_the_next_run_removes_temporary_files(
         if any(p.endswith(".seenfix-tmp") for p in now):
             assert "a temporary file an interrupted run left" in again.stderr
         shutil.rmtree(copy)
+
+
+def test_a_stop_that_python_turned_into_an_error_still_writes_nothing(tmp_path: Path) -> None:
+    """SIGTERM while a class is being built (a library imported at that moment): Python 3.11 wraps the
+    handler's SystemExit in a RuntimeError, which reads as one fixer's crash. The run must still stop
+    before writing the other fixers' changes, with the signal's exit code."""
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURE_SEEN, root)
+    (root / "NOTES.md").write_text("trailing   \n")
+    (root / ".seenfix.toml").write_text("[fixers.SF901]\nsigterm_in_set_name = true\n")
+    init_repo(root)
+    before = _files(root)
+    proc = subprocess.run([sys.executable, "-m", "seenfix", "apply", "--select", "SF007,SF011,SF901", str(root)],
+                          capture_output=True, text=True, env=_env(), timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stdout + proc.stderr
+    assert "interrupted (SIGTERM)" in proc.stderr
+    assert "crashed" not in proc.stderr and "Traceback" not in proc.stderr
+    assert _files(root) == before

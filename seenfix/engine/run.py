@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seenfix.core import interrupt
 from seenfix.core.config import Config
 from seenfix.core.memo import active
 from seenfix.core.model import (
@@ -176,6 +177,7 @@ def _run_once(
         try:
             fixer: Fixer | None = cls(config.fixer_options.get(cls.code))
         except Exception as exc:  # noqa: BLE001 - one broken fixer must not stop the others
+            interrupt.stop_if_received()
             result.failures.append(f"{info.code} {info.slug}: check crashed: {type(exc).__name__}: {exc}")
             fixer = None
         if fixer is not None:
@@ -215,6 +217,7 @@ def _prefetch(project: Project, fixers: Sequence[Fixer]) -> None:
         try:
             mine = fixer.file_passes(project) if fixer.applies(project) else []
         except Exception:  # noqa: BLE001 - its check() meets the same problem and reports it
+            interrupt.stop_if_received()
             mine = []
         passes.extend(mine)
         others |= not mine
@@ -223,6 +226,7 @@ def _prefetch(project: Project, fixers: Sequence[Fixer]) -> None:
         try:
             prefetch(project, passes, keep_texts=others, index=index)
         except Exception:  # noqa: BLE001 - each fixer works its files out itself
+            interrupt.stop_if_received()
             project.pass_results.clear()
             return
         entry = index.dump() if index is not None else None
@@ -246,6 +250,7 @@ def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult,
         _take_problems(project, info.code, result)
         return project
     except Exception as exc:  # noqa: BLE001 - one broken fixer must not stop the others
+        interrupt.stop_if_received()
         result.failures.append(f"{info.code} {info.slug}: check crashed: {type(exc).__name__}: {exc}")
         project.problems.clear()
         return project
@@ -263,6 +268,7 @@ def _run_one(project: Project, fixer: Fixer, info: FixerInfo, result: RunResult,
         _take_problems(project, info.code, result)
         return project
     except Exception as exc:  # noqa: BLE001
+        interrupt.stop_if_received()
         result.failures.append(f"{info.code} {info.slug}: fix crashed: {type(exc).__name__}: {exc}")
         project.problems.clear()
         return project
@@ -330,12 +336,14 @@ def _verify(project: Project, fixer: Fixer, changes: list[FileChange],
         try:
             problem = None if fixer.verifies_syntax else parse_error(ch.path, before, ch.content)
         except Exception as exc:  # noqa: BLE001  (a parser's bug must not cost the run)
+            interrupt.stop_if_received()
             return f"{ch.path}: checking that the output parses crashed: {type(exc).__name__}: {exc}"
         if problem is not None:
             return f"{ch.path}: output no longer parses: {problem}"
         try:
             problem = fixer.verify(ch.path, before, ch.content)
         except Exception as exc:  # noqa: BLE001
+            interrupt.stop_if_received()
             problem = f"verification crashed: {type(exc).__name__}: {exc}"
         if problem is not None:
             return f"{ch.path}: output failed verification: {problem}"
@@ -348,6 +356,7 @@ def _verify(project: Project, fixer: Fixer, changes: list[FileChange],
             kept, dropped = suppressor.split(fixer.check(view), view)
             again = _real_changes(after, suppressor.filter_changes(after, kept, dropped, again))
     except Exception as exc:  # noqa: BLE001
+        interrupt.stop_if_received()
         return f"second run crashed: {type(exc).__name__}: {exc}"
     finally:
         after.problems.clear()

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from seenfix.core import interrupt
 from seenfix.core.git import git, untrack_paths
 from seenfix.core.model import FileChange
 from seenfix.core.workspace import Encoded, encode
@@ -168,6 +169,7 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
     done: list[_Planned] = []
     journal = _Journal(project)
     current: Path | None = None  # the file being written, for an error that names none (ENOSPC)
+    interrupt.stop_if_received()  # a stop the run swallowed (seenfix.core.interrupt) writes nothing
     with _signals_deferred() as caught:
         try:
             if project.is_git and changes:

@@ -6,10 +6,23 @@ it, exactly as an installed package would be, and exercises the runner's failure
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from collections.abc import Iterable
 
 from seenfix.core.model import FileFixer, Finding, InputError, Option, Severity
 from seenfix.core.project import Project
+
+
+def _build_a_class_while_signalled() -> None:
+    class Descriptor:
+        def __set_name__(self, owner: type, name: str) -> None:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(10)  # the handler runs here and raises SystemExit
+
+    class Owner:
+        field = Descriptor()
 
 
 class TrailingWhitespace(FileFixer):
@@ -33,6 +46,9 @@ class TrailingWhitespace(FileFixer):
     - `crash` (boolean): raise in `fix()`, to test crash handling.
     - `break_yaml` (boolean): also emit invalid YAML for compose files, to test verification.
     - `flip` (boolean): a non-idempotent fix, to test the second-run check.
+    - `sigterm_in_set_name` (boolean): in `fix()`, send this process SIGTERM while a class is being
+      built, so the handler's `SystemExit` is raised inside `__set_name__` (Python 3.11 turns it into
+      a `RuntimeError`, as when a signal lands while a library is imported).
 
     ## References
     - https://editorconfig.org/ (`trim_trailing_whitespace`)
@@ -50,6 +66,7 @@ class TrailingWhitespace(FileFixer):
         Option("crash", bool, False, "Raise in fix()."),
         Option("break_yaml", bool, False, "Emit invalid YAML."),
         Option("flip", bool, False, "Non-idempotent fix."),
+        Option("sigterm_in_set_name", bool, False, "SIGTERM while a class body's __set_name__ runs."),
     )
 
     def targets(self, project: Project) -> Iterable[str]:
@@ -65,6 +82,8 @@ class TrailingWhitespace(FileFixer):
     def fix_file(self, path: str, text: str, project: Project) -> str | None:
         if self.config["crash"]:
             raise RuntimeError("boom")
+        if self.config["sigterm_in_set_name"]:
+            _build_a_class_while_signalled()
         if path.endswith(".yml"):
             return text + "key: [unclosed\n" if self.config["break_yaml"] else None
         lines = text.splitlines(keepends=True)
