@@ -112,8 +112,14 @@ def test_the_memo_is_bounded_and_keyed_by_path_and_text() -> None:
     m.get("k", "b", "abcd", lambda: parse("abcd"))  # still there
     m.get("k", "a", "abcd", lambda: parse("abcd"))  # dropped: parsed again
     assert calls == ["abcd", "abcd", "xyz", "abcd"]
-    m.get("k", "big", "x" * 50, lambda: parse("x" * 50))  # larger than the whole memo: not kept
-    assert m.size <= 10
+    big = "x" * 50
+    m.get("k", "big", big, lambda: parse(big))  # larger than the whole memo: kept alone, as the newest
+    assert len(m) == 1 and m.size == 51
+    m.get("other", "o", "ab", lambda: parse("ab"))  # another kind's entry does not push it out
+    m.get("k", "big", big, lambda: parse(big))  # so every fixer reading it shares one parse
+    assert calls == ["abcd", "abcd", "xyz", "abcd", big, "ab"]
+    m.get("k", "d", "d", lambda: parse("d"))  # a newer entry of its kind: the big one goes
+    assert m.size <= 10 and len(m) == 2
 
 
 def test_a_parse_error_is_remembered_and_raised_again() -> None:

@@ -5,7 +5,9 @@ the engine re-parses their output; parsing is the slow part.  A :class:`Memo` be
 engine makes it with the run's :class:`~seenfix.core.project.Project` and drops it at the end), keys
 each parse by what it depends on (the kind of parse, the path, the text), and bounds the memory it
 holds: past :data:`LIMIT` characters of parsed text the least recently used entries go first (a parsed
-YAML document costs about 30-40 bytes per character of its text).
+YAML document costs about 30-40 bytes per character of its text), except the newest entry of each
+kind, so that one file larger than the limit is still parsed once per run and not once per fixer
+(the formats' own size limits, such as YAML's 4 MiB, bound what that keeps).
 
 Editors whose functions take a text and a path, not a project, find the running run's memo with
 :func:`current`; outside a run (a unit test, a library call) there is none and they parse every time.
@@ -32,6 +34,7 @@ class Memo:
         self.limit = limit
         self.size = 0  # characters of the texts held
         self._entries: OrderedDict[tuple[str, str, str], tuple[Any, int]] = OrderedDict()
+        self._newest: dict[str, tuple[str, str, str]] = {}  # each kind's newest entry, never dropped
         #: how many times each kind was computed (not answered from the memo), for tests and benchmarks
         self.computed: dict[str, int] = {}
 
@@ -43,6 +46,7 @@ class Memo:
         hit = self._entries.get(key)
         if hit is not None:
             self._entries.move_to_end(key)
+            self._newest[kind] = key
             return cast(T, _answer(hit[0]))
         self.computed[kind] = self.computed.get(kind, 0) + 1
         value: Any
@@ -51,17 +55,24 @@ class Memo:
         except Exception as exc:  # noqa: BLE001 - remembered and raised again below
             value = _Raised(exc)
         cost = len(text) + 1
-        if cost <= self.limit:
-            self._entries[key] = (value, cost)
-            self.size += cost
-            while self.size > self.limit:
-                _, (_, old) = self._entries.popitem(last=False)
-                self.size -= old
+        self._entries[key] = (value, cost)
+        self._newest[kind] = key
+        self.size += cost
+        if self.size > self.limit:
+            self._shrink()
         return cast(T, _answer(value))
+
+    def _shrink(self) -> None:
+        kept = set(self._newest.values())
+        for old in [k for k in self._entries if k not in kept]:  # oldest first
+            if self.size <= self.limit:
+                break
+            self.size -= self._entries.pop(old)[1]
 
     def clear(self) -> None:
         """Drop every entry (the run is over: its parses are not needed any more)."""
         self._entries.clear()
+        self._newest.clear()
         self.size = 0
 
     def __len__(self) -> int:
