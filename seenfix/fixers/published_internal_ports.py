@@ -108,6 +108,8 @@ class PublishedInternalPorts(CB.ComposeFixer):
         return self.compose_fix(path, text, project)
 
     def _begin(self, project: Project) -> None:
+        if project is self._project:  # read once per project, not once per compose file
+            return
         self._project = project
         self._proxied = frozenset(proxied_hosts(project))
 
