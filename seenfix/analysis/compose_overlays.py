@@ -66,5 +66,6 @@ def merged_in_base(project: Project, path: str) -> set[str]:
 
 def overlays_of(project: Project, base: str) -> list[tuple[str, dict[str, Y.Service]]]:
     """Each overlay merged over ``base``, with its services."""
+    folder = posixpath.dirname(base)  # an overlay sits beside its base (see base_of)
     return [(p, _services(project, p)) for p in project.layout.production_compose
-            if p != base and base_of(project, p) == base]
+            if p != base and posixpath.dirname(p) == folder and base_of(project, p) == base]
