@@ -123,6 +123,7 @@ class Project:
         self.paths = paths or PathsConfig()
         self._overlay: dict[str, FileChange] = dict(overlay or {})
         self._only = only
+        self._files: list[str] | None = None  # files(), worked out once: the overlay is fixed
         self.problems: list[InputProblem] = []
         self._cache: dict[str, tuple[str, Encoded] | None] = {}
         self._vendored: list[frozenset[str]] = []  # computed once, shared with derived projects
@@ -186,11 +187,13 @@ class Project:
     def files(self) -> list[str]:
         """Every file of the project (relative, ``/``-separated, sorted), new files included; vendored,
         minified and generated files (:mod:`seenfix.core.vendored`) are not the project's own."""
-        names = set(self.workspace.files) - self.vendored() | {
-            p for p, ch in self._overlay.items() if ch.content is not None}
-        if self._only is not None:
-            names &= self._only
-        return sorted(names)
+        if self._files is None:
+            names = set(self.workspace.files) - self.vendored() | {
+                p for p, ch in self._overlay.items() if ch.content is not None}
+            if self._only is not None:
+                names &= self._only
+            self._files = sorted(names)
+        return list(self._files)  # a copy: callers may change what they get
 
     def vendored(self) -> frozenset[str]:
         """The workspace's vendored, minified and generated files (skipped by every fixer)."""
@@ -307,24 +310,39 @@ class Project:
         if self.paths.backend:
             lay.backend_roots = [b.strip("/") for b in self.paths.backend]
         else:
+            with_python = _folders_holding(lay.python_files)
             lay.backend_roots = sorted({
                 posixpath.dirname(p) for p in files
                 if posixpath.basename(p) in ("pyproject.toml", "requirements.txt", "setup.py")
-                and any(q.startswith(_prefix(posixpath.dirname(p))) and q.endswith(".py") for q in lay.python_files)
+                and _folder_key(posixpath.dirname(p)) in with_python
             })
         if self.paths.frontend:
             lay.frontend_roots = [f.strip("/") for f in self.paths.frontend]
         else:
+            with_ts = _folders_holding(lay.ts_files)
             lay.frontend_roots = sorted({
                 posixpath.dirname(p) for p in files
-                if posixpath.basename(p) == "package.json"
-                and any(q.startswith(_prefix(posixpath.dirname(p))) for q in lay.ts_files)
+                if posixpath.basename(p) == "package.json" and _folder_key(posixpath.dirname(p)) in with_ts
             })
         return lay
 
 
-def _prefix(directory: str) -> str:
-    return "" if directory in ("", ".") else directory + "/"
+def _folder_key(directory: str) -> str:
+    return "" if directory in ("", ".") else directory
+
+
+def _folders_holding(paths: list[str]) -> set[str]:
+    """Every folder that holds one of ``paths`` at any depth (``""`` for the root), in one pass over
+    them: which folder holds code is then a set look-up, not a scan of every file per candidate."""
+    folders: set[str] = set()
+    for path in paths:
+        folder = posixpath.dirname(path)
+        while folder not in folders:
+            folders.add(folder)
+            if not folder:
+                break
+            folder = posixpath.dirname(folder)
+    return folders
 
 
 def is_template_env(path: str) -> bool:
