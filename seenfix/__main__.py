@@ -27,11 +27,37 @@ def main() -> None:
         signal.signal(sig, _stop)
     from seenfix.cli import fastpath
 
-    if fastpath.handled(sys.argv[1:]):
+    argv = sys.argv[1:]
+    if fastpath.handled(argv):
         sys.exit(0)
+    from seenfix.core import runcache
+
+    recorder = None
+    if runcache.applies(argv):  # check: answered from the run cache when nothing it read changed
+        code = runcache.answer(argv)
+        if code is not None:
+            sys.exit(code)
+        recorder = runcache.start(argv)
     from seenfix.cli.app import main as cli_main
 
-    cli_main()
+    try:
+        cli_main()
+    except SystemExit as exc:
+        if recorder is not None:
+            _record(recorder, exc.code)
+        raise
+    if recorder is not None:
+        _record(recorder, 0)
+
+
+def _record(recorder: object, code: object) -> None:
+    from seenfix.core.runcache import LIMIT, Recorder
+    from seenfix.engine.write import write_cache
+
+    assert isinstance(recorder, Recorder)
+    data = recorder.entry(code)
+    if data is not None:
+        write_cache(recorder.where(), data, private=True, keep=LIMIT)
 
 
 if __name__ == "__main__":

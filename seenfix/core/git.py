@@ -25,6 +25,9 @@ def git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
         stderr=subprocess.PIPE,
         check=False,
     )
+    from seenfix.core import runcache
+
+    runcache.note_git(proc.args, proc.returncode, proc.stdout, proc.stderr)
     if check and proc.returncode != 0:
         lines = [line for line in proc.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
         if proc.returncode < 0:

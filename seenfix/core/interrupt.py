@@ -17,6 +17,11 @@ def note(signum: int) -> None:
     _received.append(signum)
 
 
+def received() -> bool:
+    """Whether a SIGINT/SIGTERM arrived during this run."""
+    return bool(_received)
+
+
 def stop_if_received() -> None:
     """Raise ``SystemExit(128 + signal)`` when a signal that stops the run was received.
 

@@ -123,6 +123,9 @@ class Workspace:
             candidates: list[tuple[str, bool | None]] = [(rel, None) for rel in sorted(names)]
         else:
             candidates = [(rel, link) for rel, link in sorted(self._walk())]
+        from seenfix.core import runcache
+
+        runcache.note_listing(self._root_str, [rel for rel, _ in candidates])
         out = []
         for rel, link in candidates:
             if self.exclude and self._excluded(rel):

@@ -482,14 +482,26 @@ def _default_mode() -> int:
     return 0o666 & ~_UMASK
 
 
-def write_cache(path: str, data: bytes) -> None:
+def write_cache(path: str, data: bytes, *, private: bool = False, keep: int = 0) -> None:
     """Replace the cache file ``path`` (outside the project) with ``data``: a temporary file and a
-    rename; errors are ignored (a cache only ever saves time)."""
+    rename; errors are ignored (a cache only ever saves time).  ``private``: readable by the user only
+    (mode 0600).  ``keep``: then remove all but the ``keep`` newest files of that folder."""
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        folder = os.path.dirname(path)
+        os.makedirs(folder, exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600 if private else 0o666)
+        with open(fd, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
+        if keep:
+            entries = []
+            for entry in os.scandir(folder):
+                try:
+                    entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
+                except OSError:
+                    continue
+            for _, old in sorted(entries, reverse=True)[keep:]:
+                os.unlink(old)
     except OSError:
         pass
