@@ -211,7 +211,7 @@ class Recorder:
         for name, copy in (("stdout", self.out), ("stderr", self.err)):
             stream = getattr(sys, name)
             stream.flush()
-            wrapped = io.TextIOWrapper(_Tee(stream.buffer, copy), encoding=stream.encoding,  # type: ignore[arg-type]
+            wrapped = io.TextIOWrapper(_Tee(stream.buffer, copy), encoding=stream.encoding,
                                        errors=stream.errors, line_buffering=stream.line_buffering,
                                        write_through=True)
             setattr(sys, name, wrapped)
@@ -271,7 +271,7 @@ class Recorder:
         import marshal
 
         _log("recorded")
-        return marshal.dumps((self.key, sigs, self.gits, bytes(self.out), bytes(self.err), int(code)))  # type: ignore[call-overload]
+        return marshal.dumps((self.key, sigs, self.gits, bytes(self.out), bytes(self.err), int(code)))
 
     def where(self) -> str:
         return _entry_path(self.key)
