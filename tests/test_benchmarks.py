@@ -97,16 +97,17 @@ def test_whole_run_benchmark_runs() -> None:
     """A small tree, one round, without Biome: every run finishes, the warm run prints what the cold
     one printed, apply changes files, and every target line is there."""
     built_corpus()
-    out = run("whole_run.py", "--files", "60", "--rounds", "1", "--copies", "1,2", "--no-biome")
+    out = run("whole_run.py", "--files", "60", "--rounds", "1", "--copies", "2,4", "--no-biome")
     assert re.search(r"^tree: fixtures/seen \+ 60 corpus files = \d+ TypeScript files", out, re.MULTILINE), out
     rows = dict(re.findall(rf"^(\S.*?)\s+({NUMBER})\s+{NUMBER}  ", out, re.MULTILINE))
     assert set(rows) >= {"python -c pass", "seenfix --help", "check empty folder", "check", "warm",
-                         "apply --quick-wins", "check x1", "check x2"}, out
+                         "warm, 1 file edited", "apply --quick-wins", "check x1", "check x2", "check x4"}, out
     assert re.search(r"^check .* (\d+) findings$", out, re.MULTILINE), out
-    assert "warm output = cold output: yes" in out
+    assert re.search(r"^warm .* output = cold output: yes$", out, re.MULTILINE), out
+    assert re.search(r"^warm, 1 file edited .* output = cold output: yes$", out, re.MULTILINE), out
     changed = re.search(r"^apply --quick-wins .* (\d+) files changed$", out, re.MULTILINE)
     assert changed and int(changed.group(1)) > 0, out
     for target in (r"check empty folder / python -c pass <= 4\.0", r"seenfix --help / python -c pass <= 2\.0",
-                   r"check x2 / check x1 per doubling in 1\.9-2\.1", r"seenfix peak memory < 150 MiB"):
+                   r"check x4 / check x2 per doubling in 1\.9-2\.1", r"seenfix peak memory < 150 MiB"):
         assert re.search(rf"^target: {target}: .*(ok|MISSED)$", out, re.MULTILINE), (target, out)
     assert "biome: skipped" in out
