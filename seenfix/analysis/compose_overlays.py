@@ -42,7 +42,7 @@ def _services(project: Project, path: str) -> dict[str, Y.Service]:
 def base_of(project: Project, path: str) -> str | None:
     """The base file ``path`` is merged over, or ``None`` when it is not an overlay."""
     folder = posixpath.dirname(path)
-    files = set(project.layout.production_compose)
+    files = project.layout.production_set
     base = next((b for b in (posixpath.join(folder, n) for n in BASE_NAMES) if b in files), None)
     if base is None or base == path:
         return None
@@ -67,5 +67,5 @@ def merged_in_base(project: Project, path: str) -> set[str]:
 def overlays_of(project: Project, base: str) -> list[tuple[str, dict[str, Y.Service]]]:
     """Each overlay merged over ``base``, with its services."""
     folder = posixpath.dirname(base)  # an overlay sits beside its base (see base_of)
-    return [(p, _services(project, p)) for p in project.layout.production_compose
-            if p != base and posixpath.dirname(p) == folder and base_of(project, p) == base]
+    return [(p, _services(project, p)) for p in project.layout.production_by_folder.get(folder, [])
+            if p != base and base_of(project, p) == base]

@@ -117,23 +117,42 @@ class Discovery:
 # -- the whole project --------------------------------------------------------------------------
 
 
-def _component(path: str, roots: list[str], fallback: str, builds: dict[str, str]) -> str:
-    """The group of a code file: the compose service built from its folder, else its root's name."""
-    service, context = "", ""
+def _component(path: str, roots: frozenset[str], fallback: str, contexts: dict[str, str]) -> str:
+    """The group of a code file: the compose service built from its folder (the deepest build
+    context holding it; ``contexts``: context -> service, see :func:`_contexts`), else the name of the
+    deepest root holding it (``roots`` without a trailing ``/``).  Each parent folder of the file is
+    looked up once, deepest first, instead of scanning every service and root per file."""
+    folders = []
+    d = posixpath.dirname(path)
+    while d:
+        folders.append(d)
+        d = posixpath.dirname(d)
+    for folder in folders:
+        if folder in contexts:
+            return contexts[folder]
+    for folder in folders:
+        if folder in roots:
+            return posixpath.basename(folder)
+    return fallback
+
+
+def _contexts(builds: dict[str, str]) -> dict[str, str]:
+    """Build context -> the first service built from it."""
+    out: dict[str, str] = {}
     for name, ctx in builds.items():
-        if ctx and path.startswith(ctx + "/") and len(ctx) > len(context):
-            service, context = name, ctx
-    if service:
-        return service
-    best = ""
-    for root in roots:
-        if (root in ("", ".") or path.startswith(root.rstrip("/") + "/")) and len(root) >= len(best):
-            best = root
-    return posixpath.basename(best.rstrip("/")) if best not in ("", ".") else fallback
+        if ctx:
+            out.setdefault(ctx, name)
+    return out
 
 
-def _under(path: str, roots: list[str]) -> bool:
-    return any(r in ("", ".") or path.startswith(r.rstrip("/") + "/") for r in roots)
+def _roots(roots: list[str]) -> frozenset[str]:
+    return frozenset(r.rstrip("/") for r in roots) - {"", "."}
+
+
+def _under(path: str, roots: list[str] | frozenset[str]) -> bool:
+    from seenfix.core.project import under_roots
+
+    return under_roots(path, roots)
 
 
 def _env_file_keys(project: Project, env_files: dict[str, list[str]], found: Discovery) -> None:
@@ -164,7 +183,7 @@ def backend_sources(project: Project) -> list[str]:
     """The Python files :func:`discover` looks into (the backend's, not its tests)."""
     from seenfix.core.project import is_test_path
 
-    backend = project.layout.backend_roots
+    backend = frozenset(r.rstrip("/") for r in project.layout.backend_roots)
     return [p for p in project.layout.python_files if not is_test_path(p) and (not backend or _under(p, backend))]
 
 
@@ -192,7 +211,7 @@ def frontend_sources(project: Project) -> list[str]:
     """The TypeScript files and Vite configurations :func:`discover` looks into for ``VITE_*`` reads."""
     from seenfix.core.project import is_test_path
 
-    frontend = project.layout.frontend_roots
+    frontend = frozenset(r.rstrip("/") for r in project.layout.frontend_roots)
     vite_configs = [p for p in project.files() if re.search(r"(^|/)vite\.config\.[cm]?[jt]s$", p)]
     ts_files = [p for p in project.layout.ts_files if not p.endswith(".d.ts") and not is_test_path(p)
                 and (not frontend or _under(p, frontend))]
@@ -226,7 +245,8 @@ def discover(project: Project, python_pass: FilePass | None = None, vite_pass: F
         for name, where in provided.items():
             found.provided.setdefault(name, where)
     _env_file_keys(project, env_files, found)
-    backend = lay.backend_roots
+    backend = _roots(lay.backend_roots)
+    contexts = _contexts(builds)
     py_files = list(python_pass.paths) if python_pass is not None else backend_sources(project)
     if python_pass is not None:
         from seenfix.core.filepass import run_pass
@@ -246,11 +266,11 @@ def discover(project: Project, python_pass: FilePass | None = None, vite_pass: F
             _, line, message, limitation = answer
             found.problems.append(InputProblem(path, int(str(line)), str(message), limitation is True))
             continue
-        component = _component(path, backend, "backend", builds)
+        component = _component(path, backend, "backend", contexts)
         found.add(Read(str(n), path, int(str(ln)), str(kind), component, str(ctx), d if d is None else str(d),
                        req is True)
                   for n, ln, kind, ctx, d, req in cast("tuple[tuple[object, ...], ...]", answer[1]))
-    frontend = lay.frontend_roots
+    frontend = _roots(lay.frontend_roots)
     paths = list(vite_pass.paths) if vite_pass is not None else frontend_sources(project)
     mentions: set[str] | None = None
     if vite_pass is not None:
@@ -263,7 +283,7 @@ def discover(project: Project, python_pass: FilePass | None = None, vite_pass: F
         text = project.read_text(path)
         if text is None or "VITE_" not in text:
             continue
-        found.add(ts_reads(path, text, _component(path, frontend, "frontend", builds)))
+        found.add(ts_reads(path, text, _component(path, frontend, "frontend", contexts)))
     for name, var in found.vars.items():
         if name in found.provided:
             var.provided_by = found.provided[name]

@@ -77,7 +77,7 @@ def in_dev_stack(project: Project, path: str) -> bool:
     """``path`` is a development, test or CI compose file (not the production deployment): secret
     fixers report what it commits at low severity and never edit it, since a required ``${VAR:?}``
     there makes ``docker compose up`` fail in a fresh clone."""
-    return path in project.layout.dev_compose
+    return path in project.layout.dev_set
 
 
 #: What the secret fixers say about a value committed in a dev, test or CI stack.
@@ -87,7 +87,7 @@ DEV_STACK_NOTE = ("a development/test stack, left unchanged (a fresh clone must 
 
 def env_dir_for(project: Project, path: str) -> str:
     """The directory whose ``.env`` serves ``path``: the nearest one holding a compose file, else the root."""
-    compose_dirs = {posixpath.dirname(c) for c in project.layout.production_compose}
+    compose_dirs = project.layout.production_by_folder
     d = posixpath.dirname(path)
     while True:
         if d in compose_dirs:
@@ -108,11 +108,11 @@ def candidate_files(project: Project, kinds: Iterable[str]) -> list[str]:
     for p in project.files():
         if is_exempt_path(p) or "/node_modules/" in f"/{p}" or p.endswith((".min.js", ".d.ts")):
             continue
-        if "compose" in wanted and p in project.layout.compose_files \
-                or "env" in wanted and p in project.layout.env_files and is_tracked(project, p) \
+        if "compose" in wanted and p in project.layout.compose_set \
+                or "env" in wanted and p in project.layout.env_set and is_tracked(project, p) \
                 or "python" in wanted and p.endswith(".py") \
                 or "js" in wanted and p.endswith(JS_SUFFIXES) \
-                or "yaml" in wanted and p.endswith((".yml", ".yaml")) and p not in project.layout.compose_files \
+                or "yaml" in wanted and p.endswith((".yml", ".yaml")) and p not in project.layout.compose_set \
                 or "properties" in wanted and p.endswith(".properties") \
                 or "java" in wanted and p.endswith((".java", ".kt")):
             out.append(p)

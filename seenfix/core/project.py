@@ -107,6 +107,47 @@ class Layout:
     backend_roots: list[str] = field(default_factory=list)
     frontend_roots: list[str] = field(default_factory=list)
 
+    # Set views for look-ups: a run asks "is this file one of them" once per file, and a list
+    # would make that a scan of every compose file per file (quadratic in compose-heavy trees).
+    # The lists above are complete when a fixer first sees the layout and never change after.
+    @cached_property
+    def compose_set(self) -> frozenset[str]:
+        return frozenset(self.compose_files)
+
+    @cached_property
+    def production_set(self) -> frozenset[str]:
+        return frozenset(self.production_compose)
+
+    @cached_property
+    def dev_set(self) -> frozenset[str]:
+        return frozenset(self.dev_compose)
+
+    @cached_property
+    def env_set(self) -> frozenset[str]:
+        return frozenset(self.env_files)
+
+    @cached_property
+    def production_by_folder(self) -> dict[str, list[str]]:
+        """The production compose files of each folder, in order."""
+        out: dict[str, list[str]] = {}
+        for p in self.production_compose:
+            out.setdefault(posixpath.dirname(p), []).append(p)
+        return out
+
+
+def under_roots(path: str, roots: Iterable[str]) -> bool:
+    """Whether ``path`` is inside one of the folders ``roots`` (``""`` or ``"."``: the whole project):
+    a look-up of each of its parent folders, not a scan of every root per path."""
+    folders = roots if isinstance(roots, frozenset) else frozenset(r.rstrip("/") for r in roots)
+    if "" in folders or "." in folders:
+        return True
+    d = posixpath.dirname(path)
+    while d:
+        if d in folders:
+            return True
+        d = posixpath.dirname(d)
+    return False
+
 
 class Project:
     """The workspace plus an in-memory overlay of changes (read-only for fixers)."""
@@ -194,6 +235,22 @@ class Project:
                 names &= self._only
             self._files = sorted(names)
         return list(self._files)  # a copy: callers may change what they get
+
+    def files_under(self, prefix: str) -> list[str]:
+        """:meth:`files` that start with ``prefix`` (a folder with its ``/``, or ``""``), in order: a
+        binary search in the sorted list, not a scan of every file."""
+        from bisect import bisect_left
+
+        if self._files is None:
+            self.files()
+        files = self._files
+        assert files is not None
+        out = []
+        for i in range(bisect_left(files, prefix), len(files)):
+            if not files[i].startswith(prefix):
+                break
+            out.append(files[i])
+        return out
 
     def vendored(self) -> frozenset[str]:
         """The workspace's vendored, minified and generated files (skipped by every fixer)."""

@@ -124,7 +124,7 @@ class ComposeFixer(FileFixer):
         """Services of ``doc`` this fixer leaves alone because of the files merged with it: in an
         overlay, those the base defines (their keys belong in the base); in a base, those an overlay
         already completes (the overlay's value wins under Compose's merge rules)."""
-        if project is None or doc.path not in project.layout.production_compose:
+        if project is None or doc.path not in project.layout.production_set:
             return set()
         from seenfix.analysis.compose_overlays import merged_in_base, overlays_of
 

@@ -260,8 +260,8 @@ class MissingHealthChecks(CB.ComposeFixer):
         if base is None or project is None:
             return None
         prefix = base + "/" if base else ""
-        for rel in project.files():
-            if rel.startswith(prefix) and rel.endswith(_CODE_SUFFIXES) and "/tests/" not in "/" + rel:
+        for rel in project.files_under(prefix):
+            if rel.endswith(_CODE_SUFFIXES) and "/tests/" not in "/" + rel:
                 m = _ROUTE.search(project.read_text(rel) or "")
                 if m:
                     return m.group(1)

@@ -232,7 +232,7 @@ class WeakJwtSecret(Fixer):
             if text is None or not scanned and not _maybe_secret(text):
                 continue
             try:
-                if path in project.layout.compose_files:
+                if path in project.layout.compose_set:
                     root = compose_nodes(text, path)
                     d = env_dir_for(project, path)
                     for e in env_entries(text, path, root):
@@ -244,7 +244,7 @@ class WeakJwtSecret(Fixer):
                                 is_app_secret_name(i.var) or is_app_secret_name(i.key or "")):
                             edit = (i.start, i.end, required_ref(i.var)) if i.editable else None
                             out.append(Site(path, i.line, i.var, i.var, i.arg, "compose-default", edit, d))
-                elif path in project.layout.env_files:
+                elif path in project.layout.env_set:
                     out.extend(dotenv_sites(path, text))
                 elif path.endswith(".py"):
                     found = py.get(path, [])
