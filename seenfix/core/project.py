@@ -137,7 +137,8 @@ class Layout:
 
 def under_roots(path: str, roots: Iterable[str]) -> bool:
     """Whether ``path`` is inside one of the folders ``roots`` (``""`` or ``"."``: the whole project):
-    a look-up of each of its parent folders, not a scan of every root per path."""
+    a look-up of each of its parent folders, not a scan of every root per path.  A ``frozenset`` is
+    used as it is (built once by the caller, its folders without a trailing ``/``)."""
     folders = roots if isinstance(roots, frozenset) else frozenset(r.rstrip("/") for r in roots)
     if "" in folders or "." in folders:
         return True

@@ -24,9 +24,8 @@ could leave the ``stat`` unchanged), so the run after it is a full one.  Never r
 write (``--add-ignore``, ``--write-baseline``), runs that were interrupted or failed (exit 2 and 3:
 a full disk, a git error), runs with a plugin's fixers installed (a plugin may read its inputs in
 ways the trace does not see: a network call, a C library opening files), and any run with
-``SEENFIX_NO_CACHE`` set.  What was printed had its
-secrets masked already; entries are written with mode 0600 beside the other caches, and the newest
-:data:`LIMIT` are kept.
+``SEENFIX_NO_CACHE`` set.  What was printed had its secrets masked already; entries are written
+with mode 0600 beside the other caches, and the newest :data:`LIMIT` are kept.
 
 ``SEENFIX_CACHE_LOG=FILE`` (not part of the key) appends one line per run to ``FILE`` saying whether
 it was answered from the cache and, if not, why: ``hit``, ``miss: <path> changed``, ``recorded``,
@@ -53,7 +52,7 @@ LIMIT = 16
 WRITING = ("--add-ignore", "--write-baseline")
 #: Environment variables that say nothing about the run (the shell's bookkeeping, this module's log).
 VOLATILE_ENV = frozenset({"_", "OLDPWD", "PWD", "SHLVL", "SEENFIX_CACHE_LOG"})
-#: Paths never part of a trace: pseudo file systems, compiled modules (their source is recorded).
+#: Paths never part of a trace: pseudo file systems (compiled modules are left out too: their source is).
 _IGNORED_PREFIXES = ("/proc/", "/dev/", "/sys/")
 _FORMAT = 1
 _GIT = os.sep + ".git"
@@ -238,9 +237,10 @@ class Recorder:
             return self._not("output failed")
         from seenfix.core.cache import location
 
-        cache = os.path.realpath(location())
+        caches = {os.path.abspath(location()), os.path.realpath(location())}  # the run writes there
         paths = {p for p in self.paths
-                 if p != cache and not p.startswith(cache + os.sep) and "__pycache__" not in p and not p.startswith(_IGNORED_PREFIXES)}
+                 if not any(p == c or p.startswith(c + os.sep) for c in caches)
+                 and "__pycache__" not in p and not p.startswith(_IGNORED_PREFIXES)}
         for root, rels in self.listings:
             folders = {""}
             for rel in rels:
