@@ -146,13 +146,9 @@ def _contexts(builds: dict[str, str]) -> dict[str, str]:
 
 
 def _roots(roots: list[str]) -> frozenset[str]:
-    return frozenset(r.rstrip("/") for r in roots) - {"", "."}
+    from seenfix.core.project import root_folders
 
-
-def _under(path: str, roots: list[str] | frozenset[str]) -> bool:
-    from seenfix.core.project import under_roots
-
-    return under_roots(path, roots)
+    return root_folders(roots) - {"", "."}
 
 
 def _env_file_keys(project: Project, env_files: dict[str, list[str]], found: Discovery) -> None:
@@ -181,10 +177,11 @@ _PY_HINTS = ("environ", "getenv", "Settings", "env(", "env.", "config(")
 
 def backend_sources(project: Project) -> list[str]:
     """The Python files :func:`discover` looks into (the backend's, not its tests)."""
-    from seenfix.core.project import is_test_path
+    from seenfix.core.project import is_test_path, root_folders, under_roots
 
-    backend = frozenset(r.rstrip("/") for r in project.layout.backend_roots)
-    return [p for p in project.layout.python_files if not is_test_path(p) and (not backend or _under(p, backend))]
+    backend = root_folders(project.layout.backend_roots)
+    return [p for p in project.layout.python_files
+            if not is_test_path(p) and (not backend or under_roots(p, backend))]
 
 
 #: What :func:`python_reads_of` answers: ``None`` (no read), ``("reads", ((name, line, kind, context,
@@ -209,12 +206,12 @@ def python_reads_of(path: str, text: str) -> tuple[PyAnswer, bool]:
 
 def frontend_sources(project: Project) -> list[str]:
     """The TypeScript files and Vite configurations :func:`discover` looks into for ``VITE_*`` reads."""
-    from seenfix.core.project import is_test_path
+    from seenfix.core.project import is_test_path, root_folders, under_roots
 
-    frontend = frozenset(r.rstrip("/") for r in project.layout.frontend_roots)
+    frontend = root_folders(project.layout.frontend_roots)
     vite_configs = [p for p in project.files() if re.search(r"(^|/)vite\.config\.[cm]?[jt]s$", p)]
     ts_files = [p for p in project.layout.ts_files if not p.endswith(".d.ts") and not is_test_path(p)
-                and (not frontend or _under(p, frontend))]
+                and (not frontend or under_roots(p, frontend))]
     return sorted(set(ts_files) | set(vite_configs))
 
 

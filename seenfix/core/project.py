@@ -135,11 +135,15 @@ class Layout:
         return out
 
 
-def under_roots(path: str, roots: Iterable[str]) -> bool:
-    """Whether ``path`` is inside one of the folders ``roots`` (``""`` or ``"."``: the whole project):
-    a look-up of each of its parent folders, not a scan of every root per path.  A ``frozenset`` is
-    used as it is (built once by the caller, its folders without a trailing ``/``)."""
-    folders = roots if isinstance(roots, frozenset) else frozenset(r.rstrip("/") for r in roots)
+def root_folders(roots: Iterable[str]) -> frozenset[str]:
+    """Folders ``roots`` as :func:`under_roots` looks them up (without a trailing ``/``); build it
+    once, outside the loop over files."""
+    return frozenset(r.rstrip("/") for r in roots)
+
+
+def under_roots(path: str, folders: frozenset[str]) -> bool:
+    """Whether ``path`` is inside one of ``folders`` (:func:`root_folders`; ``""`` or ``"."``: the whole
+    project): a look-up of each of its parent folders, not a scan of every root per path."""
     if "" in folders or "." in folders:
         return True
     d = posixpath.dirname(path)

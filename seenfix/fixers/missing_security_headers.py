@@ -9,7 +9,7 @@ from typing import Any, ClassVar, TYPE_CHECKING
 from seenfix.editors.text import apply_edits
 from seenfix.core.lazy import lazy_module
 from seenfix.core.model import FileFixer, Finding, Option, Severity
-from seenfix.core.project import Project, is_test_path, under_roots
+from seenfix.core.project import Project, is_test_path, root_folders, under_roots
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.core.filepass import FilePass
@@ -422,7 +422,7 @@ def _lines(nodes: list[nginx.Node]) -> dict[str, str]:
 
 def origin_files(project: Project) -> list[str]:
     """The frontend's served sources :func:`discover_origins` reads."""
-    roots = frozenset(project.layout.frontend_roots)
+    roots = root_folders(project.layout.frontend_roots)
 
     def served(p: str) -> bool:  # the app's own code: not tests, docs, examples, experiments, vendored files
         return not is_test_path(p) and not NOT_SERVED.search(p) and (not roots or under_roots(p, roots))
