@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from seenfix.core.runcache import Recorder
 
 _MAIN_PID = os.getpid()
 
@@ -50,11 +54,10 @@ def main() -> None:
         _record(recorder, 0)
 
 
-def _record(recorder: object, code: object) -> None:
-    from seenfix.core.runcache import LIMIT, Recorder
+def _record(recorder: Recorder, code: object) -> None:
+    from seenfix.core.runcache import LIMIT
     from seenfix.engine.write import write_cache
 
-    assert isinstance(recorder, Recorder)
     data = recorder.entry(code)
     if data is not None:
         write_cache(recorder.where(), data, private=True, keep=LIMIT)

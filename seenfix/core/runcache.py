@@ -40,6 +40,7 @@ import os
 import stat
 import sys
 import time
+from collections.abc import Iterable
 from typing import Any
 
 from seenfix import __version__
@@ -322,7 +323,7 @@ def note_git(cmd: list[str], returncode: int, stdout: bytes, stderr: bytes) -> N
         _recorder.gits.append((list(cmd), returncode, stdout, stderr))
 
 
-def note_listing(root: str, rels: list[str]) -> None:
+def note_listing(root: str, rels: Iterable[str]) -> None:
     """The files a workspace listed under ``root`` (each is looked up by the next run)."""
     if _recorder is not None and _recorder.active:
         _recorder.listings.append((root, list(rels)))

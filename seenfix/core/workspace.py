@@ -125,7 +125,7 @@ class Workspace:
             candidates = [(rel, link) for rel, link in sorted(self._walk())]
         from seenfix.core import runcache
 
-        runcache.note_listing(self._root_str, [rel for rel, _ in candidates])
+        runcache.note_listing(self._root_str, (rel for rel, _ in candidates))  # listed only when recording
         out = []
         for rel, link in candidates:
             if self.exclude and self._excluded(rel):
