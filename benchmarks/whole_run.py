@@ -137,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         n_ts = frontend_tree(master, args.files)
         original = {p.relative_to(master).as_posix(): p.read_bytes() for p in master.rglob("*") if p.is_file()}
         (work / "empty").mkdir()
-        for c in sorted({1, *copies}):
+        sizes = sorted({1, *copies})  # one copy: the full path's start-up, subtracted for growth
+        for c in sizes:
             compose_tree(work / f"compose-{c}", c)
         py = sys.executable
         base_env = {**os.environ, "SEENFIX_JOBS": str(jobs), "NO_COLOR": "1",
@@ -172,7 +173,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "warm, 1 file edited": (lambda d: [*seenfix, "check", str(d)], master, warm_env, checked_then_edited),
             "apply --quick-wins": (lambda d: [*seenfix, "apply", "--quick-wins", str(d)], master, cold, None),
         }
-        for c in sorted({1, *copies}):
+        for c in sizes:
             jobs_[f"check x{c}"] = (lambda d: [*seenfix, "check", str(d)], work / f"compose-{c}", cold, None)
         if biome is not None:
             def with_config(d: Path) -> None:
