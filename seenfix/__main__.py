@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
-from typing import TYPE_CHECKING
 
+# Neither ``typing`` nor ``signal`` (whose enums import ``enum``) is imported before the fast path:
+# together they cost about half a bare interpreter's start-up, and ``seenfix --help`` needs neither.
+TYPE_CHECKING = False  # mypy takes any ``TYPE_CHECKING`` for true
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.core.runcache import Recorder
 
@@ -18,6 +19,8 @@ def _stop(signum: int, _frame: object) -> None:
     half-written, so stop with one line and 128 + the signal's number, as a shell reports it."""
     if os.getpid() != _MAIN_PID:  # a forked worker of seenfix.core.parallel: its parent reports
         os._exit(128 + signum)
+    import signal
+
     from seenfix.core import interrupt
 
     interrupt.note(signum)  # in case the SystemExit below is swallowed (see seenfix.core.interrupt)
@@ -27,8 +30,10 @@ def _stop(signum: int, _frame: object) -> None:
 
 
 def main() -> None:
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, _stop)
+    import _signal  # what ``signal.signal`` calls, without the enums around it
+
+    for sig in (_signal.SIGINT, _signal.SIGTERM):
+        _signal.signal(sig, _stop)
     from seenfix.cli import fastpath
 
     argv = sys.argv[1:]
