@@ -1,5 +1,9 @@
-"""SF001 in Python sources: find committed signing-secret literals and turn them into required reads
-(libcst, through :mod:`seenfix.editors.python`).
+"""SF001 in Python sources: find committed signing-secret literals and turn them into required reads.
+
+They are found on CPython's tree (:func:`find_secrets`, without libcst: a check does not load it) and
+fixed through libcst (:func:`fix_secrets`, :mod:`seenfix.editors.python`), which also finds them in a
+file CPython cannot parse (syntax newer than this interpreter).  Both keep to one set of rules, and
+``tests/test_secrets_python_ast.py`` holds them to the same answers on real files.
 
 Forms understood (P2, P5, P6 of the secrets policy):
 
@@ -22,12 +26,15 @@ libcst is imported lazily; formatting and comments outside the edited expression
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from seenfix.analysis.secrets_policy import is_literal_value, is_signing_secret_name, name_tokens
-from seenfix.editors.python import dotted_name, parse_module, quote_of, string_value, visit
+from seenfix.core.model import InputError, deepest_line
+from seenfix.editors.python import (AstPositionError, AstSource, ast_call_args, ast_dotted, ast_string, dotted_name,
+                                    parse_ast, parse_module, quote_of, string_value, visit)
 
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
@@ -325,8 +332,244 @@ def _scan(text: str, path: str, fix: bool) -> tuple[list[PySecret], str]:
 
 
 def find_secrets(text: str, path: str) -> list[PySecret]:
-    """Every committed literal on a signing secret in ``text`` (raises :class:`InputError`)."""
-    return _scan(text, path, fix=False)[0]
+    """Every committed literal on a signing secret in ``text`` (raises :class:`InputError`), in the
+    order :func:`_scan` finds them."""
+    tree = parse_ast(text, path)
+    if tree is None:  # CPython cannot parse it: libcst reports why, or reads the newer syntax
+        return _scan(text, path, fix=False)[0]
+    try:
+        return _AstScan(text, tree).found
+    except AstPositionError:
+        return _scan(text, path, fix=False)[0]
+    except RecursionError:
+        raise InputError(path, deepest_line(text), "cannot analyse Python: nested too deeply") from None
+
+
+# -- the same rules on CPython's tree ---------------------------------------------------------------
+# _scan's transformer acts when it leaves a node (post-order, children in source order); _AstScan
+# walks CPython's tree in that order.  Where the trees differ: CPython splits a call's arguments into
+# positional and keyword lists (rebuilt here in source order: libcst's ``args``), flattens ``a or b
+# or c`` (libcst nests it to the left), and keeps decorators and return annotations after the body.
+
+
+def _ast_literal(node: ast.AST | None) -> str | None:
+    value = ast_string(node)
+    return value if value is not None and is_literal_value(value) else None
+
+
+def _ast_env_call(node: ast.AST | None) -> tuple[str, ast.expr | None] | None:
+    """:func:`_env_call` on CPython's tree."""
+    if not isinstance(node, ast.Call) or ast_dotted(node.func) not in _ENV_GET:
+        return None
+    args = ast_call_args(node)
+    if not args:
+        return None
+    name = ast_string(args[0][1])
+    if name is None or args[0][0] is not None:
+        return None
+    default = None
+    for i, (kw, value) in enumerate(args[1:], 1):
+        if (kw is None and i == 1) or kw == "default":
+            default = value
+    return name, default
+
+
+class _AstScan:
+    """The secrets :func:`_scan` finds, found on CPython's tree (``found``)."""
+
+    def __init__(self, text: str, tree: ast.Module) -> None:
+        self.source = AstSource(text)
+        self.has_os = any(isinstance(stmt, ast.Import) and any(a.name == "os" and a.asname is None for a in stmt.names)
+                          for stmt in tree.body)
+        self.classes: list[bool] = []  # for each enclosing class: is it a settings model?
+        self.prefixes: list[str] = []  # its pydantic ``env_prefix``
+        self.found: list[PySecret] = []
+        self._walk(tree)
+
+    # walking, in libcst's order ------------------------------------------------------------------
+    def _walk(self, node: ast.AST) -> None:
+        if isinstance(node, ast.ClassDef):
+            self._enter_class(node)
+            for child in (*node.decorator_list, *node.bases, *node.keywords, *node.body):
+                self._walk(child)
+            self.classes.pop()
+            self.prefixes.pop()
+            return
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            self.classes.append(False)
+            self.prefixes.append("")
+            for child in (*node.decorator_list, node.args, *((node.returns,) if node.returns else ()), *node.body):
+                self._walk(child)
+            self.classes.pop()
+            self.prefixes.pop()
+            return
+        if isinstance(node, ast.BoolOp):
+            for i, value in enumerate(node.values):
+                self._walk(value)
+                if i == 1 and isinstance(node.op, ast.Or):
+                    self._or(node.values[0], value)
+            return
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values):
+                if key is not None:
+                    self._walk(key)
+                self._walk(value)
+                if key is not None:
+                    self._dict_element(key, value)
+            return
+        children = list(ast.iter_child_nodes(node))
+        if all(hasattr(c, "lineno") for c in children):
+            children.sort(key=lambda c: (getattr(c, "lineno"), getattr(c, "col_offset")))
+        for child in children:
+            self._walk(child)
+        if isinstance(node, ast.keyword):
+            self._keyword(node)
+        elif isinstance(node, ast.AnnAssign):
+            self._ann_assign(node)
+        elif isinstance(node, ast.Assign):
+            self._assign(node)
+        elif isinstance(node, ast.Call):
+            self._call(node)
+
+    def _enter_class(self, node: ast.ClassDef) -> None:
+        bases = [ast_dotted(b) for b in node.bases]
+        self.classes.append(any(b.rsplit(".", 1)[-1].endswith(_MODEL_BASES) for b in bases))
+        m = _ENV_PREFIX.search(self._body_code(node)) if self.classes[-1] else None
+        self.prefixes.append(m.group(2) if m else "")
+
+    def _body_code(self, node: ast.ClassDef) -> str:
+        """The class's code after its bases and keywords (libcst's ``code_for_node(node.body)``: the
+        rest of the header line, comment included, and the body)."""
+        heads: list[ast.expr | ast.keyword] = [*node.bases, *node.keywords]
+        if heads:
+            start = max((h.end_lineno or h.lineno, h.end_col_offset or 0) for h in heads)
+        else:  # after ``class Name``
+            line = self.source.line(node.lineno)
+            m = re.compile(rb"class\s+" + re.escape(node.name.encode())).match(line, node.col_offset)
+            if m is None:  # ``class \`` and the name on the next line
+                raise AstPositionError
+            start = (node.lineno, m.end())
+        return self.source.between(start, (node.end_lineno or node.lineno, node.end_col_offset or 0))
+
+    def _add(self, name: str, env: str, value: str, node: ast.expr, kind: str, fixable: bool) -> None:
+        self.found.append(PySecret(name, env, value, node.lineno, kind, fixable))
+
+    def _named_literal(self, name: str, lit: str, value: ast.expr, kind: str, fixable: bool) -> None:
+        self._add(name, env_name(name), lit, value, kind, fixable)
+
+    def _field_env(self, name: str, field: ast.Call | None = None) -> str:
+        if field is not None:
+            for kw, value in ast_call_args(field):
+                if kw in ("alias", "validation_alias", "env"):
+                    alias = ast_string(value)
+                    if alias:
+                        return alias.upper()
+        prefix = self.prefixes[-1] if self.prefixes else ""
+        return (prefix + env_name(name)).upper()
+
+    # the rules (_scan's leave_* methods) ---------------------------------------------------------------
+    def _ann_assign(self, node: ast.AnnAssign) -> None:
+        if not isinstance(node.target, ast.Name) or node.value is None:
+            return
+        name = node.target.id
+        if not is_signing_secret_name(name):
+            return
+        value = node.value
+        lit = _ast_literal(value)
+        if lit is None and isinstance(value, ast.Call) and ast_dotted(value.func) in ("SecretStr", "pydantic.SecretStr"):
+            args = ast_call_args(value)
+            if len(args) == 1:
+                lit = _ast_literal(args[0][1])
+        if lit is not None:
+            settings = bool(self.classes) and self.classes[-1]
+            self._add(name, self._field_env(name), lit, value, "field", settings or self.has_os)
+            return
+        if isinstance(value, ast.Call) and ast_dotted(value.func) in ("Field", "pydantic.Field"):
+            for i, (kw, arg) in enumerate(ast_call_args(value)):
+                if (kw is None and i == 0) or kw == "default":
+                    lit = _ast_literal(arg)
+                    if lit is not None:
+                        self._add(name, self._field_env(name, value), lit, arg, "field", True)
+                    return
+
+    def _assign(self, node: ast.Assign) -> None:
+        if len(node.targets) != 1:
+            return
+        target = node.targets[0]
+        fixable = self.has_os
+        if isinstance(target, ast.Name):
+            name = target.id
+        elif isinstance(target, ast.Attribute):  # app.secret_key = "..."
+            name = target.attr
+        elif isinstance(target, ast.Subscript) and self.source.index(target) is not None:
+            key = ast_string(self.source.index(target))  # app.config["SECRET_KEY"] = "..."
+            if key is None:
+                return
+            name = key
+            fixable = self.has_os and ast_dotted(target.value) not in ("os.environ", "environ")
+        else:
+            return
+        lit = _ast_literal(node.value)
+        if lit is None or not is_signing_secret_name(name) or lit == name:
+            return
+        self._named_literal(name, lit, node.value, "assign", fixable)
+
+    def _dict_element(self, key: ast.expr, value: ast.expr) -> None:
+        name = ast_string(key)
+        lit = _ast_literal(value)
+        if name is None or lit is None or not _config_name(name) or lit == name:
+            return
+        self._named_literal(name, lit, value, "dict", self.has_os)
+
+    def _keyword(self, node: ast.keyword) -> None:
+        if node.arg is None or node.arg == "default":
+            return
+        lit = _ast_literal(node.value)
+        if lit is None or not _config_name(node.arg) or lit == node.arg:
+            return
+        self._named_literal(node.arg, lit, node.value, "keyword", self.has_os)
+
+    def _or(self, left: ast.expr, right: ast.expr) -> None:
+        lit = _ast_literal(right)
+        got = _ast_env_call(left)
+        if lit is None or got is None or got[1] is not None:
+            return
+        var = got[0]
+        if is_signing_secret_name(var):
+            self._add(var, var, lit, right, "or-fallback", self.has_os)
+
+    def _call(self, node: ast.Call) -> None:
+        got = _ast_env_call(node)
+        if got is not None:
+            var, default = got
+            if default is None:
+                return
+            lit = _ast_literal(default)
+            inner = _ast_env_call(default)
+            if lit is not None and is_signing_secret_name(var):
+                self._add(var, var, lit, default, "getenv", self.has_os)
+                return
+            if inner is not None and inner[1] is not None and _ast_literal(inner[1]) is not None \
+                    and (is_signing_secret_name(inner[0]) or is_signing_secret_name(var)):
+                found = self.found
+                if found and found[-1].env_var == inner[0]:  # the inner call reported itself
+                    last = found[-1]
+                    found[-1] = PySecret(last.name, var, last.value, last.line, last.kind, self.has_os)
+            return
+        if ast_dotted(node.func) not in _ENV_DEFAULT_KW:
+            return
+        args = ast_call_args(node)
+        if not args:
+            return
+        kw_var = ast_string(args[0][1])
+        if kw_var is None or not is_signing_secret_name(kw_var):
+            return
+        for kw, value in args:
+            if kw == "default":
+                lit = _ast_literal(value)
+                if lit is not None:
+                    self._add(kw_var, kw_var, lit, value, "env-default", True)
+                return
 
 
 def fix_secrets(text: str, path: str) -> str:
