@@ -9,6 +9,9 @@ cases, installed packages that mention a secret) and on the places where the two
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,3 +139,19 @@ def test_syntax_cpython_cannot_parse_goes_to_libcst() -> None:
     text = 'SECRET_KEY = "abc-def-ghi"\ndef (:\n'
     mine, reference = _both(text)
     assert mine == reference and isinstance(mine, tuple) and mine[0] == "error"
+
+
+def test_check_of_the_fixture_does_not_import_libcst(tmp_path: Path) -> None:
+    """Reading every Python file of the SEEN fixture (SF001's secrets, SF004's environment reads) no
+    longer loads libcst: its import alone cost a third of the whole check."""
+    env = {**os.environ, "SEENFIX_NO_CACHE": "1", "SEENFIX_JOBS": "1"}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "seenfix", "check", str(REPO / "fixtures" / "seen")],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert "SF001" in proc.stdout and "SF004" in proc.stdout
+    assert "libcst" not in proc.stderr
+    # the fix still goes through libcst
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "seenfix", "apply", "--dry-run", "--select", "SF001",
+                           str(REPO / "fixtures" / "seen")], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=120)
+    assert "libcst" in proc.stderr and "+++ b/backend/app/config.py" in proc.stdout

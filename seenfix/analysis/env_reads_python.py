@@ -1,18 +1,42 @@
 """The environment variables backend Python reads: pydantic-settings ``BaseSettings`` fields
 (``env_prefix``, ``alias`` / ``validation_alias`` / ``AliasChoices``, defaults, ``Field(...)``),
-``os.getenv`` / ``os.environ.get`` / ``os.environ[...]`` and the django-environ / decouple helpers,
-read with libcst (imported lazily).
+``os.getenv`` / ``os.environ.get`` / ``os.environ[...]`` and the django-environ / decouple helpers.
+
+A file is read from CPython's :mod:`ast` tree (:func:`~seenfix.editors.python.parse_ast`, shared
+with the run's other analyses): importing libcst alone costs a third of a whole ``seenfix check``.
+The libcst visitor (:func:`_cst_reads`, libcst imported lazily) stays for the files CPython cannot
+parse (Python newer than the interpreter; libcst reports the others' syntax errors), and for the few
+whose positions the walk finds inconsistent.  Both give the same reads in the same order: the walk
+visits the nodes in libcst's order (pre-order, children in source order) and reads each literal as
+libcst does (a number as its source text, ``True`` as ``"true"``...).
 """
 
 from __future__ import annotations
 
+import ast
 import re
+from collections.abc import Callable
 from typing import Any
 
 from seenfix.analysis.envvars import COMPUTED, NAME, Read
+from seenfix.editors.python import AstSource, ast_call_args, ast_dotted, ast_string
+
 
 def python_reads(path: str, text: str, component: str) -> list[Read]:
     """Reads in one Python file: pydantic-settings fields and ``os.getenv`` / ``os.environ``."""
+    from seenfix.editors.python import AstPositionError, parse_ast
+
+    tree = parse_ast(text, path)
+    if tree is None:  # newer syntax, or an error libcst reports
+        return _cst_reads(path, text, component)
+    try:
+        return _AstReads(path, text, component).run(tree)
+    except AstPositionError:
+        return _cst_reads(path, text, component)
+
+
+def _cst_reads(path: str, text: str, component: str) -> list[Read]:
+    """:func:`python_reads` with libcst: for the files CPython cannot parse."""
     from seenfix.editors.python import parse_module, visit
 
     module = parse_module(text, path)
@@ -252,3 +276,313 @@ def _visitor(path: str, component: str) -> Any:
     if not _VISITOR:
         _VISITOR.append(_py_visitor_class())
     return _VISITOR[0](path, component)
+
+
+# -- CPython's tree ------------------------------------------------------------------------------
+#
+# The walk below gives what the libcst visitor above gives, field for field and in the same order.
+# libcst calls its ``visit_*`` methods in pre-order with each node's children in source order; ast
+# keeps some children apart (a call's keyword arguments, a function's defaults and decorators, a
+# dict's keys and values, ``b if a else c``), so :data:`_CHILDREN` puts them back in source order.
+# libcst's ``Call.args`` is one list of ``Arg`` (``*x`` and ``**x`` with no keyword and ``x`` as
+# their value): :func:`~seenfix.editors.python.ast_call_args`.  A number literal reads as its
+# source text, as libcst's ``Integer`` / ``Float`` value: :meth:`~seenfix.editors.python.AstSource.number`.
+
+#: Nodes that neither read nor hold anything that does (the walk does not look into them).
+_LEAVES = frozenset({ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.Pass, ast.Break,
+                     ast.Continue, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal})
+
+
+def _is_none(node: ast.expr | None) -> bool:
+    """libcst's ``Name("None")``."""
+    return isinstance(node, ast.Constant) and node.value is None
+
+
+def _params(args: ast.arguments) -> list[ast.AST]:
+    """A signature's annotations and defaults in source order (libcst's ``Param``: annotation, default)."""
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults.extend(args.defaults)
+    pairs: list[tuple[ast.arg, ast.expr | None]] = list(zip(positional, defaults))
+    if args.vararg is not None:
+        pairs.append((args.vararg, None))
+    pairs.extend(zip(args.kwonlyargs, args.kw_defaults))
+    if args.kwarg is not None:
+        pairs.append((args.kwarg, None))
+    out: list[ast.AST] = []
+    for param, default in pairs:
+        if param.annotation is not None:
+            out.append(param.annotation)
+        if default is not None:
+            out.append(default)
+    return out
+
+
+def _function_children(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    returns: list[ast.AST] = [node.returns] if node.returns is not None else []
+    return [*node.decorator_list, *getattr(node, "type_params", ()), *_params(node.args), *returns, *node.body]
+
+
+def _class_children(node: ast.ClassDef) -> list[ast.AST]:
+    return [*node.decorator_list, *getattr(node, "type_params", ()), *node.bases,
+            *(k.value for k in node.keywords), *node.body]
+
+
+def _lambda_children(node: ast.Lambda) -> list[ast.AST]:
+    return [*_params(node.args), node.body]
+
+
+def _call_children(node: ast.Call) -> list[ast.AST]:
+    return [node.func, *(value for _, value in ast_call_args(node))]
+
+
+def _dict_children(node: ast.Dict) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    for key, value in zip(node.keys, node.values):
+        if key is not None:
+            out.append(key)
+        out.append(value)
+    return out
+
+
+def _ifexp_children(node: ast.IfExp) -> list[ast.AST]:
+    return [node.body, node.test, node.orelse]
+
+
+#: The nodes whose ast fields are not in source order, with their children in source order.
+_CHILDREN: dict[type[ast.AST], Callable[[Any], list[ast.AST]]] = {
+    ast.FunctionDef: _function_children, ast.AsyncFunctionDef: _function_children,
+    ast.ClassDef: _class_children, ast.Lambda: _lambda_children, ast.Call: _call_children,
+    ast.Dict: _dict_children, ast.IfExp: _ifexp_children,
+}
+
+
+class _AstReads:
+    """The libcst visitor's reads, from CPython's tree."""
+
+    def __init__(self, path: str, text: str, component: str) -> None:
+        self.path = path
+        self.text = text
+        self.component = component
+        self.reads: list[Read] = []
+        self.settings_classes: dict[str, dict[str, Any]] = {"BaseSettings": {}}
+        self.class_stack: list[tuple[str, bool, dict[str, Any]]] = []
+        self.source = AstSource(text)
+
+    def run(self, tree: ast.Module) -> list[Read]:
+        """Every node in libcst's order: pre-order, children in source order."""
+        stack: list[ast.AST | None] = [tree]  # None: leave the innermost class
+        while stack:
+            node = stack.pop()
+            if node is None:
+                self.class_stack.pop()
+                continue
+            kind = type(node)
+            if kind in _LEAVES:
+                continue
+            if isinstance(node, ast.Call):
+                self._call(node)
+            elif isinstance(node, ast.Subscript):
+                self._subscript(node)
+            elif isinstance(node, ast.AnnAssign):
+                self._ann_assign(node)
+            elif isinstance(node, ast.ClassDef):
+                self._enter_class(node)
+                stack.append(None)
+            order = _CHILDREN.get(kind)
+            children = order(node) if order is not None else list(ast.iter_child_nodes(node))
+            children.reverse()
+            stack.extend(children)
+        return self.reads
+
+    # source text --------------------------------------------------------------------------------
+    def _literal(self, node: ast.expr | None) -> str | None:
+        """:func:`_literal` on CPython's tree."""
+        sign = ""
+        while isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            sign += "-"
+            node = node.operand
+        if not isinstance(node, ast.Constant):
+            return None
+        value = node.value
+        text = ast_string(node)
+        if text is None:
+            if isinstance(value, bool):
+                text = "true" if value else "false"
+            elif isinstance(value, (int, float)):
+                text = self.source.number(node)
+            else:  # None, ..., bytes, complex
+                return None
+        return sign + text
+
+    def _suite(self, node: ast.ClassDef) -> bool:
+        """Whether a class's body is on its header's line (``class A: x = 1``): libcst's
+        ``SimpleStatementSuite``, whose statements the libcst visitor's ``_settings_config`` skips."""
+        first = node.body[0]
+        if self.source.line(first.lineno)[:first.col_offset].strip():
+            return True
+        if first.lineno < 2 or not self.source.line(first.lineno - 1).endswith(b"\\"):
+            return False
+        # ``class A:\`` then the body: joined to the header's line unless the ``\`` ends a comment
+        import io
+        import tokenize
+
+        chunk = "\n".join(self.source.lines[node.lineno - 1:first.lineno]).lstrip() + "\n"
+        row = first.lineno - node.lineno + 1
+        try:
+            for tok in tokenize.generate_tokens(io.StringIO(chunk).readline):
+                if tok.start[0] >= row:
+                    return True
+                if tok.type == tokenize.NEWLINE:
+                    return False
+        except (tokenize.TokenError, SyntaxError):
+            pass
+        return False
+
+    def _where(self) -> str:
+        return self.class_stack[-1][0] if self.class_stack else ""
+
+    # settings classes ---------------------------------------------------------------------------
+    def _enter_class(self, node: ast.ClassDef) -> None:
+        bases = [ast_dotted(b.value if isinstance(b, ast.Starred) else b).rsplit(".", 1)[-1] for b in node.bases]
+        parents = [b for b in bases if b in self.settings_classes or b.endswith("Settings")]
+        conf: dict[str, Any] = {"env_prefix": "", "case_sensitive": False}
+        if parents:
+            conf.update(self.settings_classes.get(parents[0], {}))
+            conf.update(self._settings_config(node))
+            self.settings_classes[node.name] = conf
+        self.class_stack.append((node.name, bool(parents), conf))
+
+    def _settings_config(self, node: ast.ClassDef) -> dict[str, Any]:
+        """:func:`_settings_config` on CPython's tree."""
+        out: dict[str, Any] = {}
+        for stmt in () if self._suite(node) else node.body:
+            target: ast.expr | None = None
+            value: ast.expr | None = None
+            if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+                target, value = stmt.targets[0], stmt.value
+            elif isinstance(stmt, ast.AnnAssign):
+                target, value = stmt.target, stmt.value
+            elif isinstance(stmt, ast.ClassDef) and stmt.name == "Config":
+                for inner in () if self._suite(stmt) else stmt.body:
+                    if (isinstance(inner, ast.Assign) and len(inner.targets) == 1
+                            and isinstance(inner.targets[0], ast.Name) and inner.targets[0].id in _SETTINGS_KEYS):
+                        out[inner.targets[0].id] = self._literal(inner.value) or ""
+            if isinstance(target, ast.Name) and target.id == "model_config":
+                if isinstance(value, ast.Call):
+                    for keyword, arg in ast_call_args(value):
+                        if keyword is not None and keyword in _SETTINGS_KEYS:
+                            out[keyword] = self._literal(arg) or ""
+                elif isinstance(value, ast.Dict):
+                    for key, item in zip(value.keys, value.values):
+                        if key is not None and self._literal(key) in _SETTINGS_KEYS:
+                            out[str(self._literal(key))] = self._literal(item) or ""
+        out["case_sensitive"] = out.get("case_sensitive") == "true" if "case_sensitive" in out else None
+        return {k: v for k, v in out.items() if v is not None}
+
+    def _ann_assign(self, node: ast.AnnAssign) -> None:
+        if not self.class_stack or not self.class_stack[-1][1]:
+            return
+        cls, _, conf = self.class_stack[-1]
+        if not isinstance(node.target, ast.Name):
+            return
+        fname = node.target.id
+        annotation = node.annotation
+        ann = ast_dotted(annotation.value if isinstance(annotation, ast.Subscript) else annotation)
+        if fname.startswith("_") or fname == "model_config" or ann.endswith("ClassVar"):
+            return
+        names: list[str] = []
+        value = node.value
+        has_default = value is not None
+        default = self._literal(value) if value is not None else None
+        if _is_none(value):
+            default = ""
+        if isinstance(value, ast.Call) and ast_dotted(value.func).rsplit(".", 1)[-1] == "Field":
+            has_default, default, names = self._field_call(value)
+        if has_default and default is None:
+            default = COMPUTED
+        if not names:
+            env_name = str(conf.get("env_prefix") or "") + fname
+            names = [env_name if conf.get("case_sensitive") else env_name.upper()]
+        for n in names:
+            self.reads.append(Read(n, self.path, node.lineno, "pydantic", self.component, f"{cls}.{fname}",
+                                   default=default if has_default else None, required=not has_default))
+
+    def _field_call(self, call: ast.Call) -> tuple[bool, str | None, list[str]]:
+        """:func:`_field_call` on CPython's tree."""
+        has_default = False
+        default: str | None = None
+        names: list[str] = []
+        for i, (kw, value) in enumerate(ast_call_args(call)):
+            if (kw is None and i == 0) or kw == "default":
+                if isinstance(value, ast.Constant) and value.value is Ellipsis:
+                    continue
+                has_default = True
+                default = self._literal(value)
+                if _is_none(value):
+                    default = ""
+            elif kw == "default_factory":
+                has_default = True
+            elif kw in ("alias", "validation_alias", "env"):
+                lit = self._literal(value)
+                if lit is not None:
+                    names.append(lit)
+                elif isinstance(value, ast.Call) and ast_dotted(value.func).endswith("AliasChoices"):
+                    names.extend(x for x in (self._literal(b) for _, b in ast_call_args(value)) if x is not None)
+                elif isinstance(value, (ast.List, ast.Tuple, ast.Set)):
+                    names.extend(x for x in (self._literal(e.value if isinstance(e, ast.Starred) else e)
+                                             for e in value.elts) if x is not None)
+        names = [n for n in dict.fromkeys(names) if NAME.fullmatch(n)]
+        return has_default, default, names
+
+    # os.getenv / os.environ ---------------------------------------------------------------------
+    def _call(self, node: ast.Call) -> None:
+        func = ast_dotted(node.func)
+        if func in _HELPER_READERS:
+            self._helper_read(node)
+            return
+        if func not in ("os.getenv", "getenv", "os.environ.get", "environ.get"):
+            return
+        args = ast_call_args(node)
+        if not args:
+            return
+        name = self._literal(args[0][1])
+        if name is None or not NAME.fullmatch(name):
+            return
+        default: str | None = None
+        if len(args) > 1:  # (the libcst visitor's ``default=`` loop runs on no argument)
+            value = args[1][1]
+            default = self._literal(value)
+            if default is None:
+                default = "" if _is_none(value) else COMPUTED
+        self.reads.append(Read(name, self.path, args[0][1].lineno, "getenv", self.component,
+                               self._where(), default=default, required=False))
+
+    def _helper_read(self, node: ast.Call) -> None:
+        """django-environ ``env("X", default=...)`` / python-decouple ``config("X", default=...)``."""
+        args = ast_call_args(node)
+        if not args or args[0][0] is not None:
+            return
+        name = self._literal(args[0][1])
+        if name is None or not _UPPER_NAME.fullmatch(name):
+            return
+        default: str | None = None
+        has_default = False
+        for kw, value in args[1:]:
+            if kw == "default":
+                has_default = True
+                default = self._literal(value)
+                if default is None:
+                    default = "" if _is_none(value) else COMPUTED
+        self.reads.append(Read(name, self.path, args[0][1].lineno, "getenv", self.component,
+                               self._where(), default=default, required=not has_default))
+
+    def _subscript(self, node: ast.Subscript) -> None:
+        if ast_dotted(node.value) not in ("os.environ", "environ"):
+            return
+        sl = self.source.index(node)
+        name = self._literal(sl)
+        if sl is None or name is None or not NAME.fullmatch(name):
+            return
+        self.reads.append(Read(name, self.path, sl.lineno, "environ", self.component,
+                               self._where(), required=True))
