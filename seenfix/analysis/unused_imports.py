@@ -339,6 +339,10 @@ _ESLINT_NEXT = re.compile(rb"eslint-disable-next-line(?![\w-])([^\n]*)")
 _ESLINT_LINE = re.compile(rb"eslint-disable-line(?![\w-])([^\n]*)")
 
 
+#: What every comment :func:`suppressed` honours holds: a file without any of them keeps no import.
+_SUPPRESSION_MARKERS = (b"seenfix-ignore", b"biome-ignore", b"eslint-disable")
+
+
 def _eslint_covers(rest: bytes) -> bool:
     """Whether an ``eslint-disable-*`` comment's rule list (all rules when empty) covers unused imports."""
     rules = rest.split(b"--", 1)[0].replace(b"*/", b"")
@@ -418,11 +422,12 @@ def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: boo
     if not any(d.bindings for d in decls):
         return FileResult(path)
     unused = [b for b in unused_bindings(src, tree, decls) if b.local not in keep and b.source not in keep]
-    if unused:
+    if unused and any(marker in src for marker in _SUPPRESSION_MARKERS):
         starts = {b: d.start for d in decls for b in d.bindings}
         unused = [b for b in unused if not suppressed(src, starts[b], b)]
     if not unused:
         return FileResult(path)
+
     spans: list[tuple[int, int]] = []
     for decl in decls:
         mine = [b for b in unused if decl.start <= b.start < decl.end]
