@@ -94,6 +94,23 @@ def test_sf009_leaves_the_reference_answers_alone() -> None:
 
 
 @pytest.mark.slow
+def test_a_check_finds_what_a_fix_finds_without_making_the_text() -> None:
+    """``seenfix check`` analyses without edits (nobody writes its fixed text): on every corpus file
+    it finds the same unused bindings as the analysis that fixes, and makes no new text."""
+    from seenfix.analysis.unused_imports import analyse
+
+    out = built_corpus()
+    found = 0
+    for path in sorted((out / "mutated").rglob("*.ts*")) + sorted((out / "original").rglob("*.ts*")):
+        text = path.read_text(encoding="utf-8")
+        fixing, checking = analyse(path.name, text), analyse(path.name, text, recheck=False, edits=False)
+        assert checking.unused == fixing.unused and checking.error == fixing.error, path
+        assert checking.new_text is None and checking.recheck is None
+        found += bool(checking.unused)
+    assert found >= 50
+
+
+@pytest.mark.slow
 def test_incremental_reparse_matches_a_fresh_parse_on_the_corpus() -> None:
     """The recheck re-parses a fixed file incrementally; it must give the tree a fresh parse gives."""
     from seenfix.editors.typescript import reparse, apply_deletions, parse, parse_imports, removal_edits

@@ -476,7 +476,8 @@ class _AstScan:
             return
         value = node.value
         lit = _ast_literal(value)
-        if lit is None and isinstance(value, ast.Call) and ast_dotted(value.func) in ("SecretStr", "pydantic.SecretStr"):
+        if lit is None and isinstance(value, ast.Call) \
+                and ast_dotted(value.func) in ("SecretStr", "pydantic.SecretStr"):
             args = ast_call_args(value)
             if len(args) == 1:
                 lit = _ast_literal(args[0][1])

@@ -396,12 +396,14 @@ def suppressed(src: bytes, decl_start: int, binding: ImportBinding) -> bool:
 
 
 # -- one file, many files --------------------------------------------------------------------------
-def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True) -> FileResult:
+def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True, edits: bool = True) -> FileResult:
     """Find the unused imports of one file and the text without them.
 
     With ``recheck``, a changed text is analysed again (``FileResult.recheck``) after an
     incremental re-parse, which costs a fraction of a parse: it shows that the output parses and
     that a second run would change nothing, and lets the caller answer that second run at once.
+    Without ``edits`` (a check: nobody will write the fixed text) only the unused bindings are
+    found: no new text, and so no recheck.
     """
     src = text.encode("utf-8")
     try:
@@ -411,11 +413,11 @@ def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True
     original = None if parsed is src else src
     src = parsed
     kept = frozenset(keep) | (_CLASSIC_JSX if is_tsx(path) else frozenset())
-    return _result(path, src, tree, kept, recheck, original)
+    return _result(path, src, tree, kept, recheck, original, edits)
 
 
 def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: bool,
-            original: bytes | None = None) -> FileResult:
+            original: bytes | None = None, edits: bool = True) -> FileResult:
     """The analysis of ``src``; with ``original`` (the same length), the edits apply to it instead:
     ``src`` is then ``original`` with its variance annotations blanked out."""
     decls = parse_imports(tree)
@@ -427,7 +429,8 @@ def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: boo
         unused = [b for b in unused if not suppressed(src, starts[b], b)]
     if not unused:
         return FileResult(path)
-
+    if not edits:
+        return FileResult(path, tuple(unused))
     spans: list[tuple[int, int]] = []
     for decl in decls:
         mine = [b for b in unused if decl.start <= b.start < decl.end]

@@ -254,10 +254,10 @@ def _load_parsers() -> None:
 def _analyse_item(path: str, text: str, keep: tuple[str, ...], fixing: bool) -> tuple[FileResult, bool]:
     """One file's analysis for :mod:`seenfix.core.filepass`; the text comes back when it changes.
 
-    Without ``fixing`` (``seenfix check``) the fixed text is not re-parsed (nobody will use it)."""
+    Without ``fixing`` (``seenfix check``) no fixed text is made (nobody will use it)."""
     from seenfix.analysis.unused_imports import analyse
 
-    res = analyse(path, text, keep, recheck=fixing)
+    res = analyse(path, text, keep, recheck=fixing, edits=fixing)
     return res, fixing and res.new_text is not None
 
 
