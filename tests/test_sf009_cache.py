@@ -118,8 +118,16 @@ def test_no_cache_and_a_damaged_cache_file(tmp_path: Path, counted: Calls,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     root = _tree(tmp_path / "web", n=3)
     monkeypatch.setenv("SEENFIX_NO_CACHE", "1")
+    from seenfix.core.cache import ResultCache
+
+    digests: list[str] = []
+    real_digest = ResultCache.digest
+    monkeypatch.setattr(ResultCache, "digest", classmethod(lambda cls, path, text: digests.append(path)
+                                                           or real_digest(path, text)))
     _messages(root)
     assert not (tmp_path / "cache").exists()
+    assert digests == []  # with the cache off no file's digest is worked out
+    monkeypatch.setattr(ResultCache, "digest", real_digest)
     monkeypatch.delenv("SEENFIX_NO_CACHE")
     first = _messages(root)
     (cached,) = (tmp_path / "cache" / "seenfix").glob("SF009-results-*.pickle")

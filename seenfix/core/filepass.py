@@ -65,10 +65,17 @@ class FilePass:
     computed: list[str] = field(default_factory=list)
 
 
+def _caching(spec: FilePass) -> bool:
+    """Whether answers of ``spec`` are looked up and kept by digest (not with the cache off: then no
+    digest is worked out)."""
+    return spec.cache is not None and spec.cache.path is not None
+
+
 def _one(spec: FilePass, path: str, text: str, digest: bytes | None) -> tuple[Any, bool, tuple[bytes, Any] | None, bool]:
     """``spec`` on one file whose :meth:`ResultCache.digest` is ``digest`` (computed when ``spec`` has a
     cache): (result, keep_text, (digest, stored answer) for the cache or ``None``, whether the function ran)."""
-    if spec.cache is not None:
+    if _caching(spec):
+        assert spec.cache is not None
         if digest is None:
             digest = ResultCache.digest(path, text)
         if digest in spec.cache.known:
@@ -88,7 +95,7 @@ def _all(path: str, text: str, specs: Sequence[FilePass], wanted: dict[str, tupl
     out: list[tuple[Any, ...]] = []
     keep_any = keep_texts
     ks = wanted[path]
-    digest = ResultCache.digest(path, text) if any(specs[k].cache is not None for k in ks) else None
+    digest = ResultCache.digest(path, text) if any(_caching(specs[k]) for k in ks) else None
     for k in ks:
         result, keep, new, ran = _one(specs[k], path, text, digest)
         keep_any |= keep
