@@ -146,11 +146,17 @@ def under_roots(path: str, folders: frozenset[str]) -> bool:
     project): a look-up of each of its parent folders, not a scan of every root per path."""
     if "" in folders or "." in folders:
         return True
-    d = posixpath.dirname(path)
-    while d:
-        if d in folders:
+    return _folder_under(posixpath.dirname(path), folders)
+
+
+@functools.lru_cache(maxsize=4096)
+def _folder_under(folder: str, folders: frozenset[str]) -> bool:
+    """Whether ``folder`` is one of ``folders`` or inside one: worked out once per folder (the files
+    of a folder ask the same question)."""
+    while folder:
+        if folder in folders:
             return True
-        d = posixpath.dirname(d)
+        folder = posixpath.dirname(folder)
     return False
 
 
