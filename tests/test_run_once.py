@@ -29,7 +29,7 @@ def _run_all(root: Path, *, fix: bool = False) -> RunResult:
 def test_each_compose_file_is_parsed_once_per_run_however_many(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """40 copies of the SEEN layout (more than the 32 parses the old global cache held): the compose
-    fixers and SF001 share one parse of each compose file, one composed node tree, and SF001 and SF004
+    fixers and SF001 share one parse of each compose file, one composed node tree, and SF001 and SF006
     one CPython tree of each Python file (a check parses none with libcst).  In one process, so that its
     memo sees every parse (in parallel, the passes that read a file run in the same process, and so
     share its parse there: SF001's and SF006's of a Python file), and without the cache (whose
