@@ -111,3 +111,26 @@ def test_a_light_pass_answers_changed_texts_in_the_calling_process(tmp_path: Pat
     monkeypatch.setattr(parallel, "run_parallel", no_workers)
     assert dict(run_pass(project, spec, changed)) == {p: True for p in changed}
     assert sorted(spec.computed) == changed
+
+
+def test_meanwhile_runs_once_here_while_the_workers_work() -> None:
+    """``meanwhile`` (what the caller will need after the pass) runs once, in the calling process,
+    after the workers started and before it takes its own share: the workers answer files while it
+    runs.  Without workers (one job, few files) it is not run: nothing would overlap."""
+    items = [(f"f{i:03d}", f"t{i}") for i in range(200)]
+    calls: list[int] = []
+
+    def meanwhile() -> None:
+        calls.append(os.getpid())
+        time.sleep(0.3)  # the workers meanwhile take files
+
+    out = run_parallel(items, shout, ("", 0.002), jobs=2, meanwhile=meanwhile)
+    assert calls == [os.getpid()]
+    assert [o[0][0] for o in out] == [f"T{i}" for i in range(200)]
+    assert len({o[0][1] for o in out}) == 2  # both processes took files...
+    here = sum(1 for o in out if o[0][1] == os.getpid())
+    assert here < 100  # ... the worker most, having started first
+    calls.clear()
+    run_parallel(items, shout, ("",), jobs=1, meanwhile=meanwhile)
+    run_parallel(items[:10], shout, ("",), jobs=2, meanwhile=meanwhile)
+    assert calls == []

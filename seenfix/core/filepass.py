@@ -112,7 +112,8 @@ _UNREADABLE = object()
 
 def _collect(project: Project, specs: Sequence[FilePass], paths: Sequence[str],
              wanted: dict[str, tuple[int, ...]], disk: bool, keep_texts: bool = False,
-             digests: dict[str, tuple[bytes, bool]] | None = None) -> dict[tuple[int, str], Any]:
+             digests: dict[str, tuple[bytes, bool]] | None = None,
+             meanwhile: Callable[[], object] | None = None) -> dict[tuple[int, str], Any]:
     """Every wanted answer for ``paths``; each file's digest, and whether it holds :data:`MARK`, go
     to ``digests`` when given."""
     from seenfix.core.parallel import map_files
@@ -125,7 +126,8 @@ def _collect(project: Project, specs: Sequence[FilePass], paths: Sequence[str],
 
     got: dict[tuple[int, str], Any] = {}
     for path, (answers, digest, marked) in map_files(project, paths, _all, (specs, wanted, keep_texts),
-                                                     prepare=prepare if prepares else None):
+                                                     prepare=prepare if prepares else None,
+                                                     meanwhile=meanwhile):
         if digests is not None and digest is not None:
             digests[path] = (digest, marked)
         for k, result, new, ran in answers:
@@ -143,7 +145,7 @@ def _collect(project: Project, specs: Sequence[FilePass], paths: Sequence[str],
 
 
 def prefetch(project: Project, specs: Sequence[FilePass], keep_texts: bool = False,
-             index: StatIndex | None = None) -> None:
+             index: StatIndex | None = None, meanwhile: Callable[[], object] | None = None) -> None:
     """Work out every pass's answers for the files as they are on disk, reading each file once.
 
     With ``keep_texts`` every text read comes back to ``project`` (for the fixers that read the same
@@ -152,7 +154,8 @@ def prefetch(project: Project, specs: Sequence[FilePass], keep_texts: bool = Fal
     read at all (``project.unmarked`` lists it: it holds no :data:`MARK`, so no suppression comment,
     and the engine need not read it for those); the digests of the files read are recorded, except
     for files that hold :data:`MARK` (always read, for their comments), and
-    :class:`~seenfix.core.cache.StatIndex` says when a file is trusted."""
+    :class:`~seenfix.core.cache.StatIndex` says when a file is trusted.  ``meanwhile``: see
+    :func:`seenfix.core.parallel.run_parallel`."""
     wanted: dict[str, tuple[int, ...]] = {}
     for k, spec in enumerate(specs):
         for path in spec.paths:
@@ -166,7 +169,8 @@ def prefetch(project: Project, specs: Sequence[FilePass], keep_texts: bool = Fal
         todo = [p for p in todo if not _known(project, specs, p, wanted[p], index, stats)]
     digests: dict[str, tuple[bytes, bool]] = {}
     if todo:
-        _collect(project, specs, todo, wanted, disk=True, keep_texts=keep_texts, digests=digests)
+        _collect(project, specs, todo, wanted, disk=True, keep_texts=keep_texts, digests=digests,
+                 meanwhile=meanwhile)
     if index is not None:
         for path, (digest, marked) in digests.items():
             if path in stats:

@@ -8,7 +8,7 @@ is the only code that writes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -317,6 +317,14 @@ class Fixer:
         """The per-file analyses :meth:`check` will ask for (:mod:`seenfix.core.filepass`): the engine
         runs every fixer's passes in one parallel pass over the files before the first check, so
         that each file is read once per run.  Default: none."""
+        return []
+
+    def warm_up(self, project: Project) -> list[Callable[[], object]]:
+        """What this run will load anyway, that the engine may load early: while worker processes
+        analyse the files (:meth:`file_passes`), the calling process has time for an import or a
+        validator it would otherwise build after them, alone.  Each is called at most once, in the
+        calling process, only when the pass runs in parallel; what raises is ignored there (it raises
+        again where it is needed, and is reported then).  Default: nothing."""
         return []
 
     def cache_writes(self) -> list[tuple[str, bytes]]:

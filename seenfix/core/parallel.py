@@ -66,13 +66,16 @@ def _share(items: Sequence[tuple[str, str | None]], func: FileFunc, args: tuple[
 
 def run_parallel(items: Sequence[tuple[str, str | None]], func: FileFunc, args: tuple[Any, ...] = (), *,
                  reader: Reader | None = None, warnings: list[str] | None = None, jobs: int | None = None,
-                 prepare: Callable[[], object] | None = None) -> list[Any]:
+                 prepare: Callable[[], object] | None = None,
+                 meanwhile: Callable[[], object] | None = None) -> list[Any]:
     """``func(path, text, *args)`` for every ``(path, text)``; a ``None`` text is read with ``reader``.
 
     Returns one outcome per item, in order: ``None`` when the file could not be read, else
     ``(result, (text, encoding) or None)`` (the text read from disk when ``func`` asked to keep it).
     The warnings ``reader`` returns are appended to ``warnings``.  ``prepare`` runs once before
-    the workers are forked (to load what they all need).
+    the workers are forked (to load what they all need).  ``meanwhile`` runs once in the calling
+    process once the workers are at work, before it takes its share (what the caller will need
+    after the pass, loaded while the workers parse), and only when they run.
     """
     sink: list[str] = warnings if warnings is not None else []
 
@@ -110,6 +113,8 @@ def run_parallel(items: Sequence[tuple[str, str | None]], func: FileFunc, args: 
     try:
         with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
             futures = [pool.submit(_worker_loop) for _ in range(jobs - 1)]
+            if meanwhile is not None:
+                meanwhile()
             while (k := _claim(counter, len(chunks))) is not None:
                 for i, res in zip(chunks[k], alone([items[i] for i in chunks[k]])):
                     results[i] = res
@@ -159,7 +164,8 @@ def _worker_loop() -> list[tuple[int, list[Any], list[str]]]:
 
 
 def map_files(project: Project, paths: Sequence[str], func: FileFunc, args: tuple[Any, ...] = (), *,
-              jobs: int | None = None, prepare: Callable[[], object] | None = None) -> list[tuple[str, Any]]:
+              jobs: int | None = None, prepare: Callable[[], object] | None = None,
+              meanwhile: Callable[[], object] | None = None) -> list[tuple[str, Any]]:
     """``func(path, text, *args)`` over the project's current text of every readable file of ``paths``.
 
     ``func`` returns ``(result, keep_text)``; with ``keep_text`` the file's disk text goes back to
@@ -168,7 +174,7 @@ def map_files(project: Project, paths: Sequence[str], func: FileFunc, args: tupl
     """
     items = [(p, project.cached_text(p)) for p in paths]
     outcomes = run_parallel(items, func, args, reader=project.workspace.read_or_why, warnings=project.workspace.warnings,
-                            jobs=jobs, prepare=prepare)
+                            jobs=jobs, prepare=prepare, meanwhile=meanwhile)
     out: list[tuple[str, Any]] = []
     for (path, _), outcome in zip(items, outcomes):
         if outcome is None:

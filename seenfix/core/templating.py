@@ -38,6 +38,12 @@ def _environment() -> Any:
     )
 
 
+def load(template: str) -> None:
+    """Import jinja2 and compile ``templates/<template>`` (kept by the environment) ahead of
+    :func:`render` (a fixer's :meth:`~seenfix.core.model.Fixer.warm_up`)."""
+    _environment().get_template(template)
+
+
 def render(template: str, /, **context: Any) -> str:
     """Render ``templates/<template>`` with ``context``."""
     return str(_environment().get_template(template).render(**context))

@@ -13,7 +13,9 @@ from typing import Any
 
 
 @lru_cache(maxsize=1)
-def _validator() -> Any:
+def validator() -> Any:
+    """The Compose Specification's draft-7 validator, built once (importing jsonschema is the most of
+    it: a fixer's :meth:`~seenfix.core.model.Fixer.warm_up` may ask for it early)."""
     from importlib.resources import files
 
     from jsonschema import Draft7Validator
@@ -25,7 +27,7 @@ def _validator() -> Any:
 def schema_errors(data: Any, limit: int = 3) -> list[str]:
     """Up to ``limit`` schema violations of plain compose ``data`` (see ``editors.yaml.to_plain``)."""
     out: list[str] = []
-    for err in _validator().iter_errors(data):
+    for err in validator().iter_errors(data):
         where = "/".join(str(p) for p in err.absolute_path) or "/"
         message = err.message
         if isinstance(err.instance, str) and err.instance:  # never quote a value: it may be a password
@@ -38,4 +40,4 @@ def schema_errors(data: Any, limit: int = 3) -> list[str]:
 
 def is_valid(data: Any) -> bool:
     """Whether plain compose ``data`` passes the Compose Specification schema."""
-    return bool(_validator().is_valid(data))
+    return bool(validator().is_valid(data))

@@ -206,25 +206,39 @@ def _prefetch(project: Project, fixers: Sequence[Fixer]) -> None:
     each file once (:func:`seenfix.core.filepass.prefetch`), and not at all when its ``stat`` says it
     is unchanged since a run that cached its answers (:class:`seenfix.core.cache.StatIndex`).  With fixers without passes in the run,
     the texts come back to the main process too: those fixers may read the same files (SF003's and SF010's
-    scans of the frontend, SF014's of every source file).  A fixer whose passes cannot be listed, or
-    a pass that fails, is left to work them out itself (and report what goes wrong)."""
+    scans of the frontend, SF014's of every source file).  While worker processes analyse the files,
+    this process loads what the fixers will need after the pass (``Fixer.warm_up``: a parser, the
+    Compose schema's validator, a template), which it would otherwise do alone.  A fixer whose passes
+    cannot be listed, or a pass that fails, is left to work them out itself (and report what goes
+    wrong)."""
     from seenfix.core.cache import StatIndex, folder
     from seenfix.core.filepass import FilePass, prefetch
 
     passes: list[FilePass] = []
     others = False  # fixers without passes, which read files in this process
+    warm: list[Callable[[], object]] = []
     for fixer in fixers:
         try:
-            mine = fixer.file_passes(project) if fixer.applies(project) else []
+            applies = fixer.applies(project)
+            mine = fixer.file_passes(project) if applies else []
+            warm.extend(fixer.warm_up(project) if applies else [])
         except Exception:  # noqa: BLE001 - its check() meets the same problem and reports it
             interrupt.stop_if_received()
             mine = []
         passes.extend(mine)
         others |= not mine
+
+    def meanwhile() -> None:  # while the workers analyse the files
+        for load in dict.fromkeys(warm):
+            try:
+                load()
+            except Exception:  # noqa: BLE001 - raised again, and reported, where it is needed
+                interrupt.stop_if_received()
+
     if passes:
         index = StatIndex(str(project.root)) if folder() is not None else None
         try:
-            prefetch(project, passes, keep_texts=others, index=index)
+            prefetch(project, passes, keep_texts=others, index=index, meanwhile=meanwhile if warm else None)
         except Exception:  # noqa: BLE001 - each fixer works its files out itself
             interrupt.stop_if_received()
             project.pass_results.clear()

@@ -3,7 +3,7 @@ YAML editor (SF007, SF011, SF012)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -55,6 +55,15 @@ class ComposeFixer(FileFixer):
 
     def targets(self, project: Project) -> Iterable[str]:
         return project.layout.production_compose
+
+    def warm_up(self, project: Project) -> list[Callable[[], object]]:
+        """The YAML parsers every compose fixer reads with; when fixing, the Compose schema's
+        validator, which checks every output."""
+        if not project.layout.production_compose:
+            return []
+        from seenfix.editors import compose_schema
+
+        return [_load_yaml, compose_schema.validator] if self.fixing else [_load_yaml]
 
     def kind(self, svc: Y.Service, path: str, project: Project | None) -> str:
         return "unknown"
@@ -166,6 +175,15 @@ class ComposeFixer(FileFixer):
         if cached is not None and cached[0].text == before:
             return C.verify_plan(cached[0], cached[1], after)
         return C.verify_additions(path, before, after, self.intended, self.top_level)
+
+
+def _load_yaml() -> None:
+    """ruamel.yaml and its libyaml reader (:mod:`seenfix.editors.libyaml`), imported."""
+    import ruamel.yaml  # noqa: F401
+
+    from seenfix.editors import libyaml
+
+    libyaml.available()
 
 
 def _has_change(plan: Y.Plan, ch: Y.Change) -> bool:

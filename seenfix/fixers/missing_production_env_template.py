@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from seenfix.core.model import FileChange, Finding, Fixer, Option, Severity
@@ -101,6 +101,10 @@ class MissingProductionEnvTemplate(Fixer):
         lay = project.layout
         return bool(lay.python_files or lay.ts_files or lay.compose_files or lay.env_files
                     or any(p.endswith((".js", ".mjs", ".cjs")) for p in project.files()))
+
+    def warm_up(self, project: Project) -> list[Callable[[], object]]:
+        """When fixing: jinja2 and the template (a fix renders it)."""
+        return [_load_template] if self.fixing else []
 
     def check(self, project: Project) -> Iterable[Finding]:
         from seenfix.analysis.env_template import assigned_names, markers, stale_entries
@@ -245,6 +249,12 @@ def _entry(var: EnvVar) -> dict[str, Any]:
     else:
         line = f"# {var.name}="
     return {"name": var.name, "flags": flags, "where": where, "line": line}
+
+
+def _load_template() -> None:
+    from seenfix.core.templating import load
+
+    load("env_production.j2")
 
 
 def _keep(path: str, found: Any) -> Any:
