@@ -2,7 +2,8 @@
 """How fast is a whole seenfix run (every fixer) next to Biome, a bare interpreter and itself?
 
 usage: python benchmarks/whole_run.py [--files N] [--rounds R] [--copies A,B,C] [--jobs J]
-                                      [--no-biome] [--npm-dir DIR] [--work-dir DIR] [--keep-work]
+                                      [--no-biome] [--against REV] [--npm-dir DIR] [--work-dir DIR]
+                                      [--keep-work]
 
 The tree: the bundled SEEN layout (``fixtures/seen``: compose file, nginx, a FastAPI backend, a Solid
 frontend) with N real-shaped TypeScript files (default 2000) under ``frontend/src/corpus/``: the
@@ -29,7 +30,11 @@ baseline measured in the same run, rounds taken round-robin, median of ``--round
 - ``startup``: ``seenfix check`` on an empty folder (target <= 4x) and ``seenfix --help`` (target
   <= 2x) next to ``python -c pass``;
 - peak memory of every seenfix run (the sum of the resident sets of its process tree, sampled every
-  5 ms; target < 150 MiB).
+  5 ms; target < 150 MiB);
+- with ``--against REV``: ``check`` and ``apply --quick-wins`` of seenfix as it was at the git
+  revision REV (its ``seenfix/`` package and ``templates/``, extracted with ``git archive``, first on
+  the path), in the same rounds on the same copies: the ratio of this tree's code to REV's, no
+  target (what a change gained, measured in one run where the host's load varies between runs).
 
 Every line with a target ends in ``ok`` or ``MISSED``; the exit status is 0 either way (the numbers
 are for people: the machine's load varies), 2 when a run failed.
@@ -121,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--copies", default="25,50,100", help="fixture copies of the compose-heavy trees")
     ap.add_argument("--jobs", type=int, help="processes for seenfix (SEENFIX_JOBS)")
     ap.add_argument("--no-biome", action="store_true", help="skip Biome (its ratios are not printed)")
+    ap.add_argument("--against", metavar="REV", help="also time check and apply of seenfix at this git revision")
     ap.add_argument("--npm-dir", type=Path, default=None)
     ap.add_argument("--work-dir", type=Path, help="make the copies in this folder (default: the system's temp)")
     ap.add_argument("--keep-work", action="store_true", help="keep the copies")
@@ -149,6 +155,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         cold = {**base_env, "SEENFIX_NO_CACHE": "1"}
         warm_env = {**base_env, "XDG_CACHE_HOME": str(work / "xdg-cache")}
         seenfix = [py, "-m", "seenfix"]
+        against_env: dict[str, str] | None = None
+        if args.against:  # the revision's package, first on the path
+            old = work / "against"
+            old.mkdir()
+            archive = subprocess.run(["git", "-C", str(REPO), "archive", args.against, "seenfix", "templates"],
+                                     capture_output=True, check=True).stdout
+            subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+            subprocess.run([py, "-m", "compileall", "-q", str(old / "seenfix")], check=False,
+                           stdout=subprocess.DEVNULL)
+            against_env = {**cold, "PYTHONPATH": os.pathsep.join([str(old), cold["PYTHONPATH"]])}
         biome = [str(npm_bin / "biome"), "lint", "--max-diagnostics=0", "--no-errors-on-unmatched"] \
             if npm_bin is not None else None
 
@@ -175,6 +191,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         for c in sizes:
             jobs_[f"check x{c}"] = (lambda d: [*seenfix, "check", str(d)], work / f"compose-{c}", cold, None)
+        if against_env is not None:
+            jobs_[f"check ({args.against})"] = (lambda d: [*seenfix, "check", str(d)], master, against_env, None)
+            jobs_[f"apply ({args.against})"] = (lambda d: [*seenfix, "apply", "--quick-wins", str(d)], master,
+                                                against_env, None)
         if biome is not None:
             def with_config(d: Path) -> None:
                 (d / "biome.json").write_text(json.dumps(BIOME_CONFIG))
@@ -227,7 +247,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         cold_out = runs["check"][0].stdout
         findings = sum(1 for line in cold_out.splitlines() if line.strip())
-        changed = changed_files(places[(0, "apply --quick-wins")], original)
         biome_changed = changed_files(places[(0, "biome lint --write")], {**original}) if biome else None
         print(f"{'run':<24} {'median s':>9} {'peak MiB':>9}  notes")
         for name in jobs_:
@@ -238,8 +257,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 same = all(r.stdout == cold_out for r in runs[name])
                 note = f"output = cold output: {'yes' if same else 'NO'}"
                 failed |= not same
-            elif name == "apply --quick-wins":
-                note = f"{changed} files changed"
+            elif name == "apply --quick-wins" or name == f"apply ({args.against})":
+                note = f"{changed_files(places[(0, name)], original)} files changed"
             elif name == "biome lint --write" and biome_changed is not None:
                 note = f"{biome_changed - 1} files changed"  # biome.json is new
             print(f"{name:<24} {med(name):9.3f} {peak(name):9.1f}  {note}")
@@ -271,7 +290,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 net, less = per_doubling, "less the check of one copy n/a"
             print(f"target: check x{b} / check x{a} per doubling in 1.9-2.1: raw {per_doubling:.2f}, "
                   f"{less} {verdict(1.9 <= net <= 2.1)}")
-        worst = max(peak(name) for name in jobs_ if name.startswith(("check", "warm", "apply")))
+        if args.against:
+            for mine in ("check", "apply"):
+                theirs = f"{mine} ({args.against})"
+                ours = "apply --quick-wins" if mine == "apply" else mine
+                print(f"no target: {ours} / {theirs}: {med(ours) / med(theirs):.2f} (this tree's code against "
+                      f"{args.against}'s, same copies, same rounds)")
+        worst = max(peak(name) for name in jobs_ if name.startswith(("check", "warm", "apply")) and "(" not in name)
         print(f"target: seenfix peak memory < {MEMORY_TARGET_MIB:.0f} MiB: {worst:.1f} "
               f"{verdict(worst < MEMORY_TARGET_MIB)}")
     finally:

@@ -97,7 +97,7 @@ def test_whole_run_benchmark_runs() -> None:
     """A small tree, one round, without Biome: every run finishes, the warm run prints what the cold
     one printed, apply changes files, and every target line is there."""
     built_corpus()
-    out = run("whole_run.py", "--files", "60", "--rounds", "1", "--copies", "2,4", "--no-biome")
+    out = run("whole_run.py", "--files", "60", "--rounds", "1", "--copies", "2,4", "--no-biome", "--against", "HEAD")
     assert re.search(r"^tree: fixtures/seen \+ 60 corpus files = \d+ TypeScript files", out, re.MULTILINE), out
     rows = dict(re.findall(rf"^(\S.*?)\s+({NUMBER})\s+{NUMBER}  ", out, re.MULTILINE))
     assert set(rows) >= {"python -c pass", "seenfix --help", "check empty folder", "check", "warm",
@@ -111,3 +111,8 @@ def test_whole_run_benchmark_runs() -> None:
                    r"check x4 / check x2 per doubling in 1\.9-2\.1", r"seenfix peak memory < 150 MiB"):
         assert re.search(rf"^target: {target}: .*(ok|MISSED)$", out, re.MULTILINE), (target, out)
     assert "biome: skipped" in out
+    assert re.search(r"^check \(HEAD\) +\d", out, re.MULTILINE), out  # the committed code, same copies
+    changed_then = re.search(r"^apply \(HEAD\) .* (\d+) files changed$", out, re.MULTILINE)
+    assert changed_then and int(changed_then.group(1)) > 0, out
+    assert re.search(r"^no target: check / check \(HEAD\): \d+\.\d\d ", out, re.MULTILINE), out
+    assert re.search(r"^no target: apply --quick-wins / apply \(HEAD\): \d+\.\d\d ", out, re.MULTILINE), out
