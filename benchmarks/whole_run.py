@@ -33,8 +33,9 @@ baseline measured in the same run, rounds taken round-robin, median of ``--round
   5 ms; target < 150 MiB);
 - with ``--against REV``: ``check`` and ``apply --quick-wins`` of seenfix as it was at the git
   revision REV (its ``seenfix/`` package and ``templates/``, extracted with ``git archive``, first on
-  the path), in the same rounds on the same copies: the ratio of this tree's code to REV's, no
-  target (what a change gained, measured in one run where the host's load varies between runs).
+  the path), each run right next to this tree's (first in even rounds, second in odd ones) on its
+  own copy: the ratio of this tree's code to REV's, no target (what a change gained, measured in
+  one run where the host's load varies between runs; use an even number of rounds).
 
 Every line with a target ends in ``ok`` or ``MISSED``; the exit status is 0 either way (the numbers
 are for people: the machine's load varies), 2 when a run failed.
@@ -230,8 +231,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in ("python -c pass", "seenfix --help", "check empty folder"):  # warm the page cache
             cmd, _, env, _ = jobs_[name]
             Run(cmd(work), work, env)
+        # each revision's run next to this tree's, which goes first in even rounds and second in odd
+        # ones: a run's writes are flushed while the next one runs, and the host's load drifts
+        pairs = {mine: f"{mine.split()[0]} ({args.against})" for mine in ("check", "apply --quick-wins")} \
+            if args.against else {}
+        base_order = [name for name in jobs_ if name not in pairs.values()]
         for r in range(rounds):
-            for name, (cmd, _, env, _) in jobs_.items():
+            order: list[str] = []
+            for name in base_order:
+                if name in pairs:
+                    order.extend((name, pairs[name]) if r % 2 == 0 else (pairs[name], name))
+                else:
+                    order.append(name)
+            for name in order:
+                cmd, _, env, _ = jobs_[name]
                 place = places[(r, name)]
                 run = Run(cmd(place), place, env)
                 if run.code not in (0, 1):
