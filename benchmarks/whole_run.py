@@ -308,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 theirs = f"{mine} ({args.against})"
                 ours = "apply --quick-wins" if mine == "apply" else mine
                 print(f"no target: {ours} / {theirs}: {med(ours) / med(theirs):.2f} (this tree's code against "
-                      f"{args.against}'s, same copies, same rounds)")
+                      f"{args.against}'s, side by side in every round)")
         worst = max(peak(name) for name in jobs_ if name.startswith(("check", "warm", "apply")) and "(" not in name)
         print(f"target: seenfix peak memory < {MEMORY_TARGET_MIB:.0f} MiB: {worst:.1f} "
               f"{verdict(worst < MEMORY_TARGET_MIB)}")
