@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable
 from typing import Any
 
 from seenfix.analysis.envvars import COMPUTED, NAME, Read
-from seenfix.editors.python import AstSource, ast_call_args, ast_dotted, ast_string
+from seenfix.editors.python import AstSource, ast_call_args, ast_children, ast_dotted, ast_string
 
 
 def python_reads(path: str, text: str, component: str) -> list[Read]:
@@ -283,7 +282,8 @@ def _visitor(path: str, component: str) -> Any:
 # The walk below gives what the libcst visitor above gives, field for field and in the same order.
 # libcst calls its ``visit_*`` methods in pre-order with each node's children in source order; ast
 # keeps some children apart (a call's keyword arguments, a function's defaults and decorators, a
-# dict's keys and values, ``b if a else c``), so :data:`_CHILDREN` puts them back in source order.
+# dict's keys and values, ``b if a else c``), so :func:`~seenfix.editors.python.ast_children` puts
+# them back in source order.
 # libcst's ``Call.args`` is one list of ``Arg`` (``*x`` and ``**x`` with no keyword and ``x`` as
 # their value): :func:`~seenfix.editors.python.ast_call_args`.  A number literal reads as its
 # source text, as libcst's ``Integer`` / ``Float`` value: :meth:`~seenfix.editors.python.AstSource.number`.
@@ -296,65 +296,6 @@ _LEAVES = frozenset({ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.P
 def _is_none(node: ast.expr | None) -> bool:
     """libcst's ``Name("None")``."""
     return isinstance(node, ast.Constant) and node.value is None
-
-
-def _params(args: ast.arguments) -> list[ast.AST]:
-    """A signature's annotations and defaults in source order (libcst's ``Param``: annotation, default)."""
-    positional = [*args.posonlyargs, *args.args]
-    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
-    defaults.extend(args.defaults)
-    pairs: list[tuple[ast.arg, ast.expr | None]] = list(zip(positional, defaults))
-    if args.vararg is not None:
-        pairs.append((args.vararg, None))
-    pairs.extend(zip(args.kwonlyargs, args.kw_defaults))
-    if args.kwarg is not None:
-        pairs.append((args.kwarg, None))
-    out: list[ast.AST] = []
-    for param, default in pairs:
-        if param.annotation is not None:
-            out.append(param.annotation)
-        if default is not None:
-            out.append(default)
-    return out
-
-
-def _function_children(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
-    returns: list[ast.AST] = [node.returns] if node.returns is not None else []
-    return [*node.decorator_list, *getattr(node, "type_params", ()), *_params(node.args), *returns, *node.body]
-
-
-def _class_children(node: ast.ClassDef) -> list[ast.AST]:
-    return [*node.decorator_list, *getattr(node, "type_params", ()), *node.bases,
-            *(k.value for k in node.keywords), *node.body]
-
-
-def _lambda_children(node: ast.Lambda) -> list[ast.AST]:
-    return [*_params(node.args), node.body]
-
-
-def _call_children(node: ast.Call) -> list[ast.AST]:
-    return [node.func, *(value for _, value in ast_call_args(node))]
-
-
-def _dict_children(node: ast.Dict) -> list[ast.AST]:
-    out: list[ast.AST] = []
-    for key, value in zip(node.keys, node.values):
-        if key is not None:
-            out.append(key)
-        out.append(value)
-    return out
-
-
-def _ifexp_children(node: ast.IfExp) -> list[ast.AST]:
-    return [node.body, node.test, node.orelse]
-
-
-#: The nodes whose ast fields are not in source order, with their children in source order.
-_CHILDREN: dict[type[ast.AST], Callable[[Any], list[ast.AST]]] = {
-    ast.FunctionDef: _function_children, ast.AsyncFunctionDef: _function_children,
-    ast.ClassDef: _class_children, ast.Lambda: _lambda_children, ast.Call: _call_children,
-    ast.Dict: _dict_children, ast.IfExp: _ifexp_children,
-}
 
 
 class _AstReads:
@@ -389,8 +330,7 @@ class _AstReads:
             elif isinstance(node, ast.ClassDef):
                 self._enter_class(node)
                 stack.append(None)
-            order = _CHILDREN.get(kind)
-            children = order(node) if order is not None else list(ast.iter_child_nodes(node))
+            children = ast_children(node)
             children.reverse()
             stack.extend(children)
         return self.reads

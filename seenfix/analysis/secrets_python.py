@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 
 from seenfix.analysis.secrets_policy import is_literal_value, is_signing_secret_name, name_tokens
 from seenfix.core.model import InputError, deepest_line
-from seenfix.editors.python import (AstPositionError, AstSource, ast_call_args, ast_dotted, ast_string, dotted_name,
-                                    parse_ast, parse_module, quote_of, string_value, visit)
+from seenfix.editors.python import (AstPositionError, AstSource, ast_call_args, ast_children, ast_dotted, ast_string,
+                                    dotted_name, parse_ast, parse_module, quote_of, string_value, visit)
 
 if TYPE_CHECKING:  # pragma: no cover
     import libcst as cst
@@ -347,9 +347,9 @@ def find_secrets(text: str, path: str) -> list[PySecret]:
 
 # -- the same rules on CPython's tree ---------------------------------------------------------------
 # _scan's transformer acts when it leaves a node (post-order, children in source order); _AstScan
-# walks CPython's tree in that order.  Where the trees differ: CPython splits a call's arguments into
-# positional and keyword lists (rebuilt here in source order: libcst's ``args``), flattens ``a or b
-# or c`` (libcst nests it to the left), and keeps decorators and return annotations after the body.
+# walks CPython's tree in that order (``ast_children``).  Where the trees differ beyond the order of
+# children: CPython splits a call's arguments into positional and keyword lists (``ast_call_args``
+# rebuilds libcst's ``args``) and flattens ``a or b or c`` (libcst nests it to the left).
 
 
 def _ast_literal(node: ast.AST | None) -> str | None:
@@ -390,7 +390,7 @@ class _AstScan:
     def _walk(self, node: ast.AST) -> None:
         if isinstance(node, ast.ClassDef):
             self._enter_class(node)
-            for child in (*node.decorator_list, *node.bases, *node.keywords, *node.body):
+            for child in ast_children(node):
                 self._walk(child)
             self.classes.pop()
             self.prefixes.pop()
@@ -398,7 +398,7 @@ class _AstScan:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             self.classes.append(False)
             self.prefixes.append("")
-            for child in (*node.decorator_list, node.args, *((node.returns,) if node.returns else ()), *node.body):
+            for child in ast_children(node):
                 self._walk(child)
             self.classes.pop()
             self.prefixes.pop()
@@ -417,10 +417,7 @@ class _AstScan:
                 if key is not None:
                     self._dict_element(key, value)
             return
-        children = list(ast.iter_child_nodes(node))
-        if all(hasattr(c, "lineno") for c in children):
-            children.sort(key=lambda c: (getattr(c, "lineno"), getattr(c, "col_offset")))
-        for child in children:
+        for child in ast_children(node):
             self._walk(child)
         if isinstance(node, ast.keyword):
             self._keyword(node)
@@ -502,7 +499,7 @@ class _AstScan:
             name = target.id
         elif isinstance(target, ast.Attribute):  # app.secret_key = "..."
             name = target.attr
-        elif isinstance(target, ast.Subscript) and self.source.index(target) is not None:
+        elif isinstance(target, ast.Subscript):
             key = ast_string(self.source.index(target))  # app.config["SECRET_KEY"] = "..."
             if key is None:
                 return

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Callable
 from typing import Any
 
 from seenfix.core.model import InputError
@@ -85,6 +86,78 @@ def ast_call_args(call: ast.Call) -> list[AstArg]:
         nodes.sort(key=lambda n: (n.lineno, n.col_offset))
     return [(n.arg, n.value) if isinstance(n, ast.keyword)
             else (None, n.value if isinstance(n, ast.Starred) else n) for n in nodes]
+
+
+def _params(args: ast.arguments) -> list[ast.AST]:
+    """A signature's annotations and defaults in source order (libcst's ``Param``: annotation, default)."""
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults.extend(args.defaults)
+    pairs: list[tuple[ast.arg, ast.expr | None]] = list(zip(positional, defaults))
+    if args.vararg is not None:
+        pairs.append((args.vararg, None))
+    pairs.extend(zip(args.kwonlyargs, args.kw_defaults))
+    if args.kwarg is not None:
+        pairs.append((args.kwarg, None))
+    out: list[ast.AST] = []
+    for param, default in pairs:
+        if param.annotation is not None:
+            out.append(param.annotation)
+        if default is not None:
+            out.append(default)
+    return out
+
+
+def _function_children(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST]:
+    returns: list[ast.AST] = [node.returns] if node.returns is not None else []
+    return [*node.decorator_list, *getattr(node, "type_params", ()), *_params(node.args), *returns, *node.body]
+
+
+def _class_children(node: ast.ClassDef) -> list[ast.AST]:
+    return [*node.decorator_list, *getattr(node, "type_params", ()), *node.bases, *node.keywords, *node.body]
+
+
+def _lambda_children(node: ast.Lambda) -> list[ast.AST]:
+    return [*_params(node.args), node.body]
+
+
+def _call_children(node: ast.Call) -> list[ast.AST]:
+    """The function, then the arguments (``keyword`` nodes among them) in libcst's order (see
+    :func:`ast_call_args`)."""
+    args: list[ast.AST] = [*node.args, *node.keywords]
+    if node.keywords and any(isinstance(a, ast.Starred) for a in node.args):
+        args.sort(key=lambda n: (getattr(n, "lineno"), getattr(n, "col_offset")))
+    return [node.func, *args]
+
+
+def _dict_children(node: ast.Dict) -> list[ast.AST]:
+    out: list[ast.AST] = []
+    for key, value in zip(node.keys, node.values):
+        if key is not None:
+            out.append(key)
+        out.append(value)
+    return out
+
+
+def _ifexp_children(node: ast.IfExp) -> list[ast.AST]:
+    return [node.body, node.test, node.orelse]
+
+
+#: The nodes whose ast fields are not in source order, with their children in source order.
+_ORDERED: dict[type[ast.AST], Callable[[Any], list[ast.AST]]] = {
+    ast.FunctionDef: _function_children, ast.AsyncFunctionDef: _function_children,
+    ast.ClassDef: _class_children, ast.Lambda: _lambda_children, ast.Call: _call_children,
+    ast.Dict: _dict_children, ast.IfExp: _ifexp_children,
+}
+
+
+def ast_children(node: ast.AST) -> list[ast.AST]:
+    """The children of ``node`` in source order, as libcst visits them: CPython keeps some apart (a
+    call's keyword arguments, a function's decorators, defaults and return annotation, a dict's keys
+    and values, ``b if a else c``).  A signature gives its annotations and defaults (not its ``arg``
+    nodes); a call and a class their ``keyword`` nodes."""
+    order = _ORDERED.get(type(node))
+    return order(node) if order is not None else list(ast.iter_child_nodes(node))
 
 
 class AstPositionError(Exception):
