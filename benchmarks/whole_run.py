@@ -192,10 +192,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         }
         for c in sizes:
             jobs_[f"check x{c}"] = (lambda d: [*seenfix, "check", str(d)], work / f"compose-{c}", cold, None)
+        # this tree's run -> the same at the other revision (--against)
+        pairs: dict[str, str] = {}
         if against_env is not None:
-            jobs_[f"check ({args.against})"] = (lambda d: [*seenfix, "check", str(d)], master, against_env, None)
-            jobs_[f"apply ({args.against})"] = (lambda d: [*seenfix, "apply", "--quick-wins", str(d)], master,
-                                                against_env, None)
+            pairs = {"check": f"check ({args.against})", "apply --quick-wins": f"apply ({args.against})"}
+            for mine, theirs in pairs.items():
+                jobs_[theirs] = (jobs_[mine][0], master, against_env, None)
         if biome is not None:
             def with_config(d: Path) -> None:
                 (d / "biome.json").write_text(json.dumps(BIOME_CONFIG))
@@ -233,8 +235,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             Run(cmd(work), work, env)
         # each revision's run next to this tree's, which goes first in even rounds and second in odd
         # ones: a run's writes are flushed while the next one runs, and the host's load drifts
-        pairs = {mine: f"{mine.split()[0]} ({args.against})" for mine in ("check", "apply --quick-wins")} \
-            if args.against else {}
         base_order = [name for name in jobs_ if name not in pairs.values()]
         for r in range(rounds):
             order: list[str] = []
@@ -270,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 same = all(r.stdout == cold_out for r in runs[name])
                 note = f"output = cold output: {'yes' if same else 'NO'}"
                 failed |= not same
-            elif name == "apply --quick-wins" or name == f"apply ({args.against})":
+            elif name in ("apply --quick-wins", pairs.get("apply --quick-wins")):
                 note = f"{changed_files(places[(0, name)], original)} files changed"
             elif name == "biome lint --write" and biome_changed is not None:
                 note = f"{biome_changed - 1} files changed"  # biome.json is new
@@ -303,13 +303,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 net, less = per_doubling, "less the check of one copy n/a"
             print(f"target: check x{b} / check x{a} per doubling in 1.9-2.1: raw {per_doubling:.2f}, "
                   f"{less} {verdict(1.9 <= net <= 2.1)}")
-        if args.against:
-            for mine in ("check", "apply"):
-                theirs = f"{mine} ({args.against})"
-                ours = "apply --quick-wins" if mine == "apply" else mine
-                print(f"no target: {ours} / {theirs}: {med(ours) / med(theirs):.2f} (this tree's code against "
-                      f"{args.against}'s, side by side in every round)")
-        worst = max(peak(name) for name in jobs_ if name.startswith(("check", "warm", "apply")) and "(" not in name)
+        for ours, theirs in pairs.items():
+            print(f"no target: {ours} / {theirs}: {med(ours) / med(theirs):.2f} (this tree's code against "
+                  f"{args.against}'s, side by side in every round)")
+        worst = max(peak(name) for name in jobs_
+                    if name.startswith(("check", "warm", "apply")) and name not in pairs.values())
         print(f"target: seenfix peak memory < {MEMORY_TARGET_MIB:.0f} MiB: {worst:.1f} "
               f"{verdict(worst < MEMORY_TARGET_MIB)}")
     finally:
