@@ -81,3 +81,23 @@ def test_real_paths_are_the_ones_os_path_realpath_gives(tmp_path: Path) -> None:
         assert ws.real_path(rel) == os.path.realpath(tmp_path / rel), rel
     assert ws.inside("lnk/f.txt") and ws.inside("a/fl") and ws.inside("new/dir/x")
     assert not ws.inside("out/x") and not ws.folder_inside("out")
+
+
+def test_a_file_is_read_whole_whatever_its_stat_says(tmp_path: Path) -> None:
+    """``read_regular`` asks for the size ``fstat`` gives, plus a byte, then reads on to the end: a
+    file larger than one later read, and a file whose ``fstat`` size is 0 although it holds bytes
+    (the kernel's ``/proc`` files), come back whole."""
+    from seenfix.core.workspace import read_regular
+
+    big = tmp_path / "big.ts"
+    data = bytes(range(256)) * 1300  # 332,800 bytes: more than five reads past the first
+    big.write_bytes(data)
+    assert read_regular(big)[0] == data
+    empty = tmp_path / "empty.ts"
+    empty.write_bytes(b"")
+    assert read_regular(empty)[0] == b""
+    version = Path("/proc/version")
+    if version.is_file():  # Linux
+        assert os.stat(version).st_size == 0
+        got = read_regular(version)[0]
+        assert got == version.read_bytes() and len(got) > 1

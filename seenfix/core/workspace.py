@@ -318,12 +318,18 @@ def read_regular(path: str | os.PathLike[str]) -> tuple[bytes, os.stat_result]:
                 else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device" \
                 if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file"
             raise NotRegular(f"not a regular file ({kind})" if kind != "not a regular file" else kind)
+        # One read of the size fstat gave, plus one byte: a file that does not grow meanwhile is read
+        # in one call (an empty read then says it ended).  Not a fixed large buffer: each such read
+        # allocates (and, past malloc's mmap threshold, maps and unmaps) the whole buffer, which cost
+        # four times the rest of reading a small file.
         chunks = []
+        want = st.st_size + 1
         while True:
-            chunk = os.read(fd, 1 << 20)
+            chunk = os.read(fd, want)
             if not chunk:
                 break
             chunks.append(chunk)
+            want = 1 << 16
         return b"".join(chunks), st
     finally:
         os.close(fd)
