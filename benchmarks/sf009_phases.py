@@ -12,7 +12,9 @@ the per-file work of ``unused_imports.py``'s parse floor.
 - ``parse``: ``Parser.parse`` of every file (the baseline);
 - ``parse_source``: seenfix's parse (the same, plus the pre-pass that blanks out the syntax
   tree-sitter-typescript 0.23 cannot parse);
-- ``imports``: reading the import declarations off the parsed trees (``parse_imports``);
+- ``imports``: reading the names the import declarations bind off the parsed trees (``import_names``:
+  a regular expression over each declaration's bytes, the tree for unusual ones; the few declarations
+  that bind an unused name are read whole later, in ``analyse``);
 - ``usage``: deciding which imported names nothing refers to (``unused_bindings``: the name's
   occurrences, each classified by its node and the scopes that declare it);
 - ``analyse``: the whole per-file work of ``seenfix check``/``apply``: parse, imports, usage, the
@@ -87,7 +89,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     phases: dict[str, Callable[[], object]] = {
         "parse": lambda: [parsers[p.endswith(".tsx")].parse(src) for p, src in sources],
         "parse_source": lambda: [ts.parse_source(src, p) for p, src in sources],
-        "imports": lambda: [ts.parse_imports(tree) for _, tree in trees],
+        "imports": lambda: [[ts.import_names(src, st) for st in tree.root_node.children if st.type == "import_statement"]
+                            for src, tree in trees],
         "usage": lambda: [ua.unused_bindings(src, tree, d) for src, tree, d in decls],
         "analyse": lambda: [ua.analyse(p, text) for p, text in texts],
         # verifying the changed files' outputs: a whole parse of each, and the incremental re-parse

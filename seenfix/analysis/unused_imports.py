@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from seenfix.editors.typescript import (
     ALL,
@@ -39,11 +39,11 @@ from seenfix.editors.typescript import (
     apply_deletions,
     first_error,
     import_decl,
+    import_names,
     is_tsx,
     line_end,
     line_start,
     load_parsers,
-    parse_imports,
     parse_source,
     removal_edits,
     reparse,
@@ -66,6 +66,19 @@ _BLOCK_DECL_VALUE = frozenset({"function_declaration", "generator_function_decla
                                "function_signature"})
 _BLOCK_DECL_TYPE = frozenset({"type_alias_declaration", "interface_declaration"})
 _CLASS_DECLS = frozenset({"class_declaration", "abstract_class_declaration"})
+#: The parents under which :func:`_classify_identifier` looks further at an ``identifier`` (under any
+#: other it is a plain reference to a value, found without a call).
+_IDENTIFIER_PARENTS = _PATTERNS | _JSX_ELEMENTS | _PARAMS | _BLOCK_DECL_VALUE | frozenset({
+    "jsx_namespace_name", "export_specifier", "nested_type_identifier", "index_signature", "function_expression",
+    "generator_function", "enum_declaration", "internal_module", "module", "import_alias", "arrow_function",
+    "type_query", "pair_pattern", "assignment_pattern", "object_assignment_pattern", "variable_declarator",
+    "catch_clause", "for_in_statement",
+})
+#: The parents under which :func:`_classify_type_identifier` looks further at a ``type_identifier``
+#: (under any other it is a plain reference to a type).
+_TYPE_IDENTIFIER_PARENTS = _BLOCK_DECL_TYPE | _CLASS_DECLS | frozenset({
+    "nested_type_identifier", "type_parameter", "class", "infer_type", "mapped_type_clause",
+})
 #: Named leaves that are never a reference to a binding, whatever their text.
 _NOT_REFERENCES = frozenset({
     "property_identifier", "statement_identifier", "private_property_identifier", "string_fragment",
@@ -100,46 +113,61 @@ class _Occurrences:
 
 def unused_bindings(src: bytes, tree: Any, decls: Sequence[ImportDecl]) -> list[ImportBinding]:
     """The bindings of ``decls`` that nothing outside import declarations refers to."""
-    root = tree.root_node
-    # the stretches between top-level import statements (even those parse_imports leaves out)
+    gaps = _gaps(src, [stmt for stmt in tree.root_node.children if stmt.type == "import_statement"])
+    unused = _unused_names(src, tree.root_node, [b.local.encode("utf-8") for d in decls for b in d.bindings], gaps)
+    return [b for d in decls for b in d.bindings if b.local.encode("utf-8") in unused]
+
+
+def _gaps(src: bytes, stmts: Sequence[Any]) -> list[tuple[int, int]]:
+    """The stretches of ``src`` between the top-level import statements ``stmts`` (even those
+    :func:`parse_imports` leaves out), where a reference to an imported name may be."""
     gaps: list[tuple[int, int]] = []
     pos = 0
-    for stmt in root.children:
-        if stmt.type == "import_statement":
-            start = stmt.start_byte
-            if start - pos > 2 or src[pos:start].strip():  # a line break between imports holds no name
-                gaps.append((pos, start))
-            pos = stmt.end_byte
+    for stmt in stmts:
+        start = stmt.start_byte
+        if start - pos > 2 or src[pos:start].strip():  # a line break between imports holds no name
+            gaps.append((pos, start))
+        pos = stmt.end_byte
     gaps.append((pos, len(src)))
-    verdict: dict[str, bool] = {}
-    out: list[ImportBinding] = []
-    for decl in decls:
-        for b in decl.bindings:
-            used = verdict.get(b.local)
-            if used is None:
-                used = verdict[b.local] = _is_used(src, root, b.local.encode("utf-8"), gaps)
-            if not used:
-                out.append(b)
-    return out
+    return gaps
+
+
+def _unused_names(src: bytes, root: Any, names: Sequence[bytes], gaps: list[tuple[int, int]]) -> set[bytes]:
+    """The names of ``names`` (UTF-8) that nothing in ``gaps`` refers to."""
+    return {name for name in dict.fromkeys(names) if not _is_used(src, root, name, gaps)}
 
 
 def _is_used(src: bytes, root: Any, name: bytes, gaps: list[tuple[int, int]]) -> bool:
     occ = _Occurrences([], [])
+    refs = occ.refs
     n = len(name)
     size = len(src)
     find = src.find
+    node_at = root.descendant_for_byte_range
     for lo, hi in gaps:
         pos = find(name, lo, hi)
         while pos != -1:
             end = pos + n
             if (pos == 0 or src[pos - 1] not in IDENT_BYTES) and (end >= size or src[end] not in IDENT_BYTES):
-                _classify(src, root, pos, end, occ)
-                if occ.uncertain:
-                    return True
+                node = node_at(pos, end)
+                if node is None:
+                    return True  # not understood: count it as a use
+                # the most common cases first: a name whose parent makes it a plain reference
+                kind = node.type
+                if kind == "identifier" and node.start_byte == pos and node.end_byte == end \
+                        and node.parent.type not in _IDENTIFIER_PARENTS:
+                    refs.append((pos, VALUE))
+                elif kind == "type_identifier" and node.start_byte == pos and node.end_byte == end \
+                        and node.parent.type not in _TYPE_IDENTIFIER_PARENTS:
+                    refs.append((pos, TYPE))
+                else:
+                    _classify(src, node, pos, end, occ)
+                    if occ.uncertain:
+                        return True
             pos = find(name, end, hi)
     if not occ.decls:
-        return bool(occ.refs)
-    for at, meaning in occ.refs:
+        return bool(refs)
+    for at, meaning in refs:
         if not any(s <= at < e and meaning & dm == meaning for s, e, dm in occ.decls):
             return True
     return False
@@ -150,11 +178,8 @@ def _field_is(parent: Any, field: str, node: Any) -> bool:
     return other is not None and other.start_byte == node.start_byte and other.end_byte == node.end_byte
 
 
-def _classify(src: bytes, root: Any, start: int, end: int, occ: _Occurrences) -> None:
-    node = root.descendant_for_byte_range(start, end)
-    if node is None:
-        occ.uncertain = True
-        return
+def _classify(src: bytes, node: Any, start: int, end: int, occ: _Occurrences) -> None:
+    """Classify the occurrence ``start``..``end`` of a name, ``node`` the smallest node holding it."""
     kind = node.type
     if node.start_byte != start or node.end_byte != end:
         if kind == "comment":
@@ -416,16 +441,40 @@ def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True
     return _result(path, src, tree, kept, recheck, original, edits)
 
 
+class _Span(NamedTuple):
+    """An import declaration that binds no unused name: only where it is (its bindings are not read)."""
+
+    start: int
+    end: int
+
+
 def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: bool,
             original: bytes | None = None, edits: bool = True) -> FileResult:
     """The analysis of ``src``; with ``original`` (the same length), the edits apply to it instead:
-    ``src`` is then ``original`` with its variance annotations blanked out."""
-    decls = parse_imports(tree)
-    if not any(d.bindings for d in decls):
+    ``src`` is then ``original`` with its variance annotations blanked out.
+
+    Only the names of the import declarations are read first (:func:`import_names`); the
+    declarations that bind an unused name are then read whole (:func:`import_decl`), the others
+    are kept as a :class:`_Span`."""
+    stmts = [stmt for stmt in tree.root_node.children if stmt.type == "import_statement"]
+    names = [import_names(src, stmt) for stmt in stmts]
+    if not any(names):
         return FileResult(path)
-    unused = [b for b in unused_bindings(src, tree, decls) if b.local not in keep and b.source not in keep]
+    gone = _unused_names(src, tree.root_node, [n for ns in names if ns for n in ns], _gaps(src, stmts))
+    decls: list[ImportDecl | _Span] = []
+    unused: list[ImportBinding] = []
+    for stmt, ns in zip(stmts, names):
+        if ns is None:
+            continue  # left out, as parse_imports leaves it out
+        whole = import_decl(stmt) if gone and not gone.isdisjoint(ns) else None
+        if whole is None:
+            decls.append(_Span(stmt.start_byte, stmt.end_byte))
+            continue
+        decls.append(whole)
+        unused.extend(b for b in whole.bindings if b.local.encode("utf-8") in gone
+                      and b.local not in keep and b.source not in keep)
     if unused and any(marker in src for marker in _SUPPRESSION_MARKERS):
-        starts = {b: d.start for d in decls for b in d.bindings}
+        starts = {b: d.start for d in decls if isinstance(d, ImportDecl) for b in d.bindings}
         unused = [b for b in unused if not suppressed(src, starts[b], b)]
     if not unused:
         return FileResult(path)
@@ -435,6 +484,7 @@ def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: boo
     for decl in decls:
         mine = [b for b in unused if decl.start <= b.start < decl.end]
         if mine:
+            assert isinstance(decl, ImportDecl)
             spans.extend(removal_edits(src, decl, mine))
     new_src = apply_deletions(src, spans)
     new_original = apply_deletions(original, spans) if original is not None else None
@@ -444,11 +494,11 @@ def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: boo
         if new_tree.root_node.has_error:  # a bug in removal_edits: never hand out such a text
             line, message = first_error(new_tree.root_node)
             return FileResult(path, error=(line, f"removing unused imports would break the syntax ({message})"))
-        again = _recheck(path, new_src, new_tree, tree, decls, unused, spans, keep, new_original)
+        again = _recheck(path, new_src, new_tree, len(stmts), decls, unused, spans, keep, new_original)
     return FileResult(path, tuple(unused), (new_original or new_src).decode("utf-8"), recheck=again)
 
 
-def _recheck(path: str, src: bytes, tree: Any, old_tree: Any, old: list[ImportDecl],
+def _recheck(path: str, src: bytes, tree: Any, before: int, old: list[ImportDecl | _Span],
              removed: list[ImportBinding], spans: list[tuple[int, int]], keep: frozenset[str],
              original: bytes | None = None) -> FileResult:
     """Analyse a fixed text: when exactly the removed bindings are gone, the others are still used.
@@ -456,7 +506,8 @@ def _recheck(path: str, src: bytes, tree: Any, old_tree: Any, old: list[ImportDe
     Whether a binding is used depends only on the bytes outside import declarations, which the fix
     leaves as they were; so when every import declaration of the fixed file is the old one less
     the removed bindings (the edited ones are read again, the others must sit where they moved to),
-    nothing is left to remove.  Anything else gets a full analysis.
+    nothing is left to remove.  Anything else gets a full analysis.  ``before``: the old text's
+    top-level import statements, ``old`` its declarations.
     """
     def keys(decl: ImportDecl, gone: set[tuple[int, int]]) -> list[tuple[str, str, str, bool]]:
         return sorted((b.local, b.imported, b.kind, b.type_only) for b in decl.bindings
@@ -469,11 +520,10 @@ def _recheck(path: str, src: bytes, tree: Any, old_tree: Any, old: list[ImportDe
 
     gone = {(b.start, b.end) for b in removed}
     now = {st.start_byte: st for st in tree.root_node.children if st.type == "import_statement"}
-    before = sum(1 for st in old_tree.root_node.children if st.type == "import_statement")
     kept = 0
     for decl in old:
-        mine = sum(1 for b in decl.bindings if (b.start, b.end) in gone)
-        if mine and mine == len(decl.bindings):
+        mine = 0 if isinstance(decl, _Span) else sum(1 for b in decl.bindings if (b.start, b.end) in gone)
+        if mine and isinstance(decl, ImportDecl) and mine == len(decl.bindings):
             continue  # the whole declaration went
         kept += 1
         stmt = now.get(moved(decl.start))
@@ -483,6 +533,7 @@ def _recheck(path: str, src: bytes, tree: Any, old_tree: Any, old: list[ImportDe
             if stmt.end_byte != moved(decl.end):
                 break
             continue
+        assert isinstance(decl, ImportDecl)
         new = import_decl(stmt)
         if new is None or keys(new, set()) != keys(decl, gone):
             break
