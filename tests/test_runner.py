@@ -118,6 +118,71 @@ def test_failed_rename_among_many_parallel_renames_restores_every_file(
     assert all((root / name).read_text() == f"{name}\none\n" for name in names)
 
 
+def _many(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A repository of files in several folders, enough for the threaded writes."""
+    root = tmp_path / "r"
+    names = [f"d{i % 7}/f{i:03d}.txt" for i in range(writer_mod.PARALLEL_RENAMES_MIN * 2)]
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(f"{name}\n")
+    init_repo(root)
+    return root, names
+
+
+def _temps_under(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.endswith(".seenfix-tmp")]
+
+
+def test_threaded_temporary_writes_write_every_file(tmp_path: Path) -> None:
+    root, names = _many(tmp_path)
+    result = run(root, [_Appender], Config(), fix=True)
+    assert sorted(write(result)) == sorted(names)
+    assert all((root / name).read_text() == f"{name}\none\n" for name in names)
+    assert not _temps_under(root)
+
+
+def test_a_failed_write_among_threaded_writes_names_its_file_and_changes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, names = _many(tmp_path)
+    result = run(root, [_Appender], Config(), fix=True)
+    real = writer_mod._write_temp
+
+    def full(target: Path, data: bytes, mode: int) -> Path:
+        if target.name == "f100.txt":
+            raise OSError(28, "No space left on device")  # no file name, as os.write raises it
+        return real(target, data, mode)
+
+    monkeypatch.setattr(writer_mod, "_write_temp", full)
+    with pytest.raises(WriteError, match=r"^d2/f100.txt: No space left on device; no file was changed$"):
+        write(result)
+    assert all((root / name).read_text() == f"{name}\n" for name in names)
+    assert not _temps_under(root)
+
+
+def test_a_signal_during_threaded_writes_removes_every_temporary_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+    import signal
+
+    from seenfix.engine.write import Interrupted
+
+    root, names = _many(tmp_path)
+    result = run(root, [_Appender], Config(), fix=True)
+    real = writer_mod._write_temp
+
+    def interrupted(target: Path, data: bytes, mode: int) -> Path:
+        if target.name == "f050.txt":
+            os.kill(os.getpid(), signal.SIGTERM)  # deferred by write(): recorded, handled after the writes
+        return real(target, data, mode)
+
+    monkeypatch.setattr(writer_mod, "_write_temp", interrupted)
+    with pytest.raises(Interrupted) as info:
+        write(result)
+    assert info.value.signum == signal.SIGTERM and not info.value.written
+    assert all((root / name).read_text() == f"{name}\n" for name in names)
+    assert not _temps_under(root)
+
+
 def test_failed_temporary_write_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path)
     result = run(root, [_Appender], Config(), fix=True)

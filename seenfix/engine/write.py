@@ -23,10 +23,11 @@ import re
 import signal
 import stat
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 from typing import TYPE_CHECKING
 
 from seenfix.core import interrupt
@@ -66,6 +67,9 @@ TEMP_SUFFIX = ".seenfix-tmp"
 TEMP_NAME = re.compile(r"(^|/)\.[^/]+\.(\d+)\.seenfix-tmp$")
 #: what ``.git/info/exclude`` gains, so that ``git add -A`` never takes a temporary file
 TEMP_PATTERN = "*" + TEMP_SUFFIX
+
+#: what :func:`_in_threads` hands back
+T = TypeVar("T")
 
 
 class DirtyError(Exception):
@@ -146,8 +150,9 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
 
     Every new content is first written to a temporary file beside its target; only when all of them
     exist, and every target is still what the run read (else :class:`ChangedError`), are they renamed
-    over their targets (many renames in a few threads: on ext4 renaming over a file starts writing
-    the new one out, which overlaps well).  Secret files come last, each once git ignores it where it
+    over their targets (many files are written, and renamed, in a few threads: creating a file costs
+    the kernel more than its bytes, and on ext4 renaming over a file starts writing the new one out;
+    both overlap well).  Secret files come last, each once git ignores it where it
     is written (``.git/info/exclude`` gains it when no rule covers it; a ``.gitignore`` that un-ignores
     it stops the write).  A failure while writing the temporary files changes nothing; a failure while
     renaming restores the files already replaced.  SIGINT/SIGTERM: see :class:`Interrupted`.  Refuses
@@ -176,11 +181,18 @@ def write(result: RunResult, *, force: bool = False, only_secret: bool = False) 
                 _exclude(project, [TEMP_PATTERN])
             planned = _plan(project, changes, created_dirs)
             journal.record([temp_path(p.target) for p in planned])
-            for p in planned:
-                if caught:
-                    raise Interrupted(caught[0], written=False)
-                current = p.target
-                temps.append(_write_temp(p.target, p.data, p.mode))
+            if len(planned) < PARALLEL_RENAMES_MIN:
+                for p in planned:
+                    if caught:
+                        raise Interrupted(caught[0], written=False)
+                    current = p.target
+                    temps.append(_write_temp(p.target, p.data, p.mode))
+            else:
+                try:
+                    temps = _write_temps(planned, caught)
+                except _FailedWrite as failed:
+                    current = failed.target
+                    raise failed.error from None
             current = None
             changed = _changed_since_read(planned, root)
             if changed:
@@ -436,20 +448,74 @@ def _plan(project: Project, changes: list[FileChange], created_dirs: list[Path])
     return planned
 
 
+def _in_threads(func: Callable[[_Planned], T], items: list[_Planned],
+                stop: list[int] | None = None) -> list[T | Exception | None]:
+    """``func`` of every item in ``RENAME_THREADS`` threads, each taking a run of items in turn;
+    one outcome per item, in order: the result, the exception it raised, or ``None`` when a signal
+    arrived (``stop``) before its turn.  Creating and renaming files costs the kernel more than the
+    few kilobytes they hold, and such calls in different folders overlap; runs of items, not one
+    task per item, keep the threads' own cost small."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def run(part: list[_Planned]) -> list[T | Exception | None]:
+        out: list[T | Exception | None] = []
+        for item in part:
+            if stop:
+                out.append(None)
+                continue
+            try:
+                out.append(func(item))
+            except Exception as exc:  # noqa: BLE001 - handed back, raised by the caller
+                out.append(exc)
+        return out
+
+    size = max(1, -(-len(items) // (RENAME_THREADS * 4)))
+    with ThreadPoolExecutor(max_workers=RENAME_THREADS) as pool:
+        parts = list(pool.map(run, [items[i:i + size] for i in range(0, len(items), size)]))
+    return [outcome for part in parts for outcome in part]
+
+
+def _write_temps(planned: list[_Planned], caught: list[int]) -> list[Path]:
+    """Every planned content in its temporary file, in threads (:func:`_in_threads`); returns the
+    temporary files, in the order of ``planned``.  When one write fails, or a signal arrives
+    (``caught``), the files written are removed and the failure is raised (an ``OSError`` as
+    :class:`_FailedWrite`, which names the target being written), or :class:`Interrupted`."""
+    outcomes = _in_threads(lambda p: _write_temp(p.target, p.data, p.mode), planned, caught)
+    made = [t for t in outcomes if isinstance(t, Path)]
+    if len(made) < len(planned) or caught:
+        for tmp in made:
+            tmp.unlink(missing_ok=True)
+        for p, outcome in zip(planned, outcomes):
+            if isinstance(outcome, OSError):
+                raise _FailedWrite(p.target, outcome)
+            if isinstance(outcome, Exception):
+                raise outcome
+        raise Interrupted(caught[0], written=False)
+    return made
+
+
+class _FailedWrite(Exception):
+    """A temporary file that could not be written (by :func:`_write_temps`), with its target."""
+
+    def __init__(self, target: Path, error: OSError) -> None:
+        super().__init__(str(error))
+        self.target = target
+        self.error = error
+
+
 def _rename_all(pending: list[tuple[_Planned, Path]], done: list[_Planned]) -> None:
     """Rename every temporary file over its target (in threads from ``PARALLEL_RENAMES_MIN`` files
     on), recording each replaced target in ``done``; raises the first failure."""
-    from concurrent.futures import ThreadPoolExecutor
-
     if len(pending) < PARALLEL_RENAMES_MIN:
         for p, tmp in pending:
             _commit(tmp, p.target)
             done.append(p)
         return
-    with ThreadPoolExecutor(max_workers=RENAME_THREADS) as pool:
-        futures = [(p, pool.submit(_commit, tmp, p.target)) for p, tmp in pending]
-    errors = [exc for p, fut in futures if (exc := fut.exception()) is not None]
-    done.extend(p for p, fut in futures if fut.exception() is None)
+    temps = {id(p): tmp for p, tmp in pending}
+    planned = [p for p, _ in pending]
+    outcomes = _in_threads(lambda p: _commit(temps[id(p)], p.target), planned)
+    done.extend(p for p, outcome in zip(planned, outcomes) if not isinstance(outcome, Exception))
+    errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     if errors:
         raise errors[0]
 
