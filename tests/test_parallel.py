@@ -134,3 +134,24 @@ def test_meanwhile_runs_once_here_while_the_workers_work() -> None:
     run_parallel(items, shout, ("",), jobs=1, meanwhile=meanwhile)
     run_parallel(items[:10], shout, ("",), jobs=2, meanwhile=meanwhile)
     assert calls == []
+
+
+def frozen(path: str, text: str) -> tuple[tuple[int, int], bool]:
+    """How many objects the cyclic collector leaves alone here, and in which process."""
+    import gc
+
+    time.sleep(0.004)  # long enough for every process to get some of the work
+    return (gc.get_freeze_count(), os.getpid()), False
+
+
+def test_the_pass_keeps_what_existed_before_it_out_of_the_collectors_sight() -> None:
+    """``gc.freeze()`` before the workers fork (their collections then walk only what the pass
+    makes, and never touch the pages they share with the calling process), undone after."""
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    items = [(f"f{i}.txt", "x") for i in range(120)]
+    got = run_parallel(items, frozen, jobs=2)
+    assert gc.get_freeze_count() == 0  # the calling process's collector sees everything again
+    assert len({pid for (_, pid), _ in got}) == 2  # the calling process and a worker ...
+    assert all(count > 1000 for (count, _), _ in got)  # ... each with the objects of before frozen
