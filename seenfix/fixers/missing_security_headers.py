@@ -441,7 +441,7 @@ def origins_of(path: str, text: str) -> tuple[tuple[tuple[str, str], ...], bool]
         found[("connect-src", "blob:")] = None
     if "WebAssembly." in text:
         found[("script-src", "'wasm-unsafe-eval'")] = None
-    for scheme, host, rest in URL.findall(text):
+    for scheme, host, rest in URL.findall(text) if "s://" in text else ():  # https://, wss://
         if NOT_ORIGINS.search(host.lower()):
             continue
         found[(_directive(scheme, host.lower(), rest.lower()), f"{scheme}://{host.lower()}")] = None
