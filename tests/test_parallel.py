@@ -155,3 +155,16 @@ def test_the_pass_keeps_what_existed_before_it_out_of_the_collectors_sight() -> 
     assert gc.get_freeze_count() == 0  # the calling process's collector sees everything again
     assert len({pid for (_, pid), _ in got}) == 2  # the calling process and a worker ...
     assert all(count > 1000 for (count, _), _ in got)  # ... each with the objects of before frozen
+
+
+@pytest.mark.parametrize("total,jobs", [(0, 2), (1, 2), (47, 2), (2032, 2), (5000, 4), (333, 3)])
+def test_guided_chunks_cover_every_item_once_and_shrink(total: int, jobs: int) -> None:
+    from seenfix.core.parallel import MIN_CHUNK, guided_chunks
+
+    chunks = guided_chunks(total, jobs)
+    assert [i for chunk in chunks for i in chunk] == list(range(total))
+    sizes = [len(c) for c in chunks]
+    assert sizes == sorted(sizes, reverse=True)
+    assert all(size >= MIN_CHUNK for size in sizes[:-1])
+    if total >= 1000:  # a few large claims first, small ones at the end
+        assert sizes[0] >= total // (2 * jobs) and sizes[-2] == MIN_CHUNK and len(chunks) < total // 20

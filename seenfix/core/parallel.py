@@ -103,8 +103,7 @@ def run_parallel(items: Sequence[tuple[str, str | None]], func: FileFunc, args: 
     # from a shared counter until none is left: the work ends balanced whatever the files cost (one
     # large generated file does not leave a process idle).  What the workers need is inherited
     # through fork, not pickled; each sends its results back once.
-    size = max(8, len(items) // (jobs * CHUNKS_PER_PROCESS))
-    chunks = [range(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    chunks = guided_chunks(len(items), jobs)
     ctx = multiprocessing.get_context(method)
     counter = ctx.Value("i", 0)
     results: list[Any] = [None] * len(items)
@@ -144,8 +143,23 @@ def run_parallel(items: Sequence[tuple[str, str | None]], func: FileFunc, args: 
 #: What the forked workers work on (set by :func:`run_parallel` before it forks them):
 #: ``(func, args, reader, items, chunks, counter)``.
 _CONTEXT: tuple[Any, ...] | None = None
-#: Chunks per process: more balance the work better, fewer cost fewer claims.
-CHUNKS_PER_PROCESS = 16
+#: The smallest chunk: a claim costs a lock and a shared counter's update.
+MIN_CHUNK = 8
+
+
+def guided_chunks(total: int, jobs: int) -> list[range]:
+    """``range(total)`` cut into chunks that shrink as the work goes (guided scheduling): each is a
+    ``2 * jobs``-th of what is left, at least :data:`MIN_CHUNK`.  Few claims while much is left, and
+    small last chunks, so that the processes finish close together (with equal chunks of a 32nd of
+    the work, the calling process waited 25-55 ms at the end of a 2,000-file pass for a worker's last
+    chunk)."""
+    chunks = []
+    start = 0
+    while start < total:
+        size = max(MIN_CHUNK, -(-(total - start) // (2 * jobs)))
+        chunks.append(range(start, min(start + size, total)))
+        start += size
+    return chunks
 
 
 def _claim(counter: Any, total: int) -> int | None:
