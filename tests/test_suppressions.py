@@ -332,3 +332,36 @@ def test_gitlab_code_quality(tmp_path: Path) -> None:
     assert [(i["check_name"], i["location"]["path"], i["location"]["lines"]["begin"], i["severity"]) for i in doc] == [
         ("SF010", "a.py", 1, "info"), ("SF011", "docker-compose.yml", 2, "minor"), ("SF011", "docker-compose.yml", 6, "minor")]
     assert len({i["fingerprint"] for i in doc}) == 3 and all(i["description"] for i in doc)
+
+
+def test_the_file_pass_leaves_unread_here_what_cannot_hold_a_suppression(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file pass reads the files in worker processes and keeps their texts there; a file whose text
+    holds no ``seenfix`` is then known to hold no suppression comment, and the calling process does
+    not read it again to look for one.  The one file that holds a suppression is read, and it still
+    suppresses its finding."""
+    from seenfix.core.config import Config
+    from seenfix.core.workspace import Workspace
+    from seenfix.engine.run import run
+    from seenfix.fixers.todo_comments import TodoComments
+
+    files = {f"web/src/m{i:02d}.ts": f"// TODO: name the export\nexport const m{i} = {i};\n" for i in range(60)}
+    files["web/src/m07.ts"] = "// seenfix-ignore SF010\n" + files["web/src/m07.ts"]
+    root = _project(tmp_path, files)
+    read: list[str] = []
+    real = Workspace.read
+
+    def spy(self: Workspace, rel: str):  # type: ignore[no-untyped-def]
+        read.append(rel)
+        return real(self, rel)
+
+    monkeypatch.setattr(Workspace, "read", spy)
+    monkeypatch.setenv("SEENFIX_JOBS", "2")
+    monkeypatch.setenv("SEENFIX_NO_CACHE", "1")
+    result = run(root, [TodoComments], Config(), fix=False)
+    found = sorted(f.path for f in result.findings)
+    assert len(found) == 59 and "web/src/m07.ts" not in found
+    assert [p for p in read if p.endswith(".ts")] == ["web/src/m07.ts"]
+    assert result.final is not None
+    assert all(result.final.holds_no_mark(p) and result.final.cached_text(p) is None for p in found)
+    assert not result.final.holds_no_mark("web/src/m07.ts")

@@ -130,6 +130,8 @@ def _collect(project: Project, specs: Sequence[FilePass], paths: Sequence[str],
                                                      meanwhile=meanwhile):
         if digests is not None and digest is not None:
             digests[path] = (digest, marked)
+        if disk and not marked:  # no suppression comment: the engine need not read it for those
+            project.unmarked.add(path)
         for k, result, new, ran in answers:
             spec = specs[k]
             if new is not None and spec.cache is not None:
@@ -148,11 +150,12 @@ def prefetch(project: Project, specs: Sequence[FilePass], keep_texts: bool = Fal
              index: StatIndex | None = None, meanwhile: Callable[[], object] | None = None) -> None:
     """Work out every pass's answers for the files as they are on disk, reading each file once.
 
-    With ``keep_texts`` every text read comes back to ``project`` (for the fixers that read the same
-    files in the calling process: they then do not read them again).  With ``index``, a file whose
-    ``stat`` is the one recorded there, and whose every pass has its digest's answer cached, is not
-    read at all (``project.unmarked`` lists it: it holds no :data:`MARK`, so no suppression comment,
-    and the engine need not read it for those); the digests of the files read are recorded, except
+    With ``keep_texts`` every text read comes back to ``project`` (for fixers that read the same
+    files in the calling process: they then do not read them again); else only those a pass asks to
+    keep (files it will change).  A file read without :data:`MARK` in it goes to ``project.unmarked``:
+    it holds no suppression comment, and the engine need not read it for those.  With ``index``, a
+    file whose ``stat`` is the one recorded there, and whose every pass has its digest's answer cached,
+    is not read at all (``project.unmarked`` lists it too); the digests of the files read are recorded, except
     for files that hold :data:`MARK` (always read, for their comments), and
     :class:`~seenfix.core.cache.StatIndex` says when a file is trusted.  ``meanwhile``: see
     :func:`seenfix.core.parallel.run_parallel`."""

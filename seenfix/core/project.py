@@ -184,8 +184,9 @@ class Project:
         #: answers of per-file analyses for the files as on disk, by (pass name, path): shared by
         #: every project of the run (see :mod:`seenfix.core.filepass`)
         self.pass_results: dict[tuple[str, str], object] = {}
-        #: files whose disk text the run did not read, known to hold no ``seenfix`` (so no suppression
-        #: comment; :func:`seenfix.core.filepass.prefetch`): shared by every project of the run
+        #: files whose disk text this process has not read, known to hold no ``seenfix`` (so no
+        #: suppression comment): the run's file pass read them in a worker, or knew them unchanged
+        #: (:func:`seenfix.core.filepass.prefetch`); shared by every project of the run
         self.unmarked: set[str] = set()
 
     # -- the overlay (runner only) --------------------------------------------------------------
