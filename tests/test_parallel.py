@@ -168,3 +168,50 @@ def test_guided_chunks_cover_every_item_once_and_shrink(total: int, jobs: int) -
     assert all(size >= MIN_CHUNK for size in sizes[:-1])
     if total >= 1000:  # a few large claims first, small ones at the end
         assert sizes[0] >= total // (2 * jobs) and sizes[-2] == MIN_CHUNK and len(chunks) < total // 20
+
+
+def fail_in_workers(path: str, text: str, parent: int) -> tuple[str, bool]:
+    """Raise in any worker process (a bug in a pass); work in the parent."""
+    time.sleep(0.002)
+    if os.getpid() != parent:
+        raise ValueError(f"cannot read {path}")
+    return text, False
+
+
+def test_an_exception_in_a_worker_is_raised_in_the_calling_process() -> None:
+    items = [(f"f{i:03d}", f"t{i}") for i in range(200)]
+    with pytest.raises(ValueError, match=r"^cannot read f\d{3}$"):
+        run_parallel(items, fail_in_workers, (os.getpid(),), jobs=2)
+
+
+_DONE_HERE: list[str] = []
+
+
+def stop_in_parent(path: str, text: str, parent: int, pids: str) -> tuple[str, bool]:
+    """Workers note their pid and go on slowly; the calling process is interrupted at its 15th file."""
+    if os.getpid() != parent:
+        with open(pids, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        time.sleep(0.05)
+        return text, False
+    _DONE_HERE.append(path)
+    time.sleep(0.01)
+    if len(_DONE_HERE) == 15:
+        raise KeyboardInterrupt
+    return text, False
+
+
+def test_an_interrupted_pass_stops_and_reaps_its_workers(tmp_path: Path) -> None:
+    """Ctrl-C (or SIGTERM's SystemExit) in the calling process while workers run: it propagates, and
+    no worker is left running or unreaped."""
+    pids = tmp_path / "pids"
+    items = [(f"f{i:03d}", f"t{i}") for i in range(200)]
+    with pytest.raises(KeyboardInterrupt):
+        run_parallel(items, stop_in_parent, (os.getpid(), str(pids)), jobs=3)
+    workers = {int(p) for p in pids.read_text().split()}
+    assert len(workers) == 2
+    for pid in workers:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped already: not a child any more
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)  # and gone

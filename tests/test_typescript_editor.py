@@ -258,12 +258,12 @@ def test_recheck_falls_back_to_a_full_analysis_when_imports_differ() -> None:
 
 
 def test_parallel_falls_back_to_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    import concurrent.futures
+    import os
 
     def broken(*args: object, **kwargs: object) -> None:
         raise OSError("no processes here")
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", broken)
+    monkeypatch.setattr(os, "fork", broken)
     items = [(f"f{i}.ts", f"import {{ a{i} }} from 'm';\n") for i in range(100)]
     results = analyse_many(items, jobs=2)
     assert [r.new_text for r in results] == [""] * 100

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -87,63 +88,82 @@ def run_parallel(items: Sequence[tuple[str, str | None]], func: FileFunc, args: 
 
     jobs = worker_count() if jobs is None else max(1, jobs)
     jobs = min(jobs, max(1, len(items) // (PARALLEL_MIN_FILES // 2)))
-    if jobs == 1 or len(items) < PARALLEL_MIN_FILES:
+    if jobs == 1 or len(items) < PARALLEL_MIN_FILES or not hasattr(os, "fork"):
         return alone(items)
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
     if prepare is not None:
         prepare()  # inherited by the forked workers
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1 \
-        else None
-    if method is None:
+    if threading.active_count() != 1:  # forking with other threads running is unsafe
         return alone(items)
-    # The items are cut into chunks that every process, the calling one included, claims in turn
-    # from a shared counter until none is left: the work ends balanced whatever the files cost (one
-    # large generated file does not leave a process idle).  What the workers need is inherited
-    # through fork, not pickled; each sends its results back once.
+    # The items are cut into chunks that every process, the calling one included, takes in turn until
+    # none is left: the work ends balanced whatever the files cost (one large generated file does not
+    # leave a process idle).  The chunks' numbers wait in a pipe, four bytes each, written before any
+    # process reads: each read of four bytes takes one chunk (a pipe's reads do not interleave).
+    # What the workers need is inherited through fork, not pickled; each sends its results back once,
+    # through its own pipe.  Plain os.fork and pipes: multiprocessing's pool and shared values cost
+    # more to import and start (about 20 ms) than a 2,000-file pass gains from them.
     chunks = guided_chunks(len(items), jobs)
-    ctx = multiprocessing.get_context(method)
-    counter = ctx.Value("i", 0)
+    if len(chunks) * 4 > _PIPE_BUFFER:  # the numbers must fit in the pipe before anyone reads
+        return alone(items)
     results: list[Any] = [None] * len(items)
     done = [False] * len(chunks)
+    take_r, take_w = os.pipe()
+    children: list[tuple[int, int]] = []  # (pid, read end of its results' pipe)
     global _CONTEXT
-    _CONTEXT = (func, args, reader, items, chunks, counter)
+    _CONTEXT = (func, args, reader, items, chunks, take_r)
     # What exists now is kept for the whole pass: out of the cyclic collector's sight, its collections
     # walk only what the pass makes, and never write to the pages the workers share with this
     # process (each such write would copy a page into the worker).  About 4% of a check here.
     gc.freeze()
+    finished = False
     try:
-        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=ctx) as pool:
-            futures = [pool.submit(_worker_loop) for _ in range(jobs - 1)]
-            if meanwhile is not None:
-                meanwhile()
-            while (k := _claim(counter, len(chunks))) is not None:
-                for i, res in zip(chunks[k], alone([items[i] for i in chunks[k]])):
+        os.write(take_w, b"".join(k.to_bytes(4, "little") for k in range(len(chunks))))
+        os.close(take_w)
+        take_w = -1
+        for _ in range(jobs - 1):
+            try:
+                children.append(_fork_worker())
+            except OSError:  # no more processes here (a sandbox, a limit): fewer workers
+                break
+        if children and meanwhile is not None:
+            meanwhile()
+        while (k := _take(take_r)) is not None:
+            for i, res in zip(chunks[k], alone([items[i] for i in chunks[k]])):
+                results[i] = res
+            done[k] = True
+        while children:
+            pid, fd = children.pop()
+            got = _collect_worker(pid, fd)
+            if got is None:
+                continue  # the worker died (a crash, an OOM kill): its chunks are done below
+            for k, theirs, said in got:
+                for i, res in zip(chunks[k], theirs):
                     results[i] = res
                 done[k] = True
-            for fut in futures:
-                for k, theirs, said in fut.result():
-                    for i, res in zip(chunks[k], theirs):
-                        results[i] = res
-                    done[k] = True
-                    sink.extend(said)
-    except (OSError, BrokenProcessPool):  # no processes here (a sandbox, a killed worker): go on alone
+                sink.extend(said)
+        finished = True
+    finally:
+        _CONTEXT = None
+        gc.unfreeze()
+        for fd in (take_r, take_w):
+            if fd >= 0:
+                os.close(fd)
+        for pid, fd in children:  # interrupted, or a worker's error raised: stop the others
+            os.close(fd)
+            _stop_worker(pid)
+    if finished:
         for k, chunk in enumerate(chunks):
             if not done[k]:
                 for i, res in zip(chunk, alone([items[i] for i in chunk])):
                     results[i] = res
-    finally:
-        _CONTEXT = None
-        gc.unfreeze()
     return results
 
 
 #: What the forked workers work on (set by :func:`run_parallel` before it forks them):
-#: ``(func, args, reader, items, chunks, counter)``.
+#: ``(func, args, reader, items, chunks, read end of the chunks' pipe)``.
 _CONTEXT: tuple[Any, ...] | None = None
-#: The smallest chunk: a claim costs a lock and a shared counter's update.
+#: What a pipe holds before its writer blocks, on Linux (and at least as much elsewhere).
+_PIPE_BUFFER = 65536
+#: The smallest chunk: each one taken costs a read of the chunks' pipe.
 MIN_CHUNK = 8
 
 
@@ -162,22 +182,83 @@ def guided_chunks(total: int, jobs: int) -> list[range]:
     return chunks
 
 
-def _claim(counter: Any, total: int) -> int | None:
-    """The next chunk nobody has claimed yet, or ``None``."""
-    with counter.get_lock():
-        k: int = counter.value
-        if k >= total:
-            return None
-        counter.value = k + 1
-        return k
+def _take(fd: int) -> int | None:
+    """The next chunk nobody has taken yet, or ``None``."""
+    data = os.read(fd, 4)
+    return int.from_bytes(data, "little") if len(data) == 4 else None
+
+
+def _fork_worker() -> tuple[int, int]:
+    """Fork a worker that takes chunks until none is left and writes what it found, pickled, to a
+    pipe; returns its pid and the pipe's read end."""
+    result_r, result_w = os.pipe()
+    try:
+        pid = os.fork()
+    except OSError:
+        os.close(result_r)
+        os.close(result_w)
+        raise
+    if pid == 0:  # pragma: no cover - the worker (coverage does not follow forks)
+        code = 1
+        try:
+            os.close(result_r)
+            try:
+                outcome: tuple[str, Any] = ("ok", _worker_loop())
+            except Exception as exc:  # noqa: BLE001 - raised again in the calling process
+                outcome = ("error", exc)
+            try:
+                data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:  # noqa: BLE001 - an exception that does not pickle
+                data = pickle.dumps(("error", RuntimeError(f"{type(exc).__name__} in a worker: {outcome[1]!r}")))
+            view = memoryview(data)
+            while view:
+                view = view[os.write(result_w, view):]
+            code = 0
+        finally:
+            os._exit(code)  # never the parent's clean-up (atexit, buffered output, finally blocks)
+    os.close(result_w)
+    return pid, result_r
+
+
+def _collect_worker(pid: int, fd: int) -> list[tuple[int, list[Any], list[str]]] | None:
+    """What the worker ``pid`` found, read from its pipe ``fd`` (closed here); ``None`` when it died
+    before it said (its chunks are left undone).  An exception it raised is raised here."""
+    parts = []
+    try:
+        while part := os.read(fd, _PIPE_BUFFER):
+            parts.append(part)
+    finally:
+        os.close(fd)
+        os.waitpid(pid, 0)
+    try:
+        kind, value = pickle.loads(b"".join(parts))
+    except Exception:  # noqa: BLE001 - cut short: the worker died while it wrote
+        return None
+    if kind == "error":
+        raise value
+    return value  # type: ignore[no-any-return]
+
+
+def _stop_worker(pid: int) -> None:
+    """Stop a worker whose results are no longer wanted, and reap it."""
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
 
 
 def _worker_loop() -> list[tuple[int, list[Any], list[str]]]:
-    """In a worker: claim chunks and work on them until none is left; return what each gave."""
+    """In a worker: take chunks and work on them until none is left; return what each gave."""
     assert _CONTEXT is not None, "run_parallel's workers are forked after it sets _CONTEXT"
-    func, args, reader, items, chunks, counter = _CONTEXT
+    func, args, reader, items, chunks, take_r = _CONTEXT
     out = []
-    while (k := _claim(counter, len(chunks))) is not None:
+    while (k := _take(take_r)) is not None:
         theirs, said = _share([items[i] for i in chunks[k]], func, args, reader)
         out.append((k, theirs, said))
     return out
