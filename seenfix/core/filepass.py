@@ -91,16 +91,19 @@ def _all(path: str, text: str, specs: Sequence[FilePass], wanted: dict[str, tupl
          keep_texts: bool) -> tuple[tuple[list[tuple[Any, ...]], bytes | None, bool], bool]:
     """Every pass of ``specs`` that wants ``path``, on its one text (run by :mod:`seenfix.core.parallel`);
     with the file's digest, computed once for all the passes with a cache (``None`` when none has),
-    and whether the text holds ``seenfix`` (a suppression comment, maybe)."""
+    and whether the text holds ``seenfix`` (a suppression comment, maybe).  The text goes back to the
+    calling process when a pass asks, or it holds ``seenfix`` (the engine reads its suppression
+    comments, and reports those that suppress nothing)."""
     out: list[tuple[Any, ...]] = []
-    keep_any = keep_texts
+    marked = MARK in text
+    keep_any = keep_texts or marked
     ks = wanted[path]
     digest = ResultCache.digest(path, text) if any(_caching(specs[k]) for k in ks) else None
     for k in ks:
         result, keep, new, ran = _one(specs[k], path, text, digest)
         keep_any |= keep
         out.append((k, result, new, ran))
-    return (out, digest, MARK in text), keep_any
+    return (out, digest, marked), keep_any
 
 
 #: What every suppression comment holds (:mod:`seenfix.editors.comments`): a file without it holds none.
