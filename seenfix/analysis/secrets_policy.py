@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from seenfix.core.model import Severity
+from seenfix.core.pathmatch import Prefiltered
 from seenfix.core.project import is_template_env, is_test_path
 
 #: Bytes of randomness in a generated secret (the seed asks for at least 32).
@@ -153,15 +154,17 @@ def is_db_password(name: str) -> bool:
 
 # -- paths (P1, P8) -------------------------------------------------------------------------------
 
-_TEST_ENV = re.compile(r"(^|/)\.env\.(test|testing)$")
-_TEMPLATE_NAMED = re.compile(r"(^|/)(example|sample|template)([._-][^/]*)?\.env$")
+_TEST_ENV = Prefiltered(r"(^|/)\.env\.(test|testing)$", (".env.",))
+_TEMPLATE_NAMED = Prefiltered(r"(^|/)(example|sample|template)([._-][^/]*)?\.env$", (".env",))
 
 
 #: CI configuration (its values exist for test runs only) and translation catalogues (labels).
-_CI_OR_I18N = re.compile(
+_CI_OR_I18N = Prefiltered(
     r"(^|/)(\.github/workflows|\.circleci|\.buildkite|\.woodpecker|i18n|l10n|locales?|lang|translations?)/"
     r"|(^|/)(\.gitlab-ci\.ya?ml|\.travis\.ya?ml|\.drone\.ya?ml|azure-pipelines\.ya?ml|bitbucket-pipelines\.ya?ml"
-    r"|Jenkinsfile|cloudbuild\.ya?ml)$")
+    r"|Jenkinsfile|cloudbuild\.ya?ml)$",
+    (".github/workflows", ".circleci", ".buildkite", ".woodpecker", "i18n", "l10n", "locale", "lang", "translation",
+     ".gitlab-ci.", ".travis.", ".drone.", "pipelines.", "Jenkinsfile", "cloudbuild."))
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -24,9 +24,11 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable
 
+from seenfix.core.pathmatch import Prefiltered
+
 #: The documents scanned for deploy commands.
-DOCS = re.compile(r"(^|/)(README[^/]*|Makefile|GNUmakefile|[^/]*\.mk|[^/]*\.sh)$|^docs/.*\.(md|markdown|rst)$"
-                  r"|^\.github/workflows/[^/]+\.ya?ml$")
+DOCS = Prefiltered(r"(^|/)(README[^/]*|Makefile|GNUmakefile|[^/]*\.mk|[^/]*\.sh)$|^docs/.*\.(md|markdown|rst)$"
+                   r"|^\.github/workflows/[^/]+\.ya?ml$", ("README", "akefile", ".mk", ".sh", "docs/", ".github/workflows/"))
 #: Words that say a command deploys production.
 DEPLOY_WORDS = frozenset({"prod", "production", "deploy", "deploying", "deployment", "deployments", "release",
                           "live", "swarm"})

@@ -17,13 +17,16 @@ from functools import cached_property
 
 from seenfix.core.memo import Memo
 from seenfix.core.model import FileChange, InputProblem
+from seenfix.core.pathmatch import Prefiltered
 from seenfix.core.workspace import Encoded, Workspace
 
-COMPOSE_NAME = re.compile(r"(^|/)(docker-)?compose([.-][^/]*)?\.ya?ml$")
-NGINX_NAME = re.compile(r"(^|/)(nginx[^/]*\.conf[^/]*|[^/]*\.conf(\.template|\.sample|\.example)?|[^/]*\.nginx)$")
+# Path patterns, each with the words one of which every path it matches holds (seenfix.core.pathmatch)
+COMPOSE_NAME = Prefiltered(r"(^|/)(docker-)?compose([.-][^/]*)?\.ya?ml$", ("compose",))
+NGINX_NAME = Prefiltered(r"(^|/)(nginx[^/]*\.conf[^/]*|[^/]*\.conf(\.template|\.sample|\.example)?|[^/]*\.nginx)$",
+                         (".conf", ".nginx"))
 NGINX_SNIFF = re.compile(r"^\s*(server|location|http|upstream)\b[^;{]*\{", re.MULTILINE)
-ENV_NAME = re.compile(r"(^|/)(\.env(\.[^/]*)?|[^/]*\.env)$")
-TEMPLATE_ENV = re.compile(r"\.(example|sample|template|dist|tpl)$")
+ENV_NAME = Prefiltered(r"(^|/)(\.env(\.[^/]*)?|[^/]*\.env)$", (".env",))
+TEMPLATE_ENV = Prefiltered(r"\.(example|sample|template|dist|tpl)$", (".example", ".sample", ".template", ".dist", ".tpl"))
 
 #: Words of a compose file's path (folders and name parts) that mark the production deployment.
 PRODUCTION_WORDS = frozenset({"prod", "production", "deploy", "deployment", "release", "live", "stack", "swarm"})
@@ -419,10 +422,11 @@ def is_template_env(path: str) -> bool:
     return bool(TEMPLATE_ENV.search(path))
 
 
-TEST_PATH = re.compile(
+TEST_PATH = Prefiltered(
     r"(^|/)(tests?|__tests__|spec|fixtures|testdata)/"
     r"|(^|/)(conftest\.py|test_[^/]*\.py|[^/]*_test\.py|[^/]*\.(test|spec)\.[^/]*"
-    r"|(vitest|jest)\.setup\.[^/]*|setupTests\.[^/]*)$"
+    r"|(vitest|jest)\.setup\.[^/]*|setupTests\.[^/]*)$",
+    ("test", "spec", "fixtures", "jest", "Tests"),
 )
 
 

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
-import re
 from collections.abc import Callable, Iterable
 
-VENDOR_DIRS = re.compile(
+from seenfix.core.pathmatch import Prefiltered
+
+VENDOR_DIRS = Prefiltered(
     r"(^|/)(node_modules|bower_components|jspm_packages|vendor|vendors|third[_-]party|\.yarn|Pods|"
-    r"web_modules)/")
-GENERATED_NAMES = re.compile(
-    r"\.(min|bundle|chunk)\.(js|mjs|cjs|css)$|(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml)$")
+    r"web_modules)/",
+    ("node_modules", "bower_components", "jspm_packages", "vendor", "third", ".yarn", "Pods", "web_modules"))
+GENERATED_NAMES = Prefiltered(
+    r"\.(min|bundle|chunk)\.(js|mjs|cjs|css)$|(^|/)(package-lock\.json|yarn\.lock|pnpm-lock\.yaml)$",
+    (".min.", ".bundle.", ".chunk.", "package-lock.json", "yarn.lock", "pnpm-lock.yaml"))
 #: Files whose first lines are read to recognise minified output.
 MINIFIABLE = (".js", ".mjs", ".cjs", ".css")
 MINIFIED_LINE = 1000

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, TYPE_CHECKING
 from seenfix.editors.text import apply_edits
 from seenfix.core.lazy import lazy_module
 from seenfix.core.model import FileFixer, Finding, Option, Severity
+from seenfix.core.pathmatch import Prefiltered
 from seenfix.core.project import Project, is_test_path, root_folders, under_roots
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -37,10 +38,12 @@ ENV_URL = re.compile(r"""^\s*(?:-\s*)?(?:export\s+)?(VITE_\w+)\s*[=:]\s*["']?(?:
 NOT_ORIGINS = re.compile(r"(^|\.)(localhost|example\.(com|org|net)|w3\.org|127\.0\.0\.1|0\.0\.0\.0)(:\d+)?$")
 CSP_NAMES = {CSP.lower(), CSP_RO.lower()}
 #: Files that are not part of the served app (their URLs are not the app's origins).
-NOT_SERVED = re.compile(
+NOT_SERVED = Prefiltered(
     r"(^|/)(docs?|examples?|experiments?|demos?|samples?|stories|\.storybook|scripts|e2e|cypress|playwright|"
     r"node_modules|vendor|third[_-]party|dist|build|coverage|plugins?/[^/]+/examples?)/"
-    r"|\.(stories|min)\.[cm]?[jt]sx?$")
+    r"|\.(stories|min)\.[cm]?[jt]sx?$",
+    ("doc", "example", "experiment", "demo", "sample", "stories", "storybook", "scripts", "e2e", "cypress",
+     "playwright", "node_modules", "vendor", "third", "dist", "build", "coverage", ".min."))
 #: The CSP before the app's own origins are added (Mozilla's "locked down" policy, with inline styles
 #: allowed because SolidJS templates carry `style` attributes).
 CSP_BASE: dict[str, tuple[str, ...]] = {
