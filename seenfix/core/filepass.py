@@ -87,8 +87,8 @@ def _one(spec: FilePass, path: str, text: str, digest: bytes | None) -> tuple[An
     return result, keep, (None if stored is None or digest is None else (digest, stored)), True
 
 
-def _all(path: str, text: str, specs: Sequence[FilePass], wanted: dict[str, tuple[int, ...]],
-         keep_texts: bool) -> tuple[tuple[list[tuple[Any, ...]], bytes | None, bool], bool]:
+def _all(path: str, text: str, specs: Sequence[FilePass],
+         wanted: dict[str, tuple[int, ...]]) -> tuple[tuple[list[tuple[Any, ...]], bytes | None, bool], bool]:
     """Every pass of ``specs`` that wants ``path``, on its one text (run by :mod:`seenfix.core.parallel`);
     with the file's digest, computed once for all the passes with a cache (``None`` when none has),
     and whether the text holds ``seenfix`` (a suppression comment, maybe).  The text goes back to the
@@ -96,7 +96,7 @@ def _all(path: str, text: str, specs: Sequence[FilePass], wanted: dict[str, tupl
     comments, and reports those that suppress nothing)."""
     out: list[tuple[Any, ...]] = []
     marked = MARK in text
-    keep_any = keep_texts or marked
+    keep_any = marked
     ks = wanted[path]
     digest = ResultCache.digest(path, text) if any(_caching(specs[k]) for k in ks) else None
     for k in ks:
@@ -114,7 +114,7 @@ _UNREADABLE = object()
 
 
 def _collect(project: Project, specs: Sequence[FilePass], paths: Sequence[str],
-             wanted: dict[str, tuple[int, ...]], disk: bool, keep_texts: bool = False,
+             wanted: dict[str, tuple[int, ...]], disk: bool,
              digests: dict[str, tuple[bytes, bool]] | None = None,
              meanwhile: Callable[[], object] | None = None) -> dict[tuple[int, str], Any]:
     """Every wanted answer for ``paths``; each file's digest, and whether it holds :data:`MARK`, go
@@ -128,7 +128,7 @@ def _collect(project: Project, specs: Sequence[FilePass], paths: Sequence[str],
             p()
 
     got: dict[tuple[int, str], Any] = {}
-    for path, (answers, digest, marked) in map_files(project, paths, _all, (specs, wanted, keep_texts),
+    for path, (answers, digest, marked) in map_files(project, paths, _all, (specs, wanted),
                                                      prepare=prepare if prepares else None,
                                                      meanwhile=meanwhile):
         if digests is not None and digest is not None:
@@ -149,13 +149,12 @@ def _collect(project: Project, specs: Sequence[FilePass], paths: Sequence[str],
     return got
 
 
-def prefetch(project: Project, specs: Sequence[FilePass], keep_texts: bool = False,
-             index: StatIndex | None = None, meanwhile: Callable[[], object] | None = None) -> None:
+def prefetch(project: Project, specs: Sequence[FilePass], index: StatIndex | None = None,
+             meanwhile: Callable[[], object] | None = None) -> None:
     """Work out every pass's answers for the files as they are on disk, reading each file once.
 
-    With ``keep_texts`` every text read comes back to ``project`` (for fixers that read the same
-    files in the calling process: they then do not read them again); else only those a pass asks to
-    keep (files it will change).  A file read without :data:`MARK` in it goes to ``project.unmarked``:
+    The texts read stay in the worker processes but for those a pass asks to keep (files it will
+    change) and those that hold :data:`MARK` (see :func:`_all`).  A file read without :data:`MARK` in it goes to ``project.unmarked``:
     it holds no suppression comment, and the engine need not read it for those.  With ``index``, a
     file whose ``stat`` is the one recorded there, and whose every pass has its digest's answer cached,
     is not read at all (``project.unmarked`` lists it too); the digests of the files read are recorded, except
@@ -175,8 +174,7 @@ def prefetch(project: Project, specs: Sequence[FilePass], keep_texts: bool = Fal
         todo = [p for p in todo if not _known(project, specs, p, wanted[p], index, stats)]
     digests: dict[str, tuple[bytes, bool]] = {}
     if todo:
-        _collect(project, specs, todo, wanted, disk=True, keep_texts=keep_texts, digests=digests,
-                 meanwhile=meanwhile)
+        _collect(project, specs, todo, wanted, disk=True, digests=digests, meanwhile=meanwhile)
     if index is not None:
         for path, (digest, marked) in digests.items():
             if path in stats:
