@@ -68,7 +68,8 @@ TEMP_NAME = re.compile(r"(^|/)\.[^/]+\.(\d+)\.seenfix-tmp$")
 #: what ``.git/info/exclude`` gains, so that ``git add -A`` never takes a temporary file
 TEMP_PATTERN = "*" + TEMP_SUFFIX
 
-#: what :func:`_in_threads` hands back
+#: what :func:`_in_threads` takes and hands back
+Item = TypeVar("Item")
 T = TypeVar("T")
 
 
@@ -448,7 +449,7 @@ def _plan(project: Project, changes: list[FileChange], created_dirs: list[Path])
     return planned
 
 
-def _in_threads(func: Callable[[_Planned], T], items: list[_Planned],
+def _in_threads(func: Callable[[Item], T], items: list[Item],
                 stop: list[int] | None = None) -> list[T | Exception | None]:
     """``func`` of every item in ``RENAME_THREADS`` threads, each taking a run of items in turn;
     one outcome per item, in order: the result, the exception it raised, or ``None`` when a signal
@@ -457,7 +458,7 @@ def _in_threads(func: Callable[[_Planned], T], items: list[_Planned],
     task per item, keep the threads' own cost small."""
     from concurrent.futures import ThreadPoolExecutor
 
-    def run(part: list[_Planned]) -> list[T | Exception | None]:
+    def run(part: list[Item]) -> list[T | Exception | None]:
         out: list[T | Exception | None] = []
         for item in part:
             if stop:
@@ -511,10 +512,8 @@ def _rename_all(pending: list[tuple[_Planned, Path]], done: list[_Planned]) -> N
             _commit(tmp, p.target)
             done.append(p)
         return
-    temps = {id(p): tmp for p, tmp in pending}
-    planned = [p for p, _ in pending]
-    outcomes = _in_threads(lambda p: _commit(temps[id(p)], p.target), planned)
-    done.extend(p for p, outcome in zip(planned, outcomes) if not isinstance(outcome, Exception))
+    outcomes = _in_threads(lambda pt: _commit(pt[1], pt[0].target), pending)
+    done.extend(p for (p, _), outcome in zip(pending, outcomes) if not isinstance(outcome, Exception))
     errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     if errors:
         raise errors[0]
