@@ -154,12 +154,12 @@ def prefetch(project: Project, specs: Sequence[FilePass], index: StatIndex | Non
     """Work out every pass's answers for the files as they are on disk, reading each file once.
 
     The texts read stay in the worker processes but for those a pass asks to keep (files it will
-    change) and those that hold :data:`MARK` (see :func:`_all`).  A file read without :data:`MARK` in it goes to ``project.unmarked``:
-    it holds no suppression comment, and the engine need not read it for those.  With ``index``, a
-    file whose ``stat`` is the one recorded there, and whose every pass has its digest's answer cached,
-    is not read at all (``project.unmarked`` lists it too); the digests of the files read are recorded, except
-    for files that hold :data:`MARK` (always read, for their comments), and
-    :class:`~seenfix.core.cache.StatIndex` says when a file is trusted.  ``meanwhile``: see
+    change) and those that hold :data:`MARK` (see :func:`_all`).  A file read without :data:`MARK`
+    in it goes to ``project.unmarked``: it holds no suppression comment, and the engine need not read
+    it for those.  With ``index``, a file whose ``stat`` is the one recorded there, and whose every
+    pass has its digest's answer cached, is not read at all (``project.unmarked`` lists it too); the
+    digests of the files read are recorded, except for files that hold :data:`MARK` (always read,
+    for their comments), and :class:`~seenfix.core.cache.StatIndex` says when a file is trusted.  ``meanwhile``: see
     :func:`seenfix.core.parallel.run_parallel`."""
     wanted: dict[str, tuple[int, ...]] = {}
     for k, spec in enumerate(specs):
