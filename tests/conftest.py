@@ -23,6 +23,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def temp_files(root: Path) -> list[Path]:
+    """The temporary files of seenfix's writes (``.NAME.PID.seenfix-tmp``) anywhere under ``root``."""
+    return [p for p in root.rglob("*") if p.name.endswith(".seenfix-tmp")]
+
+
 def git(cwd: Path, *args: str) -> str:
     env = {**os.environ, "GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.invalid"}

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
 
 import seenfix.engine.run as runner_mod
 import seenfix.engine.write as writer_mod
-from conftest import git, init_repo
+from conftest import git, init_repo, temp_files
 from seenfix.core.config import Config
 from seenfix.core.model import FileChange, Finding, Fixer
 from seenfix.core.project import Project
@@ -129,8 +129,23 @@ def _many(tmp_path: Path) -> tuple[Path, list[str]]:
     return root, names
 
 
-def _temps_under(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.name.endswith(".seenfix-tmp")]
+def _when_writing(monkeypatch: pytest.MonkeyPatch, name: str, action: Callable[[Path], object]) -> None:
+    """``action(target)`` as the write phase starts the temporary file of the file named ``name``,
+    which it then writes (unless ``action`` raised)."""
+    real = writer_mod._write_temp
+
+    def wrapped(target: Path, data: bytes, mode: int) -> Path:
+        if target.name == name:
+            action(target)
+        return real(target, data, mode)
+
+    monkeypatch.setattr(writer_mod, "_write_temp", wrapped)
+
+
+def _raise(error: OSError) -> Callable[[Path], object]:
+    def action(target: Path) -> None:
+        raise error
+    return action
 
 
 def test_threaded_temporary_writes_write_every_file(tmp_path: Path) -> None:
@@ -138,25 +153,19 @@ def test_threaded_temporary_writes_write_every_file(tmp_path: Path) -> None:
     result = run(root, [_Appender], Config(), fix=True)
     assert sorted(write(result)) == sorted(names)
     assert all((root / name).read_text() == f"{name}\none\n" for name in names)
-    assert not _temps_under(root)
+    assert not temp_files(root)
 
 
 def test_a_failed_write_among_threaded_writes_names_its_file_and_changes_nothing(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root, names = _many(tmp_path)
     result = run(root, [_Appender], Config(), fix=True)
-    real = writer_mod._write_temp
-
-    def full(target: Path, data: bytes, mode: int) -> Path:
-        if target.name == "f100.txt":
-            raise OSError(28, "No space left on device")  # no file name, as os.write raises it
-        return real(target, data, mode)
-
-    monkeypatch.setattr(writer_mod, "_write_temp", full)
+    # no file name in the error, as os.write raises it
+    _when_writing(monkeypatch, "f100.txt", _raise(OSError(28, "No space left on device")))
     with pytest.raises(WriteError, match=r"^d2/f100.txt: No space left on device; no file was changed$"):
         write(result)
     assert all((root / name).read_text() == f"{name}\n" for name in names)
-    assert not _temps_under(root)
+    assert not temp_files(root)
 
 
 def test_a_signal_during_threaded_writes_removes_every_temporary_file(
@@ -168,32 +177,19 @@ def test_a_signal_during_threaded_writes_removes_every_temporary_file(
 
     root, names = _many(tmp_path)
     result = run(root, [_Appender], Config(), fix=True)
-    real = writer_mod._write_temp
-
-    def interrupted(target: Path, data: bytes, mode: int) -> Path:
-        if target.name == "f050.txt":
-            os.kill(os.getpid(), signal.SIGTERM)  # deferred by write(): recorded, handled after the writes
-        return real(target, data, mode)
-
-    monkeypatch.setattr(writer_mod, "_write_temp", interrupted)
+    # deferred by write(): recorded, handled after the writes
+    _when_writing(monkeypatch, "f050.txt", lambda target: os.kill(os.getpid(), signal.SIGTERM))
     with pytest.raises(Interrupted) as info:
         write(result)
     assert info.value.signum == signal.SIGTERM and not info.value.written
     assert all((root / name).read_text() == f"{name}\n" for name in names)
-    assert not _temps_under(root)
+    assert not temp_files(root)
 
 
 def test_failed_temporary_write_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _repo(tmp_path)
     result = run(root, [_Appender], Config(), fix=True)
-    real = writer_mod._write_temp
-
-    def flaky(target: Path, data: bytes, mode: int) -> Path:
-        if target.name == "b.txt":
-            raise OSError(13, "Permission denied", str(target))
-        return real(target, data, mode)
-
-    monkeypatch.setattr(writer_mod, "_write_temp", flaky)
+    _when_writing(monkeypatch, "b.txt", _raise(OSError(13, "Permission denied", str(root / "b.txt"))))
     with pytest.raises(WriteError, match="b.txt: Permission denied; no file was changed"):
         write(result)
     assert (root / "a.txt").read_text() == "a\n" and (root / "b.txt").read_text() == "b\n"

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 import seenfix.engine.write as writer_mod
-from conftest import git, init_repo, run_cli
+from conftest import git, init_repo, run_cli, temp_files
 from seenfix.cli.app import cli
 from seenfix.core.config import Config
 from seenfix.core.model import FileChange, Finding, Fixer
@@ -53,10 +53,6 @@ def _project(tmp_path: Path, *, in_git: bool) -> Path:
     return init_repo(root) if in_git else root
 
 
-def _temps(root: Path) -> list[Path]:
-    return [p for p in root.rglob("*") if p.name.endswith(".seenfix-tmp")]
-
-
 @pytest.mark.parametrize("in_git", [True, False], ids=["git", "plain"])
 @pytest.mark.parametrize("edit", ["content", "same-size", "env-key", "touch", "created", "deleted"])
 def test_a_file_changed_after_it_was_read_is_not_overwritten(tmp_path: Path, in_git: bool, edit: str) -> None:
@@ -88,7 +84,7 @@ def test_a_file_changed_after_it_was_read_is_not_overwritten(tmp_path: Path, in_
     assert name in info.value.paths and name in str(info.value)
     after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
     assert after == before  # nothing was written, the user's edit is kept
-    assert not _temps(root)
+    assert not temp_files(root)
 
 
 class _NewFile(Fixer):
@@ -118,7 +114,7 @@ def test_a_file_edited_during_apply_is_named_with_exit_3(seen_repo: Path, monkey
     assert "docker-compose.yml: changed since seenfix read it; no file was changed" in proc.output
     assert compose.read_text().endswith("# saved by the user\n")
     assert git(seen_repo, "status", "--porcelain") == " M docker-compose.yml\n"
-    assert not _temps(seen_repo)
+    assert not temp_files(seen_repo)
 
 
 def test_the_generated_env_is_ignored_in_the_working_tree_with_branch(seen_repo: Path) -> None:
@@ -164,7 +160,7 @@ def test_a_gitignore_that_negates_env_stops_the_secret(seen_repo: Path, where: s
     assert proc.returncode == 3, proc.stderr
     assert "un-ignores it (!.env)" in proc.stderr
     assert git(seen_repo, "status", "--porcelain") == ""  # nothing else was written either
-    assert not _temps(seen_repo)
+    assert not temp_files(seen_repo)
 
 
 def test_the_disk_full_message_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -182,4 +178,4 @@ def test_the_disk_full_message_names_the_file(tmp_path: Path, monkeypatch: pytes
     finally:
         monkeypatch.setattr(writer_mod.os, "write", real)
     assert str(info.value).startswith(".env: No space left on device")
-    assert not _temps(root)
+    assert not temp_files(root)
