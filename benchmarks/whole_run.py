@@ -27,6 +27,9 @@ baseline measured in the same run, rounds taken round-robin, median of ``--round
   into one tree: the time per doubling (target 1.9-2.1: linear), both raw and after subtracting the
   check of one copy (the full path's start-up: click, the fixers, the parsers, the process pool; an
   empty folder takes the fast path and no longer measures it), per doubling of the other copies;
+- ``parse floor``: a Python process that only reads and tree-sitter-parses every TypeScript file of
+  the same tree, in as many processes as seenfix (``unused_imports.py``'s floor): what any analysis
+  on tree-sitter costs at least; printed next to Biome and to ``check``, no target;
 - ``startup``: ``seenfix check`` on an empty folder (target <= 4x) and ``seenfix --help`` (target
   <= 2x) next to ``python -c pass``;
 - peak memory of every seenfix run (the sum of the resident sets of its process tree, sampled every
@@ -186,6 +189,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "seenfix --help": (lambda d: [*seenfix, "--help"], None, cold, None),
             "check empty folder": (lambda d: [*seenfix, "check", str(work / "empty")], None, cold, None),
             "check": (lambda d: [*seenfix, "check", str(d)], master, cold, None),
+            # the floor of any analysis on tree-sitter: read and parse every TypeScript file, nothing else
+            "parse floor": (lambda d: [py, "-c", ui.FLOOR, str(d), str(jobs)], master, cold, None),
             "warm": (lambda d: [*seenfix, "check", str(d)], master, warm_env, checked_once),
             "warm, 1 file edited": (lambda d: [*seenfix, "check", str(d)], master, warm_env, checked_then_edited),
             "apply --quick-wins": (lambda d: [*seenfix, "apply", "--quick-wins", str(d)], master, cold, None),
@@ -284,8 +289,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"target: {mine} / {theirs} <= {limit}: {ratio:.2f} {verdict(ratio <= limit)}")
             print(f"no target: warm, 1 file edited / biome lint: {med('warm, 1 file edited') / med('biome lint'):.2f}"
                   " (the run cache misses; the per-file caches answer the other files)")
+            print(f"no target: parse floor / biome lint: {med('parse floor') / med('biome lint'):.2f} (reading and "
+                  "parsing the TypeScript files alone, in as many processes)")
         else:
             print("biome: skipped (--no-biome or npm missing): no Biome ratios")
+        print(f"no target: check / parse floor: {med('check') / med('parse floor'):.2f} (everything seenfix does "
+              "beyond reading and parsing the TypeScript files: start-up, every fixer, the report)")
         base = med("python -c pass")
         for mine, limit in (("check empty folder", 4.0), ("seenfix --help", 2.0)):
             ratio = med(mine) / base

@@ -102,7 +102,9 @@ def test_whole_run_benchmark_runs() -> None:
     assert re.search(r"^tree: fixtures/seen \+ 60 corpus files = \d+ TypeScript files", out, re.MULTILINE), out
     rows = dict(re.findall(rf"^(\S.*?)\s+({NUMBER})\s+{NUMBER}  ", out, re.MULTILINE))
     assert set(rows) >= {"python -c pass", "seenfix --help", "check empty folder", "check", "warm",
-                         "warm, 1 file edited", "apply --quick-wins", "check x1", "check x2", "check x4"}, out
+                         "warm, 1 file edited", "apply --quick-wins", "check x1", "check x2", "check x4",
+                         "parse floor"}, out
+    assert re.search(r"^no target: check / parse floor: \d+\.\d\d ", out, re.MULTILINE), out
     assert re.search(r"^check .* (\d+) findings$", out, re.MULTILINE), out
     assert re.search(r"^warm .* output = cold output: yes$", out, re.MULTILINE), out
     assert re.search(r"^warm, 1 file edited .* output = cold output: yes$", out, re.MULTILINE), out
