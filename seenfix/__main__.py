@@ -47,6 +47,9 @@ def main() -> None:
         if code is not None:
             sys.exit(code)
         recorder = runcache.start(argv)
+    from seenfix.core.memo import full_collections_wait
+
+    full_collections_wait()  # for the whole process: it ends with its run, which keeps what it parsed
     from seenfix.cli.app import main as cli_main
 
     try:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from seenfix.core import interrupt
 from seenfix.core.config import Config
-from seenfix.core.memo import active
+from seenfix.core.memo import active, young_collections_only
 from seenfix.core.model import (
     Applicability,
     FileChange,
@@ -144,7 +144,9 @@ def run(
         workspace = project.workspace
     fixers = sorted(fixers, key=lambda f: (f.phase, f.code))
     frozen: set[str] = set()
-    with active(project.memo):  # each file parsed once per run, shared by the fixers
+    # each file parsed once per run, shared by the fixers; the collector's full collections, which
+    # would walk it all again and again, wait for the end of the run
+    with active(project.memo), young_collections_only():
         while True:
             result = _run_once(workspace, project, fixers, config, fix=fix, unsafe=unsafe, progress=progress,
                                frozen=frozen)
