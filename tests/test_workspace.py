@@ -83,6 +83,32 @@ def test_real_paths_are_the_ones_os_path_realpath_gives(tmp_path: Path) -> None:
     assert not ws.inside("out/x") and not ws.folder_inside("out")
 
 
+def test_resolved_inside_answers_inside_and_real_path_at_once(tmp_path: Path) -> None:
+    """``resolved_inside`` (what the runner asks of every file a fix changes) gives ``inside``'s
+    verdict and ``real_path`` relative to the real root: through symlinked folders and files, for a
+    root that is itself reached through a symlink, and ``None`` for a name in a folder that resolves
+    outside, even when the name links back inside."""
+    real = tmp_path / "real"
+    (real / "a" / "b").mkdir(parents=True)
+    (real / "a" / "b" / "f.txt").write_text("x")
+    os.symlink(real / "a" / "b", real / "lnk")
+    os.symlink(real / "a" / "b" / "f.txt", real / "a" / "fl")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, real / "out")
+    os.symlink(real / "a" / "b" / "f.txt", outside / "back")
+    os.symlink(outside / "x", real / "a" / "away")
+    os.symlink(real, tmp_path / "root-link")
+    ws = Workspace(tmp_path / "root-link")
+    cases = ("a/b/f.txt", "lnk/f.txt", "a/fl", "lnk/new.txt", "new/dir/x", "out/x", "out/back", "a/away",
+             "a/./b/f.txt", "a//b/f.txt", "lnk", "a/b/../fl", ".", "a/.")
+    for rel in cases:
+        expected = os.path.relpath(ws.real_path(rel), ws.real_root).replace(os.sep, "/") if ws.inside(rel) else None
+        assert ws.resolved_inside(rel) == expected, rel
+    assert ws.resolved_inside("lnk/f.txt") == "a/b/f.txt" and ws.resolved_inside(".") == "."
+    assert ws.resolved_inside("out/back") is None and ws.resolved_inside("a/away") is None
+
+
 def test_a_file_is_read_whole_whatever_its_stat_says(tmp_path: Path) -> None:
     """``read_regular`` asks for the size ``fstat`` gives, plus a byte, then reads on to the end: a
     file larger than one later read, and a file whose ``fstat`` size is 0 although it holds bytes

@@ -254,6 +254,21 @@ class Workspace:
             return os.path.realpath(full).startswith(self._real_root + os.sep)
         return True
 
+    def resolved_inside(self, rel: str) -> str | None:
+        """``rel`` with symlinks resolved, relative to the real root (``/``-separated; ``.`` for the
+        root itself), or ``None`` when it resolves outside the root: :meth:`inside` and
+        :meth:`real_path` in one, with one ``lstat`` and no ``os.path.relpath`` (the runner asks it of
+        every file a fix changes; asked as two questions, it cost 15 µs per file)."""
+        if not self.folder_inside(os.path.dirname(rel)):
+            return None  # even when the name links back inside: writing it would write out there
+        full = self.real_path(rel)
+        root = self._real_root
+        if full == root:
+            return "."
+        if not full.startswith(root + os.sep):
+            return None
+        return full[len(root) + 1:].replace(os.sep, "/")
+
     def _real_dir(self, directory: str) -> str:
         """``os.path.realpath`` of the folder ``directory`` (relative to the root), worked out from
         its parent's (one ``lstat`` per folder, not one per folder and ancestor)."""

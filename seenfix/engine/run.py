@@ -342,9 +342,11 @@ def _verify(project: Project, fixer: Fixer, changes: list[FileChange],
         if ch.path in seen:
             return f"{ch.path}: changed twice in one fix"
         seen.add(ch.path)
-        if ch.path.startswith("/") or ".." in ch.path.split("/") or not _inside(project, ch.path):
+        real = None if ch.path.startswith("/") or ".." in ch.path.split("/") else \
+            project.workspace.resolved_inside(ch.path)
+        if real is None:
             return f"{ch.path}: outside the project"
-        if in_vcs_folder(ch.path) or in_vcs_folder(_resolved(project, ch.path)):
+        if in_vcs_folder(ch.path) or real != ch.path and in_vcs_folder(real):
             return f"{ch.path}: inside a version-control folder, which seenfix never writes"
         if ch.content is None:
             continue
@@ -381,13 +383,3 @@ def _verify(project: Project, fixer: Fixer, changes: list[FileChange],
     if again:
         return f"{again[0].path}: not idempotent, a second run changes it again"
     return None
-
-
-def _inside(project: Project, rel: str) -> bool:
-    return project.workspace.inside(rel)
-
-
-def _resolved(project: Project, rel: str) -> str:
-    """``rel`` with symlinks resolved, relative to the project's real root (``/``-separated)."""
-    workspace = project.workspace
-    return os.path.relpath(workspace.real_path(rel), workspace.real_root).replace(os.sep, "/")
