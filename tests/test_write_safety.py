@@ -53,42 +53,19 @@ def _project(tmp_path: Path, *, in_git: bool) -> Path:
     return init_repo(root) if in_git else root
 
 
-def _settle(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make the files written so far settled for the next run (their times older than its start by
-    the racy margin, here 10 ms instead of 2 s): their ``stat`` then vouches for them."""
-    import time
-
-    from seenfix.core.cache import StatIndex
-
-    monkeypatch.setattr(StatIndex, "RACY_NS", 10_000_000)
-    time.sleep(0.05)
-
-
-@pytest.mark.parametrize("settled", [False, True], ids=["racy", "settled"])
 @pytest.mark.parametrize("in_git", [True, False], ids=["git", "plain"])
-@pytest.mark.parametrize("edit", ["content", "same-size", "same-size-times-kept", "env-key", "touch", "created",
-                                  "deleted"])
-def test_a_file_changed_after_it_was_read_is_not_overwritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                             in_git: bool, edit: str, settled: bool) -> None:
-    """Whether the files were written just before the run (racy: compared byte for byte) or had
-    settled (compared by ``stat``, change time included, which no program can set back)."""
+@pytest.mark.parametrize("edit", ["content", "same-size", "env-key", "touch", "created", "deleted"])
+def test_a_file_changed_after_it_was_read_is_not_overwritten(tmp_path: Path, in_git: bool, edit: str) -> None:
     root = _project(tmp_path, in_git=in_git)
-    if settled:
-        _settle(monkeypatch)
     result = run(root, [_Appender], Config(), fix=True)
-    assert all((result.encoding(p).settled is not None) == settled for p in ("a.txt", "b.txt", ".env"))
     assert {"a.txt", "b.txt", ".env"} <= set(result.changes)
-    target = {"content": "b.txt", "same-size": "b.txt", "same-size-times-kept": "b.txt", "env-key": ".env",
-              "touch": "a.txt", "created": "d.txt", "deleted": "a.txt"}[edit]
+    target = {"content": "b.txt", "same-size": "b.txt", "env-key": ".env", "touch": "a.txt",
+              "created": "d.txt", "deleted": "a.txt"}[edit]
     path = root / target
     if edit == "content":
         path.write_text("b, edited by the user meanwhile\n")
     elif edit == "same-size":
         path.write_text("B\n")
-    elif edit == "same-size-times-kept":  # as rsync -t or cp -p leave it: only the change time tells
-        st = path.stat()
-        path.write_text("B\n")
-        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     elif edit == "env-key":
         path.write_text(path.read_text() + "ADDED_MEANWHILE=1\n")
     elif edit == "touch":
@@ -108,29 +85,6 @@ def test_a_file_changed_after_it_was_read_is_not_overwritten(tmp_path: Path, mon
     after = {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".git" not in p.parts}
     assert after == before  # nothing was written, the user's edit is kept
     assert not temp_files(root)
-
-
-@pytest.mark.parametrize("settled", [False, True], ids=["racy", "settled"])
-def test_only_files_written_just_before_the_run_are_read_again_before_they_are_replaced(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settled: bool) -> None:
-    """Before replacing its targets the writer makes sure none changed since the run read it: by
-    reading it again only when its ``stat`` cannot tell (written in the racy margin before the run)."""
-    root = _project(tmp_path, in_git=False)
-    if settled:
-        _settle(monkeypatch)
-    result = run(root, [_Appender], Config(), fix=True)
-    read_again: list[str] = []
-    real = Path.read_bytes
-
-    def read_bytes(self: Path) -> bytes:
-        read_again.append(self.name)
-        return real(self)
-
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
-    written = write(result, force=True)
-    assert sorted(written) == [".env", "a.txt", "b.txt"]
-    assert (root / "a.txt").read_text() == "a\none\n"
-    assert sorted(read_again) == ([] if settled else [".env", "a.txt", "b.txt"])
 
 
 class _NewFile(Fixer):

@@ -185,15 +185,6 @@ class StatIndex:
     def key(st: os.stat_result) -> tuple[int, int, int, int, int]:
         return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev
 
-    @classmethod
-    def settled_key(cls, st: os.stat_result, started: int) -> tuple[int, int, int, int, int] | None:
-        """:meth:`key` of ``st`` (taken after ``started``, a ``time.time_ns()``) when the racy rule
-        lets an equal ``stat`` taken later vouch that nothing wrote the file in between: both its
-        times at least :data:`RACY_NS` older than ``started``.  Else ``None``."""
-        if max(st.st_mtime_ns, st.st_ctime_ns) > started - cls.RACY_NS:
-            return None
-        return cls.key(st)
-
     def digest(self, rel: str, st: os.stat_result) -> bytes | None:
         """The digest of ``rel`` when ``st`` (taken now) is the ``stat`` recorded with it."""
         entry = self.known.get(rel)
@@ -207,12 +198,11 @@ class StatIndex:
         ``rel`` (a file that must always be read)."""
         if self.path is None:
             return
-        key = self.settled_key(st, self.started)
-        if digest is None or key is None:
+        if digest is None or max(st.st_mtime_ns, st.st_ctime_ns) > self.started - self.RACY_NS:
             if self.known.pop(rel, None) is not None:
                 self._changed = True
             return
-        entry = (*key, digest)
+        entry = (*self.key(st), digest)
         if self.known.get(rel) != entry:
             self.known[rel] = entry
             self._changed = True

@@ -15,11 +15,9 @@ import codecs
 import os
 import re
 import stat
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from seenfix.core.cache import StatIndex
 from seenfix.core.git import git
 
 #: Folders never read outside git (inside git, .gitignore decides).
@@ -48,9 +46,6 @@ class Encoded:
     bom: bytes
     mode: int
     mtime_ns: int = 0  # when it was read (0: unknown), to tell that it changed before it is replaced
-    #: its ``stat`` when it was read, when that says enough (:meth:`~seenfix.core.cache.StatIndex.settled_key`):
-    #: the same ``stat`` just before it is replaced shows that nothing wrote it since, without reading it
-    settled: tuple[int, int, int, int, int] | None = None
 
 
 class Undecodable(Exception):
@@ -82,9 +77,6 @@ class Workspace:
     """The files of the target directory as they are on disk (read-only)."""
 
     def __init__(self, root: Path, exclude: tuple[str, ...] = ()) -> None:
-        #: before any file is read: a file read later whose times are older than this by the racy
-        #: margin has settled (:class:`Encoded`'s ``settled``)
-        self.started_ns = time.time_ns()
         self.root = root.resolve()
         self._root_str = str(self.root)
         self._real_root = os.path.realpath(self.root)
@@ -320,8 +312,7 @@ class Workspace:
             text, how = decode(data)
         except Undecodable as exc:
             return f"{rel}: skipped, {exc}"
-        return text, Encoded(how.encoding, how.bom, stat.S_IMODE(st.st_mode), st.st_mtime_ns,
-                             StatIndex.settled_key(st, self.started_ns))
+        return text, Encoded(how.encoding, how.bom, stat.S_IMODE(st.st_mode), st.st_mtime_ns)
 
 
 class NotRegular(OSError):

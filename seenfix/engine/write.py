@@ -143,7 +143,6 @@ class _Planned:
     old_mode: int
     old_mtime_ns: int = 0  # 0: not known (the file was not read by this run)
     secret: bool = False
-    old_settled: tuple[int, int, int, int, int] | None = None  # see Encoded.settled
 
 
 def write(result: RunResult, *, force: bool = False, only_secret: bool = False) -> list[str]:
@@ -263,13 +262,8 @@ def _signals_deferred() -> Iterator[list[int]]:
 
 
 def _changed_since_read(planned: list[_Planned], root: Path) -> list[str]:
-    """The targets that are no longer what the run read (or that appeared since): the ``stat`` they
-    had when read, when that says enough (``Encoded.settled``, the racy rule of
-    :class:`~seenfix.core.cache.StatIndex`: any write since gives another change time), else size,
-    then modification time, then the bytes themselves (reading every target again cost about 15 µs
-    per file)."""
-    from seenfix.core.cache import StatIndex
-
+    """The targets that are no longer what the run read (or that appeared since): size, then
+    modification time, then the bytes themselves."""
     out = []
     for p in planned:
         try:
@@ -281,8 +275,6 @@ def _changed_since_read(planned: list[_Planned], root: Path) -> list[str]:
         if p.old is None or not stat.S_ISREG(st.st_mode) and not stat.S_ISLNK(st.st_mode):
             out.append(p.target.relative_to(root).as_posix())
             continue
-        if p.old_settled is not None and StatIndex.key(st) == p.old_settled:
-            continue  # a regular file with the stat it had when read, and it had settled then
         try:
             current = p.target.read_bytes() if st.st_size == len(p.old) else None
         except OSError:
@@ -433,10 +425,9 @@ def _plan(project: Project, changes: list[FileChange], created_dirs: list[Path])
         got = project.as_read(ch.path)  # never read again here: what is on disk now may be newer
         how = got[1] if got is not None else None
         old_mtime = 0
-        settled = None
         if got is not None:
             old: bytes | None = encode(got[0], got[1])
-            old_mode, old_mtime, settled = got[1].mode, got[1].mtime_ns, got[1].settled
+            old_mode, old_mtime = got[1].mode, got[1].mtime_ns
         else:  # missing when the run looked (the runner refuses to replace a file it could not read)
             old, old_mode = None, 0
         if how is None:
@@ -453,7 +444,7 @@ def _plan(project: Project, changes: list[FileChange], created_dirs: list[Path])
             d.mkdir()
             created_dirs.append(d)
         present.add(target.parent)
-        planned.append(_Planned(target, encode(ch.content, how), mode, old, old_mode, old_mtime, ch.secret, settled))
+        planned.append(_Planned(target, encode(ch.content, how), mode, old, old_mode, old_mtime, ch.secret))
     return planned
 
 
