@@ -98,15 +98,20 @@ def test_resolved_inside_answers_inside_and_real_path_at_once(tmp_path: Path) ->
     os.symlink(outside, real / "out")
     os.symlink(real / "a" / "b" / "f.txt", outside / "back")
     os.symlink(outside / "x", real / "a" / "away")
+    os.symlink(real, real / "a" / "up")  # links to the root itself
+    os.symlink("..", real / "a" / "dotdot")
+    os.symlink(".", real / "self")
     os.symlink(real, tmp_path / "root-link")
     ws = Workspace(tmp_path / "root-link")
     cases = ("a/b/f.txt", "lnk/f.txt", "a/fl", "lnk/new.txt", "new/dir/x", "out/x", "out/back", "a/away",
-             "a/./b/f.txt", "a//b/f.txt", "lnk", "a/b/../fl", ".", "a/.")
+             "a/./b/f.txt", "a//b/f.txt", "lnk", "a/b/../fl", ".", "a/.", "a/up", "a/dotdot", "self",
+             "a/up/a/b/f.txt", "a/b/")
     for rel in cases:
         expected = os.path.relpath(ws.real_path(rel), ws.real_root).replace(os.sep, "/") if ws.inside(rel) else None
         assert ws.resolved_inside(rel) == expected, rel
     assert ws.resolved_inside("lnk/f.txt") == "a/b/f.txt" and ws.resolved_inside(".") == "."
     assert ws.resolved_inside("out/back") is None and ws.resolved_inside("a/away") is None
+    assert ws.resolved_inside("self") is None and ws.resolved_inside("a/up") is None
 
 
 def test_a_file_is_read_whole_whatever_its_stat_says(tmp_path: Path) -> None:
