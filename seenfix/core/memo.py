@@ -17,6 +17,7 @@ Standard library only.
 from __future__ import annotations
 
 import gc
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -134,15 +135,29 @@ def full_collections_wait() -> tuple[int, int, int]:
     return old
 
 
+#: Blocks of :func:`young_collections_only` running now (runs may nest, or run in threads), and the
+#: oldest generation's threshold before the first of them.
+_WAITING: list[int] = [0, 0]
+_WAITING_LOCK = threading.Lock()
+
+
 @contextmanager
 def young_collections_only() -> Iterator[None]:
-    """:func:`full_collections_wait` while the block runs (the engine, around a run), the thresholds
-    restored after it."""
-    old = full_collections_wait()
+    """:func:`full_collections_wait` while the block runs (the engine, around a run).  Once the last
+    of such blocks running at the same time ends, the oldest generation's threshold is what it was
+    before the first, unless other code changed it meanwhile (then it is theirs)."""
+    with _WAITING_LOCK:
+        if _WAITING[0] == 0:
+            _WAITING[1] = full_collections_wait()[2]
+        _WAITING[0] += 1
     try:
         yield
     finally:
-        gc.set_threshold(*old)
+        with _WAITING_LOCK:
+            _WAITING[0] -= 1
+            young, middle, oldest = gc.get_threshold()
+            if _WAITING[0] == 0 and oldest == _NEVER:
+                gc.set_threshold(young, middle, _WAITING[1])
 
 
 def cached(kind: str, path: str, text: str, compute: Callable[[], T]) -> T:
