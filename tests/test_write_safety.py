@@ -54,18 +54,23 @@ def _project(tmp_path: Path, *, in_git: bool) -> Path:
 
 
 @pytest.mark.parametrize("in_git", [True, False], ids=["git", "plain"])
-@pytest.mark.parametrize("edit", ["content", "same-size", "env-key", "touch", "created", "deleted"])
+@pytest.mark.parametrize("edit", ["content", "same-size", "same-size-times-kept", "env-key", "touch", "created",
+                                  "deleted"])
 def test_a_file_changed_after_it_was_read_is_not_overwritten(tmp_path: Path, in_git: bool, edit: str) -> None:
     root = _project(tmp_path, in_git=in_git)
     result = run(root, [_Appender], Config(), fix=True)
     assert {"a.txt", "b.txt", ".env"} <= set(result.changes)
-    target = {"content": "b.txt", "same-size": "b.txt", "env-key": ".env", "touch": "a.txt",
-              "created": "d.txt", "deleted": "a.txt"}[edit]
+    target = {"content": "b.txt", "same-size": "b.txt", "same-size-times-kept": "b.txt", "env-key": ".env",
+              "touch": "a.txt", "created": "d.txt", "deleted": "a.txt"}[edit]
     path = root / target
     if edit == "content":
         path.write_text("b, edited by the user meanwhile\n")
     elif edit == "same-size":
         path.write_text("B\n")
+    elif edit == "same-size-times-kept":  # as rsync -t or cp -p leave it: size and times as read
+        st = path.stat()
+        path.write_text("B\n")
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
     elif edit == "env-key":
         path.write_text(path.read_text() + "ADDED_MEANWHILE=1\n")
     elif edit == "touch":
