@@ -213,10 +213,18 @@ def test_fixture_case_directly(case: Path, tmp_path: Path) -> None:
     assert [f for f in MissingSecurityHeaders(options).check(again) if f.fixable] == []
 
 
-def test_include_resolver_matches_project_files() -> None:
+def _project_of(root: Path, files: dict[str, str]) -> Project:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return Project(Workspace(root))
+
+
+def test_include_resolver_matches_project_files(tmp_path: Path) -> None:
     files = {"nginx/conf.d/site.conf": "include ../snippets/a.conf;\n", "nginx/snippets/a.conf": "add_header A b;\n",
              "nginx/snippets/broken.conf": "add_header A {\n"}
-    resolve = nginx.include_resolver(files, files.get, "nginx/conf.d/site.conf")
+    project = _project_of(tmp_path, files)
+    resolve = nginx.include_resolver(project.files_named, files.get, "nginx/conf.d/site.conf")
     for target in ("/etc/nginx/snippets/a.conf", "snippets/a.conf", "../snippets/a.conf"):
         got = resolve(target)
         assert got is not None and got.path == "nginx/snippets/a.conf", target
@@ -226,6 +234,29 @@ def test_include_resolver_matches_project_files() -> None:
     cfg = nginx.parse("server { include snippets/a.conf; }\n")
     server = cfg.root.find("server")[0]
     assert [nginx.header_name(n) for n in nginx.header_directives(server, resolve)] == ["a"]
+
+
+def test_include_resolver_takes_the_first_matching_file_in_order(tmp_path: Path) -> None:
+    """Among the project's files that match a target (the path relative to the including file, the
+    target as a project path, or a file whose path ends with it), the first in order is taken, as a
+    scan of every file in order would take it."""
+    files = {"a/snippets/h.conf": "add_header A 1;\n", "b/conf.d/site.conf": "", "b/snippets/h.conf": "add_header B 1;\n",
+             "snippets/h.conf": "add_header C 1;\n", "z/snippets/h.conf": "add_header D 1;\n",
+             "b/conf.d/h.conf": "add_header E 1;\n"}
+    project = _project_of(tmp_path, files)
+    every = project.files()
+
+    def scanned(target: str, path: str) -> str | None:  # the rule, by a scan of every file
+        import posixpath
+
+        here = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        return next((f for f in every if f in (here, target) or "/" in target and f.endswith("/" + target)), None)
+
+    for target in ("snippets/h.conf", "../snippets/h.conf", "h.conf", "conf.d/h.conf", "b/snippets/h.conf",
+                   "nothing/h.conf"):
+        got = nginx.include_resolver(project.files_named, files.get, "b/conf.d/site.conf")(target)
+        assert (got.path if got is not None else None) == scanned(target, "b/conf.d/site.conf"), target
+    assert project.files_named("h.conf") == sorted(f for f in files if f.endswith("/h.conf") or f == "h.conf")
 
 
 @pytest.mark.parametrize("before, after, ok", [

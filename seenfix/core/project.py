@@ -179,6 +179,7 @@ class Project:
         self._overlay: dict[str, FileChange] = dict(overlay or {})
         self._only = only
         self._files: list[str] | None = None  # files(), worked out once: the overlay is fixed
+        self._by_name: dict[str, list[str]] | None = None  # files_named()'s index
         self.problems: list[InputProblem] = []
         self._cache: dict[str, tuple[str, Encoded] | None] = {}
         self._vendored: list[frozenset[str]] = []  # computed once, shared with derived projects
@@ -266,6 +267,19 @@ class Project:
                 break
             out.append(files[i])
         return out
+
+    def files_named(self, name: str) -> list[str]:
+        """:meth:`files` whose last part is ``name``, in order: an index made once per project (a scan
+        of every file for each nginx file's includes made checking many nginx files quadratic)."""
+        if self._by_name is None:
+            if self._files is None:
+                self.files()
+            assert self._files is not None
+            index: dict[str, list[str]] = {}
+            for f in self._files:
+                index.setdefault(f.rpartition("/")[2], []).append(f)
+            self._by_name = index
+        return list(self._by_name.get(name, ()))
 
     def vendored(self) -> frozenset[str]:
         """The workspace's vendored, minified and generated files (skipped by every fixer)."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from seenfix.editors.text import detect_newline, line_starts, offset_to_line
@@ -365,21 +365,24 @@ def header_directives(block: Node, resolve: Resolver | None = None) -> list[Node
     return directives(block, "add_header", resolve)
 
 
-def include_resolver(files: Iterable[str], read: Callable[[str], str | None], path: str) -> Resolver:
+def include_resolver(named: Callable[[str], Sequence[str]], read: Callable[[str], str | None],
+                     path: str) -> Resolver:
     """Resolve an ``include`` argument of ``path`` to a parsed project file, or ``None``.
 
     Absolute paths under the usual nginx prefixes (``/etc/nginx/``...) and paths relative to the
-    including file are matched against the project's files (``/``-separated, relative); globs and
-    variables are not resolved, and a snippet that does not parse counts as unresolved.
+    including file are matched against the project's files (``/``-separated, relative), the first in
+    order that matches; ``named(name)`` gives the project's files whose last part is ``name``, in
+    order (:meth:`~seenfix.core.project.Project.files_named`: every file that can match has the
+    target's last part).  Globs and variables are not resolved, and a snippet that does not parse
+    counts as unresolved.
     """
-    names = list(files)
-
     def resolve(target: str) -> Config | None:
         if any(c in target for c in "*?[$"):
             return None
         rel = re.sub(r"^/(etc/nginx|usr/local/nginx/conf|usr/local/openresty/nginx/conf)/", "", target).lstrip("/")
         here = posixpath.normpath(posixpath.join(posixpath.dirname(path), rel))
-        match = next((f for f in names if f in (here, rel) or "/" in rel and f.endswith("/" + rel)), None)
+        candidates = sorted({*named(posixpath.basename(here)), *named(posixpath.basename(rel))})
+        match = next((f for f in candidates if f in (here, rel) or "/" in rel and f.endswith("/" + rel)), None)
         text = read(match) if match is not None and match != path else None
         if match is None or text is None:
             return None

@@ -132,7 +132,7 @@ class MissingRateLimiting(FileFixer):
 
     def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
         cfg = nginx.parse(text, path)
-        resolve = nginx.include_resolver(project.files(), project.read_text, path)
+        resolve = nginx.include_resolver(project.files_named, project.read_text, path)
         fixable = self._zone_host(cfg) is not None
         for block in self._unlimited(cfg, resolve):
             where = f"location {' '.join(block.arg_values())}" if block.name == "location" else "this server"
@@ -142,7 +142,7 @@ class MissingRateLimiting(FileFixer):
 
     def fix_file(self, path: str, text: str, project: Project) -> str | None:
         cfg = nginx.parse(text, path)
-        resolve = nginx.include_resolver(project.files(), project.read_text, path)
+        resolve = nginx.include_resolver(project.files_named, project.read_text, path)
         host = self._zone_host(cfg)
         targets = self._unlimited(cfg, resolve)
         if host is None or not targets:

@@ -272,7 +272,7 @@ class MissingSecurityHeaders(FileFixer):
     # -- plan: findings and edits together, so check and fix always agree ---------------------------
     def _plan(self, path: str, text: str, project: Project) -> tuple[list[Finding], list[nginx.Edit]]:
         cfg = nginx.parse(text, path)
-        resolve = nginx.include_resolver(project.files(), project.read_text, path)
+        resolve = nginx.include_resolver(project.files_named, project.read_text, path)
         findings: list[Finding] = []
         edits: list[nginx.Edit] = []
         for node in cfg.walk():
