@@ -122,6 +122,26 @@ def test_the_memo_is_bounded_and_keyed_by_path_and_text() -> None:
     assert m.size <= 10 and len(m) == 2
 
 
+def test_a_kinds_newest_entry_at_the_oldest_end_stays_and_the_next_oldest_go() -> None:
+    """Shrinking takes entries from the least recently used end, skipping each kind's newest (left
+    where it was): here the only ``k`` entry is the oldest, and the ``o`` entries after it go."""
+    computed: list[str] = []
+
+    def parse(text: str) -> str:
+        computed.append(text)
+        return text
+
+    m = Memo(limit=12)
+    m.get("k", "k1", "aaaa", lambda: parse("aaaa"))
+    m.get("o", "o1", "bbb", lambda: parse("bbb"))
+    m.get("o", "o2", "ccc", lambda: parse("ccc"))  # 5 + 4 + 4 > 12: k1 is the oldest, but k's newest
+    assert len(m) == 2 and m.size == 9
+    m.get("k", "k1", "aaaa", lambda: parse("aaaa"))  # kept
+    assert computed == ["aaaa", "bbb", "ccc"]
+    m.get("o", "o1", "bbb", lambda: parse("bbb"))  # dropped: worked out again
+    assert computed == ["aaaa", "bbb", "ccc", "bbb"]
+
+
 def test_a_parse_error_is_remembered_and_raised_again() -> None:
     m = Memo()
     calls = []

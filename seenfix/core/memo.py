@@ -65,11 +65,20 @@ class Memo:
         return cast(T, _answer(value))
 
     def _shrink(self) -> None:
+        """Drop the least recently used entries until the memo is within its limit, but each kind's
+        newest; from the oldest end only (a list of every entry at each call made a run past the
+        limit quadratic: 0.3 s of a check of 800 copies of the fixture)."""
         kept = set(self._newest.values())
-        for old in [k for k in self._entries if k not in kept]:  # oldest first
-            if self.size <= self.limit:
-                break
-            self.size -= self._entries.pop(old)[1]
+        skipped: list[tuple[tuple[str, str, str], tuple[Any, int]]] = []
+        while self.size > self.limit and self._entries:
+            key, entry = self._entries.popitem(last=False)  # the oldest
+            if key in kept:
+                skipped.append((key, entry))
+            else:
+                self.size -= entry[1]
+        for key, entry in reversed(skipped):  # back where they were, the oldest end
+            self._entries[key] = entry
+            self._entries.move_to_end(key, last=False)
 
     def clear(self) -> None:
         """Drop every entry (the run is over: its parses are not needed any more)."""
