@@ -132,3 +132,26 @@ def test_a_file_is_read_whole_whatever_its_stat_says(tmp_path: Path) -> None:
         assert os.stat(version).st_size == 0
         got = read_regular(version)[0]
         assert got == version.read_bytes() and len(got) > 1
+
+
+def test_under_roots_answers_for_more_folders_than_a_bounded_cache_held() -> None:
+    """``under_roots`` remembers each folder's answer per set of roots, for as many folders as there
+    are (an ``lru_cache`` of 4,096 answers worked every folder out again on each pass over a project
+    with more): the answers are those of checking every parent folder, on 6,000 folders and two sets
+    of roots asked in turn, three times over."""
+    import posixpath
+
+    from seenfix.core.project import root_folders, under_roots
+
+    paths = [f"web/pkg{i // 100}/mod{i}/index.ts" for i in range(6000)] + ["api/app.py", "web/x.ts", "top.ts"]
+    sets = [root_folders(["web/pkg7", "web/pkg33/", "api"]), root_folders(["web"])]
+
+    def naive(path: str, folders: frozenset[str]) -> bool:
+        parts = posixpath.dirname(path).split("/")
+        return any("/".join(parts[:n]) in folders for n in range(1, len(parts) + 1))
+
+    for _ in range(3):
+        for folders in sets:
+            assert [under_roots(p, folders) for p in paths] == [naive(p, folders) for p in paths]
+    assert sum(under_roots(p, sets[0]) for p in paths) == 100 + 100 + 1
+    assert under_roots("anything/at/all.ts", root_folders(["."])) and not under_roots("top.ts", sets[1])
