@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from conftest import init_repo
 from seenfix.core.workspace import DEFAULT_EXCLUDED_DIRS, Workspace
 
@@ -155,3 +157,17 @@ def test_under_roots_answers_for_more_folders_than_a_bounded_cache_held() -> Non
             assert [under_roots(p, folders) for p in paths] == [naive(p, folders) for p in paths]
     assert sum(under_roots(p, sets[0]) for p in paths) == 100 + 100 + 1
     assert under_roots("anything/at/all.ts", root_folders(["."])) and not under_roots("top.ts", sets[1])
+    assert not under_roots("/abs/path.ts", sets[1])  # ends (dirname("/") is "/")
+
+
+def test_under_roots_keeps_a_bounded_number_of_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long process (library use, a test session) asks about many trees: each set of roots keeps
+    at most ``_UNDER_ANSWERS`` answers, then starts afresh, and the answers stay right."""
+    from seenfix.core import project as project_mod
+    from seenfix.core.project import root_folders, under_roots
+
+    monkeypatch.setattr(project_mod, "_UNDER_ANSWERS", 100)
+    roots = root_folders(["keep"])
+    for i in range(1000):
+        assert under_roots(f"keep/d{i}/f.ts", roots) and not under_roots(f"other/d{i}/f.ts", roots)
+        assert len(project_mod._UNDER[roots]) <= 100

@@ -158,14 +158,17 @@ def under_roots(path: str, folders: frozenset[str]) -> bool:
 #: on every pass over its files (a step in the time of a check of 8,000 TypeScript files).
 _UNDER: dict[frozenset[str], dict[str, bool]] = {}
 _UNDER_SETS = 16
+#: Answers kept per set of roots: past this many (a long process that checked many trees: library
+#: use, a test session), a set's answers start afresh.
+_UNDER_ANSWERS = 1 << 18
 
 
 def _folder_under(folder: str, folders: frozenset[str]) -> bool:
     """Whether ``folder`` is one of ``folders`` or inside one: worked out once per folder (the files
     of a folder ask the same question)."""
     known = _UNDER.get(folders)
-    if known is None:
-        if len(_UNDER) >= _UNDER_SETS:
+    if known is None or len(known) >= _UNDER_ANSWERS:
+        if known is None and len(_UNDER) >= _UNDER_SETS:
             del _UNDER[next(iter(_UNDER))]
         known = _UNDER[folders] = {}
     answer = known.get(folder)
@@ -176,7 +179,10 @@ def _folder_under(folder: str, folders: frozenset[str]) -> bool:
             if up in folders:
                 answer = True
                 break
-            up = posixpath.dirname(up)
+            parent = posixpath.dirname(up)
+            if parent == up:  # "/": an absolute path is under no project folder
+                break
+            up = parent
         known[folder] = answer
     return answer
 
