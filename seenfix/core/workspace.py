@@ -245,36 +245,39 @@ class Workspace:
 
     def inside(self, rel: str) -> bool:
         """Whether ``rel`` resolves inside the root (through no symlink that leaves it)."""
-        directory, name = os.path.split(rel)
-        if not self.folder_inside(directory):
-            return False
-        real_dir = self._real_dir(directory)
-        full = os.path.join(real_dir, name)
-        if os.path.islink(full):
-            return os.path.realpath(full).startswith(self._real_root + os.sep)
-        return True
+        return self._inside_path(rel) is not None
 
     def resolved_inside(self, rel: str) -> str | None:
         """``rel`` with symlinks resolved, relative to the real root (``/``-separated; ``.`` for the
         root itself), or ``None`` when :meth:`inside` says it is not inside: both answers at once,
         with one ``lstat`` and no ``os.path.relpath`` (the runner asks it of every file a fix changes;
         asked as two questions, it cost 15 µs per file)."""
-        directory, name = os.path.split(rel)
-        if not self.folder_inside(directory):
-            return None  # even when the name links back inside: writing it would write out there
-        root = self._real_root
-        full = os.path.join(self._real_dir(directory), name)
-        if os.path.islink(full):
-            full = os.path.realpath(full)
-            if not full.startswith(root + os.sep):
-                return None  # a link out, or to the root itself: not a file inside
-        elif name in ("", ".", ".."):
+        full = self._inside_path(rel)
+        if full is None:
+            return None
+        if os.path.basename(rel) in ("", ".", ".."):
             full = os.path.realpath(os.path.join(self._root_str, rel))
+        root = self._real_root
         if full == root:
             return "."
         if not full.startswith(root + os.sep):
             return None
         return full[len(root) + 1:].replace(os.sep, "/")
+
+    def _inside_path(self, rel: str) -> str | None:
+        """:meth:`inside`'s rule, with the path it found: ``None`` when ``rel``'s folder resolves
+        outside the root (even when the name links back inside: writing it would write out there) or
+        ``rel`` is a link out of it or to the root itself; else its folder's real path joined with its
+        name, resolved when the name is a link."""
+        directory, name = os.path.split(rel)
+        if not self.folder_inside(directory):
+            return None
+        full = os.path.join(self._real_dir(directory), name)
+        if os.path.islink(full):
+            full = os.path.realpath(full)
+            if not full.startswith(self._real_root + os.sep):
+                return None
+        return full
 
     def _real_dir(self, directory: str) -> str:
         """``os.path.realpath`` of the folder ``directory`` (relative to the root), worked out from
