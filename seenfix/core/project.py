@@ -268,23 +268,24 @@ class Project:
     def files(self) -> list[str]:
         """Every file of the project (relative, ``/``-separated, sorted), new files included; vendored,
         minified and generated files (:mod:`seenfix.core.vendored`) are not the project's own."""
+        return list(self._sorted_files())  # a copy: callers may change what they get
+
+    def _sorted_files(self) -> list[str]:
+        """:meth:`files` itself, worked out once (not to be changed)."""
         if self._files is None:
             names = set(self.workspace.files) - self.vendored() | {
                 p for p, ch in self._overlay.items() if ch.content is not None}
             if self._only is not None:
                 names &= self._only
             self._files = sorted(names)
-        return list(self._files)  # a copy: callers may change what they get
+        return self._files
 
     def files_under(self, prefix: str) -> list[str]:
         """:meth:`files` that start with ``prefix`` (a folder with its ``/``, or ``""``), in order: a
         binary search in the sorted list, not a scan of every file."""
         from bisect import bisect_left
 
-        if self._files is None:
-            self.files()
-        files = self._files
-        assert files is not None
+        files = self._sorted_files()
         out = []
         for i in range(bisect_left(files, prefix), len(files)):
             if not files[i].startswith(prefix):
@@ -296,11 +297,8 @@ class Project:
         """:meth:`files` whose last part is ``name``, in order: an index made once per project (a scan
         of every file for each nginx file's includes made checking many nginx files quadratic)."""
         if self._by_name is None:
-            if self._files is None:
-                self.files()
-            assert self._files is not None
             index: dict[str, list[str]] = {}
-            for f in self._files:
+            for f in self._sorted_files():
                 index.setdefault(f.rpartition("/")[2], []).append(f)
             self._by_name = index
         return list(self._by_name.get(name, ()))
