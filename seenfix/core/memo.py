@@ -144,10 +144,11 @@ def full_collections_wait() -> tuple[int, int, int]:
     return old
 
 
-#: Blocks of :func:`young_collections_only` running now (runs may nest, or run in threads), and the
-#: oldest generation's threshold before the first of them.
-_WAITING: list[int] = [0, 0]
-_WAITING_LOCK = threading.Lock()
+#: Blocks of :func:`young_collections_only` running now (runs may nest, or run in threads)...
+_running = 0
+#: ... and the oldest generation's threshold before the first of them.
+_oldest_before = 0
+_running_lock = threading.Lock()
 
 
 @contextmanager
@@ -155,18 +156,19 @@ def young_collections_only() -> Iterator[None]:
     """:func:`full_collections_wait` while the block runs (the engine, around a run).  Once the last
     of such blocks running at the same time ends, the oldest generation's threshold is what it was
     before the first, unless other code changed it meanwhile (then it is theirs)."""
-    with _WAITING_LOCK:
-        if _WAITING[0] == 0:
-            _WAITING[1] = full_collections_wait()[2]
-        _WAITING[0] += 1
+    global _running, _oldest_before
+    with _running_lock:
+        if _running == 0:
+            _oldest_before = full_collections_wait()[2]
+        _running += 1
     try:
         yield
     finally:
-        with _WAITING_LOCK:
-            _WAITING[0] -= 1
+        with _running_lock:
+            _running -= 1
             young, middle, oldest = gc.get_threshold()
-            if _WAITING[0] == 0 and oldest == _NEVER:
-                gc.set_threshold(young, middle, _WAITING[1])
+            if _running == 0 and oldest == _NEVER:
+                gc.set_threshold(young, middle, _oldest_before)
 
 
 def cached(kind: str, path: str, text: str, compute: Callable[[], T]) -> T:
