@@ -17,15 +17,18 @@ the per-file work of ``unused_imports.py``'s parse floor.
   that bind an unused name are read whole later, in ``analyse``);
 - ``usage``: deciding which imported names nothing refers to (``unused_bindings``: the name's
   occurrences, each classified by its node and the scopes that declare it);
-- ``analyse``: the whole per-file work of ``seenfix check``/``apply``: parse, imports, usage, the
-  removal edits, and the incremental re-parse and second look that verify the output;
+- ``analyse``: the whole per-file work of ``seenfix apply``: parse, imports, usage, the removal
+  edits, and the incremental re-parse and second look that verify the output;
+- ``check``: the per-file work of ``seenfix check`` (no fixed text): in C where the extension
+  ``seenfix.analysis._unused_scan`` is built (its own parse included), and ``check_python``: the
+  same in Python (``SEENFIX_NO_NATIVE=1``);
 - ``verify: parse`` and ``verify: incr.``: checking that the changed files' outputs parse, by parsing
   each whole, and as seenfix does, by tree-sitter's incremental re-parse of the old tree with the
   deletions applied (only the edited ranges are parsed again).
 
-``analyse / parse`` is the floor for a whole ``seenfix`` process on this analysis: however well its
-processes share the work, it cannot come closer to the parse floor than this ratio (startup and
-writing the changed files come on top).
+``analyse / parse`` (``check / parse`` for a check) is the floor for a whole ``seenfix`` process on
+this analysis: however well its processes share the work, it cannot come closer to the parse floor
+than this ratio (startup and writing the changed files come on top).
 """
 
 from __future__ import annotations
@@ -86,6 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         if spans:
             edits.append((p, src, tree, spans, ts.apply_deletions(src, spans)))
 
+    native = ua._native_scan()
+
+    def python_check() -> object:
+        ua._SCAN = False
+        try:
+            return [ua.analyse(p, text, recheck=False, edits=False) for p, text in texts]
+        finally:
+            ua._SCAN = native
+
     phases: dict[str, Callable[[], object]] = {
         "parse": lambda: [parsers[p.endswith(".tsx")].parse(src) for p, src in sources],
         "parse_source": lambda: [ts.parse_source(src, p) for p, src in sources],
@@ -93,13 +105,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                             for src, tree in trees],
         "usage": lambda: [ua.unused_bindings(src, tree, d) for src, tree, d in decls],
         "analyse": lambda: [ua.analyse(p, text) for p, text in texts],
+        # what `seenfix check` does per file: without a fixed text, in C where the extension is built
+        "check": lambda: [ua.analyse(p, text, recheck=False, edits=False) for p, text in texts],
+        "check_python": python_check,
         # verifying the changed files' outputs: a whole parse of each, and the incremental re-parse
         # seenfix does (the old tree with the deletions applied: only the edited ranges are parsed again)
         "verify: parse": lambda: [ts.parse_source(new, p) for p, _, _, _, new in edits],
         "verify: incr.": lambda: [ts.reparse(p, src, tree, spans, new) for p, src, tree, spans, new in edits],
     }
     print(f"{n} files ({sum(len(s) for _, s in sources) // 1024} KiB) from {directory}, {changed} of them "
-          f"with unused imports; one process, best of {args.repeat}")
+          f"with unused imports; one process, best of {args.repeat}; SF009's C check "
+          f"{'built' if native is not None else 'not built (check = check_python)'}")
     print(f"{'phase':<14}{'s':>7}{'x parse':>9}{'us/file':>9}  (verify: per changed file, {len(edits)} files)")
     base = None
     for name, func in phases.items():

@@ -32,7 +32,8 @@ def test_sf009_benchmarks_agree_on_what_changes() -> None:
     with_unused = int(head.group(1))
     assert 0 < with_unused <= 40
     rows = re.findall(rf"^(\w+)\s+({NUMBER})\s+({NUMBER})\s+(\d+)$", phases, re.MULTILINE)
-    assert [r[0] for r in rows] == ["parse", "parse_source", "imports", "usage", "analyse"], phases
+    assert [r[0] for r in rows] == ["parse", "parse_source", "imports", "usage", "analyse", "check", "check_python"], \
+        phases
     assert rows[0][2] == "1.00"  # the baseline's ratio to itself
 
     timing = run("unused_imports.py", "--files", "40", "--repeat", "1", "--tools", "seenfix,check,floor")

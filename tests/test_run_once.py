@@ -250,7 +250,8 @@ def test_check_loads_a_formats_machinery_only_when_a_file_of_that_format_is_pres
     (tmp_path / "web" / "a.ts").write_text('import { a } from "x";\n')
     code, loaded = _loaded(tmp_path / "web")
     assert code == 1  # the unused import
-    assert {"seenfix.editors.typescript", "tree_sitter"} <= loaded
+    assert {"seenfix.editors.typescript", "tree_sitter_typescript"} <= loaded
+    assert loaded & {"tree_sitter", "seenfix.analysis._unused_scan"}  # SF009's parser: Python's or the compiled scan
     assert loaded.isdisjoint({"seenfix.editors.nginx", "seenfix.editors.compose",
                               "ruamel.yaml", "libcst", "crossplane"})
 

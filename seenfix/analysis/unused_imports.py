@@ -16,6 +16,13 @@ declaration whose scope contains it.  Anything not understood counts as a refere
 import costs nothing, a wrongly removed one breaks the build.  A Solid ``use:name`` directive refers
 to ``name``.
 
+A check (no fix to write) asks the compiled scan first where it is built
+(``seenfix/analysis/_native/unused_scan.c``, module ``seenfix.analysis._unused_scan``): the same
+rules in C, on its own copy of the tree-sitter runtime, for every file whose imported names no
+declaration shadows; it answers ``None`` for anything else (a syntax error, a declaration with an
+imported name, an unusual import), and this module decides those.  Fixes never use it.
+``SEENFIX_NO_NATIVE=1`` turns it off.
+
 tree-sitter is imported lazily (on the first parse), so importing this module is cheap.
 """
 
@@ -431,6 +438,12 @@ def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True
     found: no new text, and so no recheck.
     """
     src = text.encode("utf-8")
+    if not edits:
+        scan = _native_scan()
+        if scan is not None:
+            found = scan(src, is_tsx(path))
+            if found is not None:
+                return _native_result(path, src, found, frozenset(keep) | (_CLASSIC_JSX if is_tsx(path) else frozenset()))
     try:
         tree, parsed = parse_source(src, path)
     except TsParseError as exc:
@@ -439,6 +452,70 @@ def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True
     src = parsed
     kept = frozenset(keep) | (_CLASSIC_JSX if is_tsx(path) else frozenset())
     return _result(path, src, tree, kept, recheck, original, edits)
+
+
+# -- the native scan --------------------------------------------------------------------------------
+#: ``seenfix.analysis._unused_scan.scan`` once loaded, ``False`` where it is not built (or turned off)
+_SCAN: Any = None
+#: ``scan``'s binding kinds, by number
+_KINDS = (("default", "default"), ("namespace", "*"), ("named", None))
+
+
+def _native_scan() -> Any:
+    """The compiled scan (``seenfix/analysis/_native/unused_scan.c``), or ``None`` where it is not
+    built or ``SEENFIX_NO_NATIVE=1`` turns it off: the Python analysis then does all the work."""
+    global _SCAN
+    if _SCAN is None:
+        _SCAN = False
+        import os
+
+        if os.environ.get("SEENFIX_NO_NATIVE") != "1":
+            try:
+                import tree_sitter_typescript as tst
+
+                from seenfix.analysis import _unused_scan  # type: ignore[attr-defined]
+
+                _unused_scan.init(tst.language_typescript(), tst.language_tsx())
+                _SCAN = _unused_scan.scan
+            except (ImportError, ValueError):  # not built here, or a grammar its runtime cannot read
+                _SCAN = False
+    return _SCAN or None
+
+
+def load() -> None:
+    """Load the parsers and the compiled scan (before forking, so that every worker inherits them)."""
+    load_parsers()
+    _native_scan()
+
+
+def _native_result(path: str, src: bytes, found: Sequence[tuple[int, ...]], keep: frozenset[str]) -> FileResult:
+    """The check's :class:`FileResult` from the compiled scan's unused bindings: what :func:`_result`
+    gives without ``edits`` (the same bindings, filtered by ``keep`` and suppression comments)."""
+    unused: list[ImportBinding] = []
+    starts: dict[ImportBinding, int] = {}
+    for (kind, local_start, local_end, imported_start, imported_end, imported_string, start, end, row, column,
+         type_only, comma_end, source_start, source_end, decl_start) in found:
+        name, imported = _KINDS[kind]
+        local = src[local_start:local_end].decode("utf-8")
+        if imported is None:
+            raw = src[imported_start:imported_end]
+            imported = _unquoted(raw) if imported_string else raw.decode("utf-8")
+        source = _unquoted(src[source_start:source_end]) if source_start >= 0 else ""
+        if local in keep or source in keep:
+            continue
+        binding = ImportBinding(local, imported, name, source, start, end, row + 1, column + 1, bool(type_only),
+                                comma_end)
+        unused.append(binding)
+        starts[binding] = decl_start
+    if unused and any(marker in src for marker in _SUPPRESSION_MARKERS):
+        unused = [b for b in unused if not suppressed(src, starts[b], b)]
+    return FileResult(path, tuple(unused))
+
+
+def _unquoted(raw: bytes) -> str:
+    """A string node's text without its quotes (as :func:`seenfix.editors.typescript.import_decl` reads it)."""
+    text = raw.decode("utf-8", "replace")
+    return text[1:-1] if len(text) >= 2 and text[0] in "\"'`" else text
 
 
 class _Span(NamedTuple):
@@ -557,5 +634,5 @@ def analyse_many(items: Sequence[tuple[str, str]], keep: Sequence[str] = (),
     """
     from seenfix.core.parallel import run_parallel
 
-    outcomes = run_parallel(items, analyse_item, (tuple(keep),), jobs=jobs, prepare=load_parsers)
+    outcomes = run_parallel(items, analyse_item, (tuple(keep),), jobs=jobs, prepare=load)
     return [outcome[0] for outcome in outcomes]

@@ -245,10 +245,11 @@ class UnusedTypescriptImport(FileFixer):
 
 
 def _load_parsers() -> None:
-    """tree-sitter's TypeScript parsers, loaded before the workers are forked (and only then)."""
-    from seenfix.editors.typescript import load_parsers
+    """tree-sitter's TypeScript parsers and the compiled scan, loaded before the workers are forked
+    (and only then)."""
+    from seenfix.analysis.unused_imports import load
 
-    load_parsers()
+    load()
 
 
 def _analyse_item(path: str, text: str, keep: tuple[str, ...], fixing: bool) -> tuple[FileResult, bool]:
