@@ -57,6 +57,19 @@ def test_the_scan_is_built_where_ci_requires_it(scan: object) -> None:
     assert _unused_scan.version() >= 14  # tree-sitter-typescript 0.23's grammars are ABI 14
 
 
+def test_the_runtime_inside_is_its_own(scan: object) -> None:
+    """The vendored runtime's functions are not exported: another tree-sitter runtime loaded globally
+    in the process (of another version) cannot take their place, nor they another's."""
+    import ctypes
+
+    from seenfix.analysis import _unused_scan  # type: ignore[attr-defined]
+
+    lib = ctypes.CDLL(_unused_scan.__file__)
+    for symbol in ("ts_parser_new", "ts_parser_parse_string", "ts_tree_cursor_new", "ts_current_malloc"):
+        assert not hasattr(lib, symbol), symbol
+    assert hasattr(lib, "PyInit__unused_scan")
+
+
 #: (file name, text, whether the scan decides it, the names the check reports)
 WRITTEN = [
     ("a.ts", 'import { a } from "m";\na();\n', True, []),

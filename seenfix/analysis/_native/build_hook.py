@@ -34,7 +34,10 @@ MODULE = "seenfix/analysis/_unused_scan"
 NATIVE = "seenfix/analysis/_native"
 SOURCES = (f"{NATIVE}/unused_scan.c", f"{NATIVE}/tree_sitter/src/lib.c")
 INCLUDE_DIRS = (f"{NATIVE}/tree_sitter/include", f"{NATIVE}/tree_sitter/src")
-FLAGS = ("-O3", "-std=c11", "-fPIC", "-fvisibility=hidden")
+#: TREE_SITTER_HIDE_SYMBOLS keeps the runtime's ts_* functions out of the library's dynamic symbols
+#: (api.h exports them otherwise): a runtime of another version loaded globally in the process must
+#: not take the place of this one's, nor this one of another's.
+FLAGS = ("-O3", "-std=c11", "-fPIC", "-fvisibility=hidden", "-DTREE_SITTER_HIDE_SYMBOLS")
 #: The runtime's own defines (as its Makefile has them); Python.h sets its own for unused_scan.c.
 RUNTIME_FLAGS = ("-D_POSIX_C_SOURCE=200112L", "-D_DEFAULT_SOURCE")
 
