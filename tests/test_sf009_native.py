@@ -70,6 +70,15 @@ def test_the_runtime_inside_is_its_own(scan: object) -> None:
     assert hasattr(lib, "PyInit__unused_scan")
 
 
+def test_long_names_are_found_as_the_python_analysis_finds_them(scan: object) -> None:
+    """A name longer than the short-name search's limit (memmem's path), in and out of a longer one."""
+    name = "a" * 40
+    text = f'import {{ {name}, {name}b }} from "m";\nuse({name}a, {"a" * 39}, x{name}, {name}b);\n'
+    native, python = _both("a.ts", text)
+    assert native == python and [b.local for b in python.unused] == [name]
+    assert scan(text.encode("utf-8"), False) is not None  # type: ignore[operator]
+
+
 #: (file name, text, whether the scan decides it, the names the check reports)
 WRITTEN = [
     ("a.ts", 'import { a } from "m";\na();\n', True, []),

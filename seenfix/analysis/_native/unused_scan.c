@@ -526,9 +526,13 @@ static int descend(Scan *s, TSTreeCursor *cursor, uint32_t start, uint32_t end) 
     return 0;
 }
 
-/* The next occurrence of name[0..n) in [p, last + n), or NULL (memchr on its first byte: cheaper
- * than glibc's memmem for names this short). */
+/* The next occurrence of name[0..n) in [p, last + n), or NULL.  A short name: memchr on its first
+ * byte, then memcmp (at most SHORT_NAME bytes compared per candidate, so linear; cheaper than
+ * memmem for names this short); a longer one: memmem, linear whatever the name. */
+enum { SHORT_NAME = 16 };
+
 static const char *find(const char *p, const char *last, const char *name, uint32_t n) {
+    if (n > SHORT_NAME) return p > last ? NULL : memmem(p, (size_t)(last - p) + n, name, n);
     while (p <= last) {
         p = memchr(p, (unsigned char)name[0], (size_t)(last - p) + 1);
         if (p == NULL || memcmp(p, name, n) == 0) return p;
