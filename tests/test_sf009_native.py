@@ -1,9 +1,9 @@
 """SF009's compiled scan answers a check exactly as the Python analysis does, or leaves it to it.
 
 ``seenfix check`` asks the compiled scan (``seenfix/analysis/_native/unused_scan.c``) first: it parses
-the file with its own copy of the tree-sitter runtime and either lists the unused import bindings or
-answers ``None`` (a declaration with an imported name, a syntax error, an unusual import...), and
-then the Python analysis decides.  Fixes (``apply``) never use it.  Here its answers are held to the
+the file with its own copy of the tree-sitter runtime and either lists the unused import bindings,
+scopes and shadowing included, or answers ``None`` (a syntax error, an unusual import...), and then
+the Python analysis decides.  Fixes (``apply``) never use it.  Here its answers are held to the
 Python analysis's on every file of the shared TypeScript corpus and the large real frontends
 ``.ci/run`` downloads, on those files with a reference taken away (so that names become unused), and
 on written cases of each rule; and it must decide most files, or it would be no use.
@@ -68,6 +68,16 @@ def test_the_runtime_inside_is_its_own(scan: object) -> None:
     for symbol in ("ts_parser_new", "ts_parser_parse_string", "ts_tree_cursor_new", "ts_current_malloc"):
         assert not hasattr(lib, symbol), symbol
     assert hasattr(lib, "PyInit__unused_scan")
+
+
+def test_a_library_of_another_layout_is_not_used(scan: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    from seenfix.analysis import _unused_scan  # type: ignore[attr-defined]
+
+    assert _unused_scan.layout() == ua._LAYOUT
+    monkeypatch.setattr(ua, "_SCAN", None)
+    monkeypatch.setattr(ua, "_LAYOUT", ua._LAYOUT + 1)  # as if the Python side had moved on
+    assert ua._native_scan() is None
+    assert ua.analyse("a.ts", 'import { a } from "m";\n', edits=False).unused[0].local == "a"
 
 
 def test_long_names_are_found_as_the_python_analysis_finds_them(scan: object) -> None:

@@ -18,10 +18,9 @@ to ``name``.
 
 A check (no fix to write) asks the compiled scan first where it is built
 (``seenfix/analysis/_native/unused_scan.c``, module ``seenfix.analysis._unused_scan``): the same
-rules in C, on its own copy of the tree-sitter runtime, for every file whose imported names no
-declaration shadows; it answers ``None`` for anything else (a syntax error, a declaration with an
-imported name, an unusual import), and this module decides those.  Fixes never use it.
-``SEENFIX_NO_NATIVE=1`` turns it off.
+rules in C, scopes included, on its own copy of the tree-sitter runtime.  It answers ``None`` for a
+syntax error, an unusual import (``import x = require()``) or more than 512 imported names, and
+this module decides those.  Fixes never use it.  ``SEENFIX_NO_NATIVE=1`` turns it off.
 
 tree-sitter is imported lazily (on the first parse), so importing this module is cheap.
 """
@@ -459,6 +458,9 @@ def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True
 _SCAN: Any = None
 #: ``scan``'s binding kinds, by number
 _KINDS = (("default", "default"), ("namespace", "*"), ("named", None))
+#: The shape of ``scan``'s answer this module reads (``_unused_scan.layout()``): a library built
+#: from other sources (a stale build in a checkout) is not used.
+_LAYOUT = 1
 
 
 def _native_scan() -> Any:
@@ -475,8 +477,9 @@ def _native_scan() -> Any:
 
                 from seenfix.analysis import _unused_scan  # type: ignore[attr-defined]
 
-                _unused_scan.init(tst.language_typescript(), tst.language_tsx())
-                _SCAN = _unused_scan.scan
+                if getattr(_unused_scan, "layout", lambda: 0)() == _LAYOUT:
+                    _unused_scan.init(tst.language_typescript(), tst.language_tsx())
+                    _SCAN = _unused_scan.scan
             except (ImportError, ValueError):  # not built here, or a grammar its runtime cannot read
                 _SCAN = False
     return _SCAN or None

@@ -5,29 +5,31 @@
  *
  *   a tuple of the unused import bindings (empty when every imported name is used), each with the
  *   offsets the Python side turns into an ImportBinding, exactly as the Python analysis
- *   (seenfix/analysis/unused_imports.py) would find them; or
+ *   (seenfix/analysis/unused_imports.py) finds them; or
  *   None: the Python analysis must decide.  That is the answer for a syntax error (the Python side
  *   retries without the syntax tree-sitter-typescript lacks), an import declaration of an unusual
- *   shape, and any occurrence of an imported name that declares it (a variable, a parameter, a
- *   type parameter...): the Python analysis follows scopes, the scan does not.
+ *   shape (`import x = require()`, a string as the local name), and more than MAX_BINDINGS names.
  *
  * Only `seenfix check` asks it; a fix (`apply`) always runs the Python analysis, which also writes
  * the new text and verifies it.  Tests hold its answers to the Python analysis's on real corpora.
- * The rules are the Python analysis's, less everything that declares a name:
+ * The rules are the Python analysis's, one function here for each of its own:
  *
  *   - an occurrence of the name's bytes outside the import declarations, not inside a longer
- *     identifier, is looked up in the tree (the smallest node holding it);
+ *     identifier, is looked up in the tree (the smallest node holding it, and its ancestors);
  *   - an identifier, type identifier or shorthand property that is exactly the occurrence refers to
- *     the name, unless its parent is one of the few that make it something else (a declaration, a
- *     pattern, a JSX intrinsic element, an export alias, a member of a namespace...), which are
- *     followed as the Python analysis follows them;
+ *     the name, unless its parent is one of the few that make it something else (a JSX intrinsic
+ *     element, an export alias, a member of a namespace...) or a declaration of it (a variable, a
+ *     parameter, a function, a class, a type parameter...), which is scoped to the nearest node that
+ *     scopes such declarations;
  *   - an occurrence inside a comment refers to the name after @link, @see, @jsx and the like;
  *   - property names, strings, JSX text, regular expressions and other leaves that are never a
- *     reference are not references; any other named node holding exactly the name is one.
+ *     reference are not references; any other named node holding exactly the name is one;
+ *   - the name is used when one reference is not inside the scope of a declaration of the same
+ *     meaning (value, type, namespace), or when a declaration cannot be scoped (left to tsc).
  *
- * Linear in the file for each imported name, as the Python analysis; a file that binds more than
- * MAX_BINDINGS names is left to it.  The parsers are global to the process and used under the GIL
- * (seenfix parallelises with processes).
+ * Linear in the file for each imported name, as the Python analysis.  The parsers are global to the
+ * process and used under the GIL (seenfix parallelises with processes).  LAYOUT numbers the shape of
+ * scan()'s answer: the Python side uses the module only when it knows that number.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -888,6 +890,15 @@ static PyObject *init(PyObject *self, PyObject *args) {
     Py_RETURN_NONE;
 }
 
+/* The shape of scan()'s answer (see the module's docstring); a change there changes this number. */
+#define LAYOUT 1
+
+static PyObject *layout(PyObject *self, PyObject *args) {
+    (void)self;
+    (void)args;
+    return PyLong_FromLong(LAYOUT);
+}
+
 static PyObject *version(PyObject *self, PyObject *args) {
     (void)self;
     (void)args;
@@ -903,6 +914,7 @@ static PyMethodDef methods[] = {
      "unused bindings, each (kind, local start, local end, imported start, imported end, imported is a "
      "string, start, end, row, column, type only, comma end, source start, source end, declaration start)."},
     {"version", version, METH_NOARGS, "The newest grammar ABI version the bundled runtime reads."},
+    {"layout", layout, METH_NOARGS, "The shape of scan()'s answer (1)."},
     {NULL, NULL, 0, NULL},
 };
 
