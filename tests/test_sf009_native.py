@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from seenfix.analysis import unused_imports as ua
-from seenfix.editors.typescript import TsParseError, import_names, is_tsx, parse
+from seenfix.editors.typescript import TsParseError, import_names, is_tsx, parse, without_unsupported
 from test_sf009_fast_paths import CASES, _real_files
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,6 +49,16 @@ def _both(path: str, text: str, keep: tuple[str, ...] = ()) -> tuple[ua.FileResu
     finally:
         ua._SCAN = saved
     return native, python
+
+
+def _native_answer(scan: object, path: str, text: str) -> object:
+    """What the check takes from the scan: its answer, asked again without what the grammar lacks
+    after a syntax error (``None`` when the Python analysis decides)."""
+    src = text.encode("utf-8")
+    got = scan(src, is_tsx(path))  # type: ignore[operator]
+    if got is False and (blanked := without_unsupported(src)) is not None:
+        got = scan(blanked, is_tsx(path))  # type: ignore[operator]
+    return got if isinstance(got, tuple) else None
 
 
 def test_the_scan_is_built_where_ci_requires_it(scan: object) -> None:
@@ -86,7 +96,7 @@ def test_long_names_are_found_as_the_python_analysis_finds_them(scan: object) ->
     text = f'import {{ {name}, {name}b }} from "m";\nuse({name}a, {"a" * 39}, x{name}, {name}b);\n'
     native, python = _both("a.ts", text)
     assert native == python and [b.local for b in python.unused] == [name]
-    assert scan(text.encode("utf-8"), False) is not None  # type: ignore[operator]
+    assert _native_answer(scan, "a.ts", text) is not None
 
 
 #: (file name, text, whether the scan decides it, the names the check reports)
@@ -140,17 +150,19 @@ WRITTEN = [
     ("a.ts", 'import { a } from "m";\nfunction g({ b: [a = 1] }) { return a; }\n', True, ["a"]),
     ("a.ts", 'import { a } from "m";\nfunction g() { for (var { a } of xs) {} }\na();\n', True, []),
     ("a.ts", 'import { a } from "m";\nfunction g() { for (var { a } of xs) {} a(); }\n', True, ["a"]),
-    # not read by the scan: syntax errors (the Python side retries without the syntax the grammar lacks),
-    # `import x = require()`
+    # syntax the grammar lacks (variance annotations, `export type *`): read without it, as parse_source does
+    ("a.ts", 'import { a } from "m";\ninterface Box<in out T> { a: T }\n', True, ["a"]),
+    ("a.ts", 'import { a, T } from "m";\ninterface Box<in out U> { a: T }\nexport type * from "n";\n', True, ["a"]),
+    # not read by the scan: other syntax errors, `import x = require()`
     ("a.ts", 'import { a } from "m";\na(;\n', False, None),
+    ("a.ts", 'import { a } from "m";\ninterface Box<in out T> { a: T }\na(;\n', False, None),
     ("a.ts", 'import x = require("m");\nimport { a } from "n";\n', False, ["a"]),
-    ("a.ts", 'import { a } from "m";\ninterface Box<in out T> { a: T }\n', False, ["a"]),
 ]
 
 
 @pytest.mark.parametrize(("name", "text", "decided", "unused"), WRITTEN)
 def test_written_cases(scan: object, name: str, text: str, decided: bool, unused: list[str] | None) -> None:
-    got = scan(text.encode("utf-8"), is_tsx(name))  # type: ignore[operator]
+    got = _native_answer(scan, name, text)
     assert (got is not None) == decided, text
     native, python = _both(name, text, ("keep-me",))
     assert native == python, text
@@ -184,11 +196,11 @@ def test_the_check_is_the_python_analysis_on_real_frontends(scan: object) -> Non
     for path, text in files:
         native, python = _both(path, text, ("solid-js",))
         assert native == python, path
-        decided += scan(text.encode("utf-8"), is_tsx(path)) is not None  # type: ignore[operator]
+        decided += _native_answer(scan, path, text) is not None
         with_unused += bool(python.unused)
     print(f"{len(files)} files, {decided} decided by the scan, {with_unused} with unused imports")
     assert len(files) >= 1500 and with_unused >= 50
-    assert decided >= 0.8 * len(files)  # else the scan saves nothing (88% when written)
+    assert decided >= 0.9 * len(files)  # else the scan saves nothing (93% when written)
 
 
 @pytest.mark.slow
@@ -216,7 +228,7 @@ def test_the_same_with_references_taken_away(scan: object) -> None:
         native, python = _both(path, mutated)
         assert native == python, (path, name)
         changed += 1
-        decided += scan(mutated.encode("utf-8"), is_tsx(path)) is not None  # type: ignore[operator]
+        decided += _native_answer(scan, path, mutated) is not None
     assert changed >= 200 and decided >= 0.8 * changed, (changed, decided)
 
 

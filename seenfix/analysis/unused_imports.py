@@ -18,9 +18,11 @@ to ``name``.
 
 A check (no fix to write) asks the compiled scan first where it is built
 (``seenfix/analysis/_native/unused_scan.c``, module ``seenfix.analysis._unused_scan``): the same
-rules in C, scopes included, on its own copy of the tree-sitter runtime.  It answers ``None`` for a
-syntax error, an unusual import (``import x = require()``) or more than 512 imported names, and
-this module decides those.  Fixes never use it.  ``SEENFIX_NO_NATIVE=1`` turns it off.
+rules in C, scopes included, on its own copy of the tree-sitter runtime (asked again without what
+the grammar lacks after a syntax error, as :func:`seenfix.editors.typescript.parse_source` does).  It
+answers ``None`` for an unusual import (``import x = require()``) or more than 512 imported names, and
+this module decides those and the files with syntax errors.  Fixes never use it.
+``SEENFIX_NO_NATIVE=1`` turns it off.
 
 tree-sitter is imported lazily (on the first parse), so importing this module is cheap.
 """
@@ -53,6 +55,7 @@ from seenfix.editors.typescript import (
     parse_source,
     removal_edits,
     reparse,
+    without_unsupported,
 )
 
 _FUNCTION_SCOPES = frozenset({
@@ -441,8 +444,14 @@ def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True
         scan = _native_scan()
         if scan is not None:
             found = scan(src, is_tsx(path))
-            if found is not None:
-                return _native_result(path, src, found, frozenset(keep) | (_CLASSIC_JSX if is_tsx(path) else frozenset()))
+            read = src
+            if found is False:  # a syntax error: as parse_source, try without what the grammar lacks
+                blanked = without_unsupported(src)
+                if blanked is not None:
+                    found, read = scan(blanked, is_tsx(path)), blanked
+            # None, or False again: left to the analysis below (which reports a syntax error)
+            if isinstance(found, tuple):
+                return _native_result(path, read, found, frozenset(keep) | (_CLASSIC_JSX if is_tsx(path) else frozenset()))
     try:
         tree, parsed = parse_source(src, path)
     except TsParseError as exc:
@@ -460,7 +469,7 @@ _SCAN: Any = None
 _KINDS = (("default", "default"), ("namespace", "*"), ("named", None))
 #: The shape of ``scan``'s answer this module reads (``_unused_scan.layout()``): a library built
 #: from other sources (a stale build in a checkout) is not used.
-_LAYOUT = 1
+_LAYOUT = 2
 
 
 def _native_scan() -> Any:

@@ -6,9 +6,10 @@
  *   a tuple of the unused import bindings (empty when every imported name is used), each with the
  *   offsets the Python side turns into an ImportBinding, exactly as the Python analysis
  *   (seenfix/analysis/unused_imports.py) finds them; or
- *   None: the Python analysis must decide.  That is the answer for a syntax error (the Python side
- *   retries without the syntax tree-sitter-typescript lacks), an import declaration of an unusual
- *   shape (`import x = require()`, a string as the local name), and more than MAX_BINDINGS names.
+ *   False: a syntax error (the Python side asks again without the syntax tree-sitter-typescript
+ *   lacks, as its own parse does); or
+ *   None: the Python analysis must decide: an import declaration of an unusual shape
+ *   (`import x = require()`, a string as the local name), or more than MAX_BINDINGS names.
  *
  * Only `seenfix check` asks it; a fix (`apply`) always runs the Python analysis, which also writes
  * the new text and verifies it.  Tests hold its answers to the Python analysis's on real corpora.
@@ -208,7 +209,7 @@ static int load_grammar(Grammar *g, PyObject *capsule) {
 }
 
 /* -- the scan ------------------------------------------------------------------------------------- */
-enum { USED = 0, UNDECIDED = 1 };
+enum { USED = 0, UNDECIDED = 1, SYNTAX_ERROR = 2 };
 /* A name's meanings (VALUE, TYPE, NAMESPACE in seenfix.editors.typescript). */
 enum { VALUE = 1, TYPE = 2, NAMESPACE = 4, ALL = 7 };
 
@@ -849,12 +850,14 @@ static PyObject *scan(PyObject *self, PyObject *args) {
     int answer = s.path == NULL ? -2 : UNDECIDED;
     if (tree != NULL) {
         TSNode root = ts_tree_root_node(tree);
-        if (!ts_node_has_error(root)) answer = scan_tree(&s, root, &a);
+        answer = ts_node_has_error(root) ? SYNTAX_ERROR : scan_tree(&s, root, &a);
         ts_tree_delete(tree);
     }
     PyObject *out = NULL;
     if (answer == -2) {
         PyErr_NoMemory();
+    } else if (answer == SYNTAX_ERROR) {
+        out = Py_NewRef(Py_False);
     } else if (answer != USED) {
         out = Py_NewRef(Py_None);
     } else {
@@ -891,7 +894,7 @@ static PyObject *init(PyObject *self, PyObject *args) {
 }
 
 /* The shape of scan()'s answer (see the module's docstring); a change there changes this number. */
-#define LAYOUT 1
+#define LAYOUT 2
 
 static PyObject *layout(PyObject *self, PyObject *args) {
     (void)self;
@@ -910,11 +913,12 @@ static PyMethodDef methods[] = {
      "init(typescript, tsx): the grammars' capsules (tree_sitter_typescript.language_typescript(), "
      "language_tsx())."},
     {"scan", scan, METH_VARARGS,
-     "scan(src: bytes, tsx: bool): None when the Python analysis must decide, else a tuple of the "
+     "scan(src: bytes, tsx: bool): False for a syntax error, None when the Python analysis must decide, "
+     "else a tuple of the "
      "unused bindings, each (kind, local start, local end, imported start, imported end, imported is a "
      "string, start, end, row, column, type only, comma end, source start, source end, declaration start)."},
     {"version", version, METH_NOARGS, "The newest grammar ABI version the bundled runtime reads."},
-    {"layout", layout, METH_NOARGS, "The shape of scan()'s answer (1)."},
+    {"layout", layout, METH_NOARGS, "The shape of scan()'s answer (2)."},
     {NULL, NULL, 0, NULL},
 };
 
