@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from seenfix.analysis import unused_imports as ua
-from seenfix.editors.typescript import TsParseError, import_names, is_tsx, parse, without_unsupported
+from seenfix.editors.typescript import TsParseError, import_names, parse
 from test_sf009_fast_paths import CASES, _real_files
 
 REPO = Path(__file__).resolve().parents[1]
@@ -51,14 +51,9 @@ def _both(path: str, text: str, keep: tuple[str, ...] = ()) -> tuple[ua.FileResu
     return native, python
 
 
-def _native_answer(scan: object, path: str, text: str) -> object:
-    """What the check takes from the scan: its answer, asked again without what the grammar lacks
-    after a syntax error (``None`` when the Python analysis decides)."""
-    src = text.encode("utf-8")
-    got = scan(src, is_tsx(path))  # type: ignore[operator]
-    if got is False and (blanked := without_unsupported(src)) is not None:
-        got = scan(blanked, is_tsx(path))  # type: ignore[operator]
-    return got if isinstance(got, tuple) else None
+def _native_answer(path: str, text: str) -> object:
+    """The check's answer from the scan, or ``None`` where the Python analysis decides."""
+    return ua.native_check(path, text.encode("utf-8"), frozenset())
 
 
 def test_the_scan_is_built_where_ci_requires_it(scan: object) -> None:
@@ -96,7 +91,7 @@ def test_long_names_are_found_as_the_python_analysis_finds_them(scan: object) ->
     text = f'import {{ {name}, {name}b }} from "m";\nuse({name}a, {"a" * 39}, x{name}, {name}b);\n'
     native, python = _both("a.ts", text)
     assert native == python and [b.local for b in python.unused] == [name]
-    assert _native_answer(scan, "a.ts", text) is not None
+    assert _native_answer("a.ts", text) is not None
 
 
 #: (file name, text, whether the scan decides it, the names the check reports)
@@ -162,7 +157,7 @@ WRITTEN = [
 
 @pytest.mark.parametrize(("name", "text", "decided", "unused"), WRITTEN)
 def test_written_cases(scan: object, name: str, text: str, decided: bool, unused: list[str] | None) -> None:
-    got = _native_answer(scan, name, text)
+    got = _native_answer(name, text)
     assert (got is not None) == decided, text
     native, python = _both(name, text, ("keep-me",))
     assert native == python, text
@@ -196,7 +191,7 @@ def test_the_check_is_the_python_analysis_on_real_frontends(scan: object) -> Non
     for path, text in files:
         native, python = _both(path, text, ("solid-js",))
         assert native == python, path
-        decided += _native_answer(scan, path, text) is not None
+        decided += _native_answer(path, text) is not None
         with_unused += bool(python.unused)
     print(f"{len(files)} files, {decided} decided by the scan, {with_unused} with unused imports")
     assert len(files) >= 1500 and with_unused >= 50
@@ -228,7 +223,7 @@ def test_the_same_with_references_taken_away(scan: object) -> None:
         native, python = _both(path, mutated)
         assert native == python, (path, name)
         changed += 1
-        decided += _native_answer(scan, path, mutated) is not None
+        decided += _native_answer(path, mutated) is not None
     assert changed >= 200 and decided >= 0.8 * changed, (changed, decided)
 
 

@@ -55,6 +55,7 @@ from seenfix.editors.typescript import (
     parse_source,
     removal_edits,
     reparse,
+    unquote,
     without_unsupported,
 )
 
@@ -440,25 +441,17 @@ def analyse(path: str, text: str, keep: Sequence[str] = (), recheck: bool = True
     found: no new text, and so no recheck.
     """
     src = text.encode("utf-8")
+    kept = frozenset(keep) | (_CLASSIC_JSX if is_tsx(path) else frozenset())
     if not edits:
-        scan = _native_scan()
-        if scan is not None:
-            found = scan(src, is_tsx(path))
-            read = src
-            if found is False:  # a syntax error: as parse_source, try without what the grammar lacks
-                blanked = without_unsupported(src)
-                if blanked is not None:
-                    found, read = scan(blanked, is_tsx(path)), blanked
-            # None, or False again: left to the analysis below (which reports a syntax error)
-            if isinstance(found, tuple):
-                return _native_result(path, read, found, frozenset(keep) | (_CLASSIC_JSX if is_tsx(path) else frozenset()))
+        checked = native_check(path, src, kept)
+        if checked is not None:
+            return checked
     try:
         tree, parsed = parse_source(src, path)
     except TsParseError as exc:
         return FileResult(path, error=(exc.line, exc.message))
     original = None if parsed is src else src
     src = parsed
-    kept = frozenset(keep) | (_CLASSIC_JSX if is_tsx(path) else frozenset())
     return _result(path, src, tree, kept, recheck, original, edits)
 
 
@@ -500,6 +493,22 @@ def load() -> None:
     _native_scan()
 
 
+def native_check(path: str, src: bytes, keep: frozenset[str]) -> FileResult | None:
+    """A check's :class:`FileResult` for ``src`` from the compiled scan, or ``None`` where the Python
+    analysis must decide (the scan is not built, or does not read the file whole).  After a syntax
+    error the scan is asked again without what the grammar lacks, as :func:`parse_source` does."""
+    scan = _native_scan()
+    if scan is None:
+        return None
+    found = scan(src, is_tsx(path))
+    if found is False:  # a syntax error
+        blanked = without_unsupported(src)
+        if blanked is not None:
+            found, src = scan(blanked, is_tsx(path)), blanked
+    # None, or False again: left to the Python analysis (which reports a syntax error)
+    return _native_result(path, src, found, keep) if isinstance(found, tuple) else None
+
+
 def _native_result(path: str, src: bytes, found: Sequence[tuple[int, ...]], keep: frozenset[str]) -> FileResult:
     """The check's :class:`FileResult` from the compiled scan's unused bindings: what :func:`_result`
     gives without ``edits`` (the same bindings, filtered by ``keep`` and suppression comments)."""
@@ -511,23 +520,24 @@ def _native_result(path: str, src: bytes, found: Sequence[tuple[int, ...]], keep
         local = src[local_start:local_end].decode("utf-8")
         if imported is None:
             raw = src[imported_start:imported_end]
-            imported = _unquoted(raw) if imported_string else raw.decode("utf-8")
-        source = _unquoted(src[source_start:source_end]) if source_start >= 0 else ""
+            imported = unquote(raw) if imported_string else raw.decode("utf-8")
+        source = unquote(src[source_start:source_end]) if source_start >= 0 else ""
         if local in keep or source in keep:
             continue
         binding = ImportBinding(local, imported, name, source, start, end, row + 1, column + 1, bool(type_only),
                                 comma_end)
         unused.append(binding)
         starts[binding] = decl_start
+    return FileResult(path, tuple(_unsuppressed(src, unused, starts)))
+
+
+def _unsuppressed(src: bytes, unused: list[ImportBinding], starts: dict[ImportBinding, int]) -> list[ImportBinding]:
+    """``unused`` less the bindings a comment keeps (:func:`suppressed`); ``starts``: each one's
+    declaration's start."""
     if unused and any(marker in src for marker in _SUPPRESSION_MARKERS):
-        unused = [b for b in unused if not suppressed(src, starts[b], b)]
-    return FileResult(path, tuple(unused))
+        return [b for b in unused if not suppressed(src, starts[b], b)]
+    return unused
 
-
-def _unquoted(raw: bytes) -> str:
-    """A string node's text without its quotes (as :func:`seenfix.editors.typescript.import_decl` reads it)."""
-    text = raw.decode("utf-8", "replace")
-    return text[1:-1] if len(text) >= 2 and text[0] in "\"'`" else text
 
 
 class _Span(NamedTuple):
@@ -562,9 +572,8 @@ def _result(path: str, src: bytes, tree: Any, keep: frozenset[str], recheck: boo
         decls.append(whole)
         unused.extend(b for b in whole.bindings if b.local.encode("utf-8") in gone
                       and b.local not in keep and b.source not in keep)
-    if unused and any(marker in src for marker in _SUPPRESSION_MARKERS):
-        starts = {b: d.start for d in decls if isinstance(d, ImportDecl) for b in d.bindings}
-        unused = [b for b in unused if not suppressed(src, starts[b], b)]
+    if unused:
+        unused = _unsuppressed(src, unused, {b: d.start for d in decls if isinstance(d, ImportDecl) for b in d.bindings})
     if not unused:
         return FileResult(path)
     if not edits:

@@ -454,9 +454,14 @@ def first_error(node: Any) -> tuple[int, str]:
             return node.start_point[0] + 1, _UNPARSABLE
 
 
+def unquote(raw: bytes) -> str:
+    """A string literal's bytes without their quotes (the text itself when it is not quoted)."""
+    text = raw.decode("utf-8", "replace")
+    return text[1:-1] if len(text) >= 2 and text[0] in "\"'`" else text
+
+
 def _unquote(node: Any) -> str:
-    raw: str = node.text.decode("utf-8", "replace")
-    return raw[1:-1] if len(raw) >= 2 and raw[0] in "\"'`" else raw
+    return unquote(node.text)
 
 
 def parse_imports(tree: Any) -> list[ImportDecl]:
