@@ -235,23 +235,33 @@ typedef struct {
     int oom;
 } Scan;
 
-#define GROW(ptr, n, cap, first) do { \
-        if ((n) == (cap)) { \
-            size_t cap_ = (cap) ? 2 * (cap) : (first); \
-            void *p_ = PyMem_Realloc((ptr), cap_ * sizeof *(ptr)); \
-            if (p_ == NULL) { s->oom = 1; return; } \
-            (ptr) = p_; \
-            (cap) = cap_; \
-        } \
-    } while (0)
+/* ``items`` (``count`` used, ``*cap`` allocated, ``size`` bytes each) with room for one more: the
+ * same pointer, or a larger block (``*cap`` doubled), or NULL out of memory (``items`` kept). */
+static void *reserve(void *items, size_t count, size_t *cap, size_t size) {
+    if (count < *cap) return items;
+    size_t more = *cap ? 2 * *cap : 16;
+    void *grown = PyMem_Realloc(items, more * size);
+    if (grown != NULL) *cap = more;
+    return grown;
+}
 
 static void add_ref(Scan *s, uint32_t at, int meaning) {
-    GROW(s->refs, s->nrefs, s->refs_cap, 16);
+    Ref *refs = reserve(s->refs, s->nrefs, &s->refs_cap, sizeof *refs);
+    if (refs == NULL) {
+        s->oom = 1;
+        return;
+    }
+    s->refs = refs;
     s->refs[s->nrefs++] = (Ref){at, meaning};
 }
 
 static void add_decl(Scan *s, TSNode scope, int meaning) {
-    GROW(s->decls, s->ndecls, s->decls_cap, 8);
+    Scope *decls = reserve(s->decls, s->ndecls, &s->decls_cap, sizeof *decls);
+    if (decls == NULL) {
+        s->oom = 1;
+        return;
+    }
+    s->decls = decls;
     s->decls[s->ndecls++] = (Scope){ts_node_start_byte(scope), ts_node_end_byte(scope), meaning};
 }
 
@@ -517,13 +527,9 @@ static int descend(Scan *s, TSTreeCursor *cursor, uint32_t start, uint32_t end) 
     while (ts_tree_cursor_goto_first_child_for_byte(cursor, start) >= 0) {
         child = ts_tree_cursor_current_node(cursor);
         if (ts_node_start_byte(child) > start || ts_node_end_byte(child) < end) break;
-        if (s->depth + 1 == s->path_cap) {
-            size_t cap = 2 * s->path_cap;
-            TSNode *path = PyMem_Realloc(s->path, cap * sizeof *path);
-            if (path == NULL) return -1;
-            s->path = path;
-            s->path_cap = cap;
-        }
+        TSNode *path = reserve(s->path, s->depth + 1, &s->path_cap, sizeof *path);
+        if (path == NULL) return -1;
+        s->path = path;
         s->path[++s->depth] = child;
     }
     return 0;
@@ -612,13 +618,9 @@ typedef struct {
 } Bindings;
 
 static int add_binding(Bindings *out, Binding b) {
-    if (out->count == out->cap) {
-        size_t cap = out->cap ? 2 * out->cap : 32;
-        Binding *items = PyMem_Realloc(out->items, cap * sizeof *items);
-        if (items == NULL) return -1;
-        out->items = items;
-        out->cap = cap;
-    }
+    Binding *items = reserve(out->items, out->count, &out->cap, sizeof *items);
+    if (items == NULL) return -1;
+    out->items = items;
     out->items[out->count++] = b;
     return 0;
 }
@@ -750,16 +752,12 @@ static int scan_tree(Scan *s, TSNode root, Answer *a) {
         do {
             TSNode stmt = ts_tree_cursor_current_node(&cursor);
             if (!(flags_of(s->g, stmt) & K_IMPORT_STATEMENT)) continue;
-            if (a->ndecls == a->cap) {
-                size_t cap = a->cap ? 2 * a->cap : 16;
-                Decl *decls = PyMem_Realloc(a->decls, cap * sizeof *decls);
-                if (decls == NULL) {
-                    status = -2;
-                    break;
-                }
-                a->decls = decls;
-                a->cap = cap;
+            Decl *decls = reserve(a->decls, a->ndecls, &a->cap, sizeof *decls);
+            if (decls == NULL) {
+                status = -2;
+                break;
             }
+            a->decls = decls;
             int got = read_import(s, stmt, (uint32_t)a->ndecls, &a->decls[a->ndecls], &a->all);
             if (got != 0) {
                 status = got == -1 ? UNDECIDED : -2;
