@@ -82,3 +82,55 @@ def test_a_warm_up_that_fails_is_ignored_and_fails_again_where_needed(tmp_path: 
     assert "SF007 missing-log-rotation: fix crashed: ImportError: no module named jsonschema" in result.failures
     assert not [s for s in result.steps if s.info.code in ("SF007", "SF011")]  # their fixes are dropped
     assert any(path.endswith(".ts") for path in result.changes)  # the other fixers went on
+
+
+#: What the fixers' checks import on first use, warmed up during the pass (``seenfix.core.lazy.importer``)
+WARMED = ("seenfix.analysis.secrets_python", "seenfix.editors.python", "seenfix.editors.yaml_env",
+          "seenfix.analysis.env_template", "seenfix.analysis.env_reads_compose", "seenfix.analysis.env_reads_ts",
+          "seenfix.analysis.compose_overlays", "seenfix.core.redaction")
+
+_AFTER_THE_PASS = """\
+import sys
+from seenfix.core import parallel
+real = parallel.run_parallel
+seen = {}
+def recorded(*args, **kwargs):
+    out = real(*args, **kwargs)
+    seen.setdefault("end of the pass", set(sys.modules))
+    return out
+parallel.run_parallel = recorded
+from seenfix.cli.app import main
+where = sys.argv[2]
+sys.argv = ["seenfix", "check", sys.argv[1]]
+try:
+    main()
+except SystemExit:
+    pass
+with open(where, "w") as out:
+    out.write("\\n".join(sorted(set(sys.modules) - seen["end of the pass"])))
+"""
+
+
+def test_a_check_imports_what_the_fixers_checks_need_during_the_pass(tmp_path: Path) -> None:
+    """The modules SF001, SF004, SF006 and the compose fixers import in their checks, and the
+    redaction the report uses, are imported while the workers parse (in a fresh process: this one
+    imported them long ago), not after the pass, alone."""
+    import os
+    import subprocess
+    import sys
+
+    root = _seen_with_a_frontend(tmp_path / "seen")
+    env = {**os.environ, "SEENFIX_JOBS": "2", "SEENFIX_NO_CACHE": "1"}
+    listed = tmp_path / "imported after the pass"
+    subprocess.run([sys.executable, "-c", _AFTER_THE_PASS, str(root), str(listed)], capture_output=True, env=env,
+                   check=True)
+    after = set(listed.read_text().split())
+    assert not after & set(WARMED), after & set(WARMED)
+    # without a parallel pass (a few files: the pass runs in this process) nothing is warmed: each
+    # is imported where it is used
+    small = tmp_path / "small"
+    shutil.copytree(FIXTURE_SEEN, small)
+    shutil.rmtree(small / "frontend" / "src")  # 51 files are a parallel pass already
+    subprocess.run([sys.executable, "-c", _AFTER_THE_PASS, str(small), str(listed)], capture_output=True, env=env,
+                   check=True)
+    assert {"seenfix.editors.yaml_env", "seenfix.analysis.env_template"} <= set(listed.read_text().split())

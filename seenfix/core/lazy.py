@@ -14,8 +14,10 @@ Usage, in a fixer module (mypy sees the plain import)::
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import sys
+from collections.abc import Callable
 from types import ModuleType
 
 
@@ -36,3 +38,13 @@ def lazy_module(name: str) -> ModuleType:
     if parent:
         setattr(sys.modules[parent], child, module)
     return module
+
+
+def importer(*names: str) -> Callable[[], None]:
+    """A :meth:`~seenfix.core.model.Fixer.warm_up` loader that imports the modules ``names`` (and runs
+    the code of those :func:`lazy_module` left for later): what a fixer's ``check`` imports on first
+    use, imported while the workers parse instead of after them."""
+    def load() -> None:
+        for name in names:
+            getattr(importlib.import_module(name), "__name__", None)  # a lazy module runs on first read
+    return load

@@ -217,9 +217,10 @@ def _prefetch(project: Project, fixers: Sequence[Fixer]) -> None:
     wrong)."""
     from seenfix.core.cache import StatIndex, folder
     from seenfix.core.filepass import FilePass, prefetch
+    from seenfix.core.lazy import importer
 
     passes: list[FilePass] = []
-    warm: list[Callable[[], object]] = []
+    warm: list[Callable[[], object]] = [importer("seenfix.core.redaction")]  # the report masks secrets
     for fixer in fixers:
         try:
             applies = fixer.applies(project)

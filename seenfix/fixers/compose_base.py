@@ -63,7 +63,8 @@ class ComposeFixer(FileFixer):
             return []
         from seenfix.editors import compose_schema
 
-        return [_load_yaml, compose_schema.validator] if self.fixing else [_load_yaml]
+        loads: list[Callable[[], object]] = [_load_yaml, _import_editors]
+        return [*loads, compose_schema.validator] if self.fixing else loads
 
     def kind(self, svc: Y.Service, path: str, project: Project | None) -> str:
         return "unknown"
@@ -184,6 +185,14 @@ def _load_yaml() -> None:
     from seenfix.editors import libyaml
 
     libyaml.available()
+
+
+def _import_editors() -> None:
+    """The compose editor (imported on first use) and the overlay reader every check of a production
+    compose file uses."""
+    from seenfix.core.lazy import importer
+
+    importer("seenfix.editors.yaml", "seenfix.analysis.compose_overlays")()
 
 
 def _has_change(plan: Y.Plan, ch: Y.Change) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from seenfix.core.model import Applicability, FileChange, Finding, FixAvailability, Fixer, InputError, Option, Severity
@@ -127,6 +127,12 @@ class ExposedDatabaseCredentials(Fixer):
 
     def applies(self, project: Project) -> bool:
         return bool(project.layout.compose_files)
+
+    def warm_up(self, project: Project) -> list[Callable[[], object]]:
+        """What :meth:`sites` imports: the compose readers."""
+        from seenfix.core.lazy import importer
+
+        return [importer("seenfix.editors.yaml_env")]
 
     def sites(self, project: Project) -> list[Site]:
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref

@@ -103,8 +103,13 @@ class MissingProductionEnvTemplate(Fixer):
                     or any(p.endswith((".js", ".mjs", ".cjs")) for p in project.files()))
 
     def warm_up(self, project: Project) -> list[Callable[[], object]]:
-        """When fixing: jinja2 and the template (a fix renders it)."""
-        return [_load_template] if self.fixing else []
+        """What :meth:`check` imports: the template's reader and the readers of the variables compose
+        files and TypeScript code use; when fixing, jinja2 and the template (a fix renders it)."""
+        from seenfix.core.lazy import importer
+
+        loads: list[Callable[[], object]] = [importer("seenfix.analysis.env_template", "seenfix.analysis.env_reads_compose",
+                          "seenfix.analysis.env_reads_ts")]
+        return [*loads, _load_template] if self.fixing else loads
 
     def check(self, project: Project) -> Iterable[Finding]:
         from seenfix.analysis.env_template import assigned_names, markers, stale_entries

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -189,6 +189,14 @@ class WeakJwtSecret(Fixer):
         """Any file of a kind a secret is looked for in (a cheap superset of ``candidate_files``)."""
         lay = project.layout
         return bool(lay.compose_files or lay.env_files) or any(p.endswith(_SUFFIXES) for p in project.files())
+
+    def warm_up(self, project: Project) -> list[Callable[[], object]]:
+        """What :meth:`sites` imports: the Python secret scan, and the compose readers when there is a
+        compose file."""
+        from seenfix.core.lazy import importer
+
+        yaml = ("seenfix.editors.yaml_env",) if project.layout.compose_files else ()
+        return [importer("seenfix.analysis.secrets_python", *yaml)]
 
     def file_passes(self, project: Project) -> list[FilePass]:
         """The scans of JS/TS and Python code, in the run's parallel pass over the files (each file
