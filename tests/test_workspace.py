@@ -171,3 +171,19 @@ def test_under_roots_keeps_a_bounded_number_of_answers(monkeypatch: pytest.Monke
     for i in range(1000):
         assert under_roots(f"keep/d{i}/f.ts", roots) and not under_roots(f"other/d{i}/f.ts", roots)
         assert len(project_mod._UNDER[roots]) <= 100
+
+
+def test_parent_folder_is_posixpath_dirname() -> None:
+    """``parent_folder`` answers as ``posixpath.dirname`` on every path of the bundled fixture and the
+    shared corpus, and on the odd shapes (a root file, doubled and leading slashes)."""
+    import posixpath
+
+    from conftest import FIXTURE_SEEN, SHARED
+    from seenfix.core.project import parent_folder
+
+    roots = [FIXTURE_SEEN, SHARED / "corpus"]
+    paths = [p.relative_to(root).as_posix() for root in roots if root.is_dir() for p in root.rglob("*")]
+    odd = ["", "a", "/", "//", "/a", "//a", "a/", "a//", "a//b", "a///b", "/a/b", "a/b/", "./a", "../a", "a/./b"]
+    assert len(paths) > 300
+    for path in paths + odd:
+        assert parent_folder(path) == posixpath.dirname(path), path

@@ -144,12 +144,21 @@ def root_folders(roots: Iterable[str]) -> frozenset[str]:
     return frozenset(r.rstrip("/") for r in roots)
 
 
+def parent_folder(path: str) -> str:
+    """``posixpath.dirname(path)``, the same answer at a fifth of its cost for the usual path (a
+    name after a single ``/``): several fixers ask it of every file of a run."""
+    i = path.rfind("/")
+    if i > 0 and path[i - 1] != "/":
+        return path[:i]
+    return posixpath.dirname(path)
+
+
 def under_roots(path: str, folders: frozenset[str]) -> bool:
     """Whether ``path`` is inside one of ``folders`` (:func:`root_folders`; ``""`` or ``"."``: the whole
     project): a look-up of each of its parent folders, not a scan of every root per path."""
     if "" in folders or "." in folders:
         return True
-    return _folder_under(posixpath.dirname(path), folders)
+    return _folder_under(parent_folder(path), folders)
 
 
 #: :func:`_folder_under`'s answers, per set of root folders (the few sets of a run; the oldest goes
@@ -179,7 +188,7 @@ def _folder_under(folder: str, folders: frozenset[str]) -> bool:
             if up in folders:
                 answer = True
                 break
-            parent = posixpath.dirname(up)
+            parent = parent_folder(up)
             if parent == up:  # "/": an absolute path is under no project folder
                 break
             up = parent
@@ -420,17 +429,19 @@ class Project:
         else:
             with_python = _folders_holding(lay.python_files)
             lay.backend_roots = sorted({
-                posixpath.dirname(p) for p in files
-                if posixpath.basename(p) in ("pyproject.toml", "requirements.txt", "setup.py")
-                and _folder_key(posixpath.dirname(p)) in with_python
+                parent_folder(p) for p in files
+                if p.endswith(("pyproject.toml", "requirements.txt", "setup.py"))
+                and posixpath.basename(p) in ("pyproject.toml", "requirements.txt", "setup.py")
+                and _folder_key(parent_folder(p)) in with_python
             })
         if self.paths.frontend:
             lay.frontend_roots = [f.strip("/") for f in self.paths.frontend]
         else:
             with_ts = _folders_holding(lay.ts_files)
             lay.frontend_roots = sorted({
-                posixpath.dirname(p) for p in files
-                if posixpath.basename(p) == "package.json" and _folder_key(posixpath.dirname(p)) in with_ts
+                parent_folder(p) for p in files
+                if p.endswith("package.json") and posixpath.basename(p) == "package.json"
+                and _folder_key(parent_folder(p)) in with_ts
             })
         return lay
 
@@ -443,13 +454,13 @@ def _folders_holding(paths: list[str]) -> set[str]:
     """Every folder that holds one of ``paths`` at any depth (``""`` for the root), in one pass over
     them: which folder holds code is then a set look-up, not a scan of every file per candidate."""
     folders: set[str] = set()
-    for path in paths:
-        folder = posixpath.dirname(path)
+    for start in {parent_folder(path) for path in paths}:  # each folder once, not once per file
+        folder = start
         while folder not in folders:
             folders.add(folder)
             if not folder:
                 break
-            folder = posixpath.dirname(folder)
+            folder = parent_folder(folder)
     return folders
 
 
