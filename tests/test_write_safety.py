@@ -92,6 +92,39 @@ def test_a_file_changed_after_it_was_read_is_not_overwritten(tmp_path: Path, in_
     assert not temp_files(root)
 
 
+def test_a_target_turned_into_a_link_to_a_fifo_is_reported_not_waited_on(tmp_path: Path) -> None:
+    """A file replaced, after seenfix read it, by a link to a FIFO (the link as long as the file was,
+    so the size check passes): the re-read before the renames does not wait for a writer that never
+    comes; the file is named as changed and nothing is written."""
+    import threading
+
+    root = _project(tmp_path, in_git=True)
+    result = run(root, [_Appender], Config(), fix=True)
+    os.mkfifo(root / "ff")
+    (root / "b.txt").unlink()
+    (root / "b.txt").symlink_to("ff")  # two bytes, as "b\n" was
+    raised: list[BaseException] = []
+
+    def write_it() -> None:
+        try:
+            write(result, force=True)
+        except BaseException as exc:  # noqa: BLE001 - looked at below
+            raised.append(exc)
+
+    worker = threading.Thread(target=write_it, daemon=True)
+    worker.start()
+    worker.join(30)
+    if worker.is_alive():  # let the blocked open go, so the suite can go on
+        with open(os.open(root / "ff", os.O_RDWR | os.O_NONBLOCK), "wb"):
+            pass
+        worker.join(5)
+        pytest.fail("the write waited on the FIFO")
+    assert len(raised) == 1 and isinstance(raised[0], ChangedError), raised
+    assert raised[0].paths == ["b.txt"]
+    assert (root / "a.txt").read_text() == "a\n" and os.path.islink(root / "b.txt")
+    assert not temp_files(root)
+
+
 class _NewFile(Fixer):
     code, slug, summary, area = "SF961", "new-file", "Write a new file", "test"
     name = "d.txt"

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, TypeVar
 from seenfix.core import interrupt
 from seenfix.core.git import git, untrack_paths
 from seenfix.core.model import FileChange
-from seenfix.core.workspace import Encoded, encode
+from seenfix.core.workspace import Encoded, encode, read_regular
 
 if TYPE_CHECKING:  # pragma: no cover
     from seenfix.core.project import Project
@@ -275,11 +275,14 @@ def _changed_since_read(planned: list[_Planned], root: Path) -> list[str]:
         if p.old is None or not stat.S_ISREG(st.st_mode) and not stat.S_ISLNK(st.st_mode):
             out.append(p.target.relative_to(root).as_posix())
             continue
-        try:
-            current = p.target.read_bytes() if st.st_size == len(p.old) else None
-        except OSError:
-            current = None
-        if current != p.old or (p.old_mtime_ns and os.stat(p.target).st_mtime_ns != p.old_mtime_ns):
+        current, mtime = None, 0
+        if st.st_size == len(p.old):
+            try:  # the bytes and the modification time of what is there now (one open, one fstat)
+                current, now = read_regular(p.target)  # never blocks on a FIFO a link leads to
+                mtime = now.st_mtime_ns
+            except OSError:
+                current = None
+        if current != p.old or (p.old_mtime_ns and mtime != p.old_mtime_ns):
             out.append(p.target.relative_to(root).as_posix())
     return out
 
