@@ -175,13 +175,17 @@ def _env_file_keys(project: Project, env_files: dict[str, list[str]], found: Dis
 _PY_HINTS = ("environ", "getenv", "Settings", "env(", "env.", "config(")
 
 
-def backend_sources(project: Project) -> list[str]:
-    """The Python files :func:`discover` looks into (the backend's, not its tests)."""
+def backend_sources(project: Project) -> tuple[str, ...]:
+    """The Python files :func:`discover` looks into (the backend's, not its tests), once per list of
+    files."""
     from seenfix.core.project import is_test_path, root_folders, under_roots
 
-    backend = root_folders(project.layout.backend_roots)
-    return [p for p in project.layout.python_files
-            if not is_test_path(p) and (not backend or under_roots(p, backend))]
+    def listed() -> tuple[str, ...]:
+        backend = root_folders(project.layout.backend_roots)
+        return tuple(p for p in project.layout.python_files
+                     if not is_test_path(p) and (not backend or under_roots(p, backend)))
+
+    return project.derived("backend sources", listed)
 
 
 #: What :func:`python_reads_of` answers: ``None`` (no read), ``("reads", ((name, line, kind, context,
@@ -204,15 +208,19 @@ def python_reads_of(path: str, text: str) -> tuple[PyAnswer, bool]:
     return ("reads", tuple((r.name, r.line, r.kind, r.context, r.default, r.required) for r in reads)), False
 
 
-def frontend_sources(project: Project) -> list[str]:
-    """The TypeScript files and Vite configurations :func:`discover` looks into for ``VITE_*`` reads."""
+def frontend_sources(project: Project) -> tuple[str, ...]:
+    """The TypeScript files and Vite configurations :func:`discover` looks into for ``VITE_*`` reads,
+    once per list of files."""
     from seenfix.core.project import is_test_path, root_folders, under_roots
 
-    frontend = root_folders(project.layout.frontend_roots)
-    vite_configs = [p for p in project.files() if re.search(r"(^|/)vite\.config\.[cm]?[jt]s$", p)]
-    ts_files = [p for p in project.layout.ts_files if not p.endswith(".d.ts") and not is_test_path(p)
-                and (not frontend or under_roots(p, frontend))]
-    return sorted(set(ts_files) | set(vite_configs))
+    def listed() -> tuple[str, ...]:
+        frontend = root_folders(project.layout.frontend_roots)
+        vite_configs = [p for p in project.files() if re.search(r"(^|/)vite\.config\.[cm]?[jt]s$", p)]
+        ts_files = [p for p in project.layout.ts_files if not p.endswith(".d.ts") and not is_test_path(p)
+                    and (not frontend or under_roots(p, frontend))]
+        return tuple(sorted(set(ts_files) | set(vite_configs)))
+
+    return project.derived("frontend sources", listed)
 
 
 def mentions_vite(path: str, text: str) -> tuple[bool, bool]:

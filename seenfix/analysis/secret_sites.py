@@ -102,21 +102,31 @@ def env_path(directory: str) -> str:
 
 
 def candidate_files(project: Project, kinds: Iterable[str]) -> list[str]:
-    """Project files of the given kinds that may hold findings (templates and tests excluded)."""
-    wanted = set(kinds)
+    """Project files of the given kinds that may hold findings (templates and tests excluded).  The
+    listing is worked out once per list of files; whether an env file is still tracked (a fix may
+    untrack it) is asked of each project."""
+    wanted = frozenset(kinds)
+    listed = project.derived(("secret candidates", wanted), lambda: _candidates(project, wanted))
+    return [p for p, env, other in listed if other or env and is_tracked(project, p)]
+
+
+def _candidates(project: Project, wanted: frozenset[str]) -> tuple[tuple[str, bool, bool], ...]:
+    """``(path, an env file of the layout, of another kind wanted)`` for the files of the kinds
+    ``wanted`` (env files before the question of whether they are tracked)."""
     out = []
     for p in project.files():
         if is_exempt_path(p) or "/node_modules/" in f"/{p}" or p.endswith((".min.js", ".d.ts")):
             continue
-        if "compose" in wanted and p in project.layout.compose_set \
-                or "env" in wanted and p in project.layout.env_set and is_tracked(project, p) \
-                or "python" in wanted and p.endswith(".py") \
-                or "js" in wanted and p.endswith(JS_SUFFIXES) \
-                or "yaml" in wanted and p.endswith((".yml", ".yaml")) and p not in project.layout.compose_set \
-                or "properties" in wanted and p.endswith(".properties") \
-                or "java" in wanted and p.endswith((".java", ".kt")):
-            out.append(p)
-    return out
+        env = "env" in wanted and p in project.layout.env_set
+        other = "compose" in wanted and p in project.layout.compose_set \
+            or "python" in wanted and p.endswith(".py") \
+            or "js" in wanted and p.endswith(JS_SUFFIXES) \
+            or "yaml" in wanted and p.endswith((".yml", ".yaml")) and p not in project.layout.compose_set \
+            or "properties" in wanted and p.endswith(".properties") \
+            or "java" in wanted and p.endswith((".java", ".kt"))
+        if env or other:
+            out.append((p, env, other))
+    return tuple(out)
 
 
 def dotenv_sites(path: str, text: str) -> list[Site]:

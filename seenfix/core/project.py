@@ -11,14 +11,17 @@ import fnmatch
 import functools
 import posixpath
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 
 from seenfix.core.memo import Memo
 from seenfix.core.model import FileChange, InputProblem
 from seenfix.core.pathmatch import Prefiltered
 from seenfix.core.workspace import Encoded, Workspace
+
+T = TypeVar("T")
 
 # Path patterns, each with the words one of which every path it matches holds (seenfix.core.pathmatch)
 COMPOSE_NAME = Prefiltered(r"(^|/)(docker-)?compose([.-][^/]*)?\.ya?ml$", ("compose",))
@@ -213,6 +216,8 @@ class Project:
         self._only = only
         self._files: list[str] | None = None  # files(), worked out once: the overlay is fixed
         self._by_name: dict[str, list[str]] | None = None  # files_named()'s index
+        #: :meth:`derived`'s answers, shared by the projects of a run with the same files
+        self._derived: dict[Hashable, Any] = {}
         self.problems: list[InputProblem] = []
         self._cache: dict[str, tuple[str, Encoded] | None] = {}
         self._vendored: list[frozenset[str]] = []  # computed once, shared with derived projects
@@ -242,22 +247,41 @@ class Project:
         new.memo = self.memo
         new.pass_results = self.pass_results
         new.unmarked = self.unmarked
-        layout = self.__dict__.get("layout")  # worked out already (a cached_property)
-        if layout is not None and self._only is None and self._same_layout(overlay):
-            new.__dict__["layout"] = layout
+        changed = [p for p, ch in overlay.items() if self._overlay.get(p) is not ch]
+        if self._only is None and self._same_files(overlay, changed):
+            new._files, new._by_name, new._derived = self._files, self._by_name, self._derived
+            layout = self.__dict__.get("layout")  # worked out already (a cached_property)
+            if layout is not None:  # the same files: only the nginx files are told by their text
+                new.__dict__["layout"] = new._with_nginx_of(layout) \
+                    if any(NGINX_NAME.search(p) for p in changed) else layout
         return new
 
-    def _same_layout(self, overlay: Mapping[str, FileChange]) -> bool:
-        """Whether a project with ``overlay`` has this one's layout: the same files (no new one; a
-        deleted file stays listed), and no change to a file the layout reads (nginx candidates are
-        told by their text; the rest of the layout by the file list alone)."""
-        changed = [p for p, ch in overlay.items() if self._overlay.get(p) is not ch]
+    def _same_files(self, overlay: Mapping[str, FileChange], changed: list[str]) -> bool:
+        """Whether a project with ``overlay`` lists this one's files: none of the ``changed`` paths is
+        a new file (a deleted file stays listed)."""
         if not changed:
             return True
-        if any(NGINX_NAME.search(p) for p in changed):
-            return False
-        files = set(self.files())
+        files = set(self._sorted_files())
         return all(overlay[p].content is None or p in files for p in changed)
+
+    def _with_nginx_of(self, layout: Layout) -> Layout:
+        """``layout`` with the nginx files found again (this project's texts): the rest of a layout
+        is told by the file list alone."""
+        from dataclasses import replace
+
+        return replace(layout, nginx_files=self._nginx_files(self._sorted_files()))
+
+    def derived(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """``compute()``, worked out once per list of files: for what depends on :meth:`files` and the
+        layout's lists alone (not on any file's text, and not on the nginx files, which are told by
+        their text), shared by the projects of a run whose changes add no file (a fix and its
+        re-check ask again of each project what the check asked).  ``key`` names the answer (with
+        the options it depends on); several fixers may ask for the same."""
+        try:
+            return self._derived[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = self._derived[key] = compute()
+            return value
 
     def restricted(self, paths: Iterable[str]) -> Project:
         """A view whose file list holds only ``paths`` (for re-checking per-file fixers)."""
@@ -395,6 +419,18 @@ class Project:
             out.extend(p for p in files if p == entry or p.startswith(entry + "/") or fnmatch.fnmatch(p, entry))
         return sorted(set(out))
 
+    def _nginx_files(self, files: list[str]) -> list[str]:
+        """The layout's nginx files: ``[paths] nginx``, else the files whose name and text say nginx."""
+        if self.paths.nginx:
+            return self._configured(self.paths.nginx)
+        out = []
+        for p in files:
+            if NGINX_NAME.search(p) and not p.endswith((".yml", ".yaml")):
+                text = self.read_text(p)
+                if text is not None and NGINX_SNIFF.search(text):
+                    out.append(p)
+        return out
+
     @cached_property
     def layout(self) -> Layout:
         files = self.files()
@@ -413,14 +449,7 @@ class Project:
                 lay.production_compose.append(p)
             else:
                 lay.dev_compose.append(p)
-        if self.paths.nginx:
-            lay.nginx_files = self._configured(self.paths.nginx)
-        else:
-            for p in files:
-                if NGINX_NAME.search(p) and not p.endswith((".yml", ".yaml")):
-                    text = self.read_text(p)
-                    if text is not None and NGINX_SNIFF.search(text):
-                        lay.nginx_files.append(p)
+        lay.nginx_files = self._nginx_files(files)
         lay.python_files = [p for p in files if p.endswith(".py")]
         lay.ts_files = [p for p in files if p.endswith((".ts", ".tsx", ".mts", ".cts"))]
         lay.env_files = [p for p in files if ENV_NAME.search(p)]

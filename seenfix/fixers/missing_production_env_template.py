@@ -85,7 +85,6 @@ class MissingProductionEnvTemplate(Fixer):
 
     _found: tuple[Project, Discovery] | None = None
     _passes: tuple[FilePass, ...] = ()
-    _sources: tuple[object, list[str], list[str]] = (None, [], [])
 
     @property
     def template_path(self) -> str:
@@ -192,9 +191,7 @@ class MissingProductionEnvTemplate(Fixer):
                 FilePass(f"{self.code}-vite", [], mentions_vite, store=_keep, restore=_keep, light=True,
                          cache=ResultCache(f"{self.code}-vite", key[:1])),
             )
-        if self._sources[0] is not project:  # asked several times per run: once per project
-            self._sources = (project, backend_sources(project), frontend_sources(project))
-        self._passes[0].paths, self._passes[1].paths = self._sources[1], self._sources[2]
+        self._passes[0].paths, self._passes[1].paths = backend_sources(project), frontend_sources(project)
         return list(self._passes)
 
     def cache_writes(self) -> list[tuple[str, bytes]]:

@@ -166,7 +166,6 @@ class MissingSecurityHeaders(FileFixer):
                                 "before merging.")
     _csp: tuple[Project, str] | None = None
     _origins: FilePass | None = None
-    _origin_files: tuple[object, list[str]] = (None, [])
     #: Not per file: included snippets and the frontend's sources (for the CSP) are read too.
     per_file: ClassVar[bool] = False
     options: ClassVar[tuple[Option, ...]] = (
@@ -259,9 +258,7 @@ class MissingSecurityHeaders(FileFixer):
             self._origins = FilePass(f"{self.code}-origins", [], origins_of,
                                      cache=ResultCache(f"{self.code}-origins", [module_stat(__name__)]),
                                      store=_keep, restore=_keep)
-        if self._origin_files[0] is not project:  # asked several times per run: once per project
-            self._origin_files = (project, origin_files(project))
-        self._origins.paths = self._origin_files[1]
+        self._origins.paths = origin_files(project)
         return self._origins
 
     def cache_writes(self) -> list[tuple[str, bytes]]:
@@ -423,8 +420,12 @@ def _lines(nodes: list[nginx.Node]) -> dict[str, str]:
     return out
 
 
-def origin_files(project: Project) -> list[str]:
-    """The frontend's served sources :func:`discover_origins` reads."""
+def origin_files(project: Project) -> tuple[str, ...]:
+    """The frontend's served sources :func:`discover_origins` reads (once per list of files)."""
+    return project.derived("SF003 origin files", lambda: _origin_files(project))
+
+
+def _origin_files(project: Project) -> tuple[str, ...]:
     roots = root_folders(project.layout.frontend_roots)
 
     def served(p: str) -> bool:  # the app's own code: not tests, docs, examples, experiments, vendored files
@@ -433,7 +434,7 @@ def origin_files(project: Project) -> list[str]:
     scripts = [q for q in project.files() if q.endswith((".js", ".jsx", ".mjs"))] if roots else []  # a frontend's
     files = [p for p in project.layout.ts_files + scripts if served(p)]
     files += [p for p in project.files() if p.endswith(".html") and served(p)]
-    return files
+    return tuple(files)
 
 
 def origins_of(path: str, text: str) -> tuple[tuple[tuple[str, str], ...], bool]:

@@ -117,7 +117,6 @@ class UnusedTypescriptImport(FileFixer):
         self._memo_for: object = None
         self._reported: set[tuple[int, str]] = set()
         self._spec: FilePass | None = None
-        self._targets: tuple[object, list[str]] = (None, [])
 
     @classmethod
     def validate_options(cls, options: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -129,10 +128,8 @@ class UnusedTypescriptImport(FileFixer):
 
     # -- files -----------------------------------------------------------------------------------
     def targets(self, project: Project) -> Iterable[str]:
-        if self._targets[0] is not project:  # asked several times per run: once per project
-            self._targets = (project, [p for p in project.layout.ts_files
-                                       if not SKIPPED_DIRS.search(p) and not DECLARATION_FILE.search(p)])
-        return self._targets[1]
+        return project.derived("SF009 targets", lambda: tuple(p for p in project.layout.ts_files
+                                                              if not SKIPPED_DIRS.search(p) and not DECLARATION_FILE.search(p)))
 
     def file_passes(self, project: Project) -> list[FilePass]:
         """The analysis of every target (:mod:`seenfix.core.filepass`), answers cached by digest."""

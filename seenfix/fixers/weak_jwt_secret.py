@@ -183,7 +183,6 @@ class WeakJwtSecret(Fixer):
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         super().__init__(options)
         self._specs: dict[str, FilePass] = {}
-        self._code_files: tuple[object, list[str]] = (None, [])
 
     def applies(self, project: Project) -> bool:
         """Any file of a kind a secret is looked for in (a cheap superset of ``candidate_files``)."""
@@ -216,10 +215,8 @@ class WeakJwtSecret(Fixer):
                 key.append(package_stat("libcst"))
             spec = self._specs[kind] = FilePass(f"{self.code}-{kind}", [], _scan_js if kind == "js" else _scan_py,
                                                 cache=ResultCache(f"{self.code}-{kind}", key), store=_keep_all)
-        if self._code_files[0] is not project:  # one listing per project for both passes
-            self._code_files = (project, candidate_files(project, ("js", "python")))
         suffixes = JS_SUFFIXES if kind == "js" else (".py",)
-        spec.paths = [p for p in self._code_files[1] if p.endswith(suffixes)]
+        spec.paths = [p for p in candidate_files(project, ("js", "python")) if p.endswith(suffixes)]
         return spec
 
     def cache_writes(self) -> list[tuple[str, bytes]]:
