@@ -21,6 +21,10 @@ from collections.abc import Callable
 from types import ModuleType
 
 
+#: every module :func:`lazy_module` made, by name (the code of each runs on its first use)
+_MADE: dict[str, ModuleType] = {}
+
+
 def lazy_module(name: str) -> ModuleType:
     """The module ``name``, already imported or to be executed on first attribute access."""
     found = sys.modules.get(name)
@@ -34,10 +38,21 @@ def lazy_module(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     loader.exec_module(module)
+    _MADE[name] = module
     parent, _, child = name.rpartition(".")
     if parent:
         setattr(sys.modules[parent], child, module)
     return module
+
+
+def pending(module: str) -> tuple[str, ...]:
+    """The modules that the module ``module`` holds from :func:`lazy_module` and that have not run
+    yet (a module whose code ran is a plain module again)."""
+    held = sys.modules.get(module)
+    if held is None:
+        return ()
+    mine = {id(value) for value in vars(held).values()}
+    return tuple(name for name, made in _MADE.items() if id(made) in mine and type(made) is not ModuleType)
 
 
 def importer(*names: str) -> Callable[[], None]:

@@ -324,8 +324,12 @@ class Fixer:
         analyse the files (:meth:`file_passes`), the calling process has time for an import or a
         validator it would otherwise build after them, alone.  Each is called at most once, in the
         calling process, only when the pass runs in parallel; what raises is ignored there (it raises
-        again where it is needed, and is reported then).  Default: nothing."""
-        return []
+        again where it is needed, and is reported then).  Default: the modules the fixer's module
+        imports on first use (:func:`seenfix.core.lazy.lazy_module`) that have not run yet."""
+        from seenfix.core.lazy import importer, pending
+
+        names = pending(type(self).__module__)
+        return [importer(*names)] if names else []
 
     def cache_writes(self) -> list[tuple[str, bytes]]:
         """What this fixer wants stored in seenfix's cache folder, as ``(path, data)``: the engine

@@ -63,7 +63,7 @@ class ComposeFixer(FileFixer):
             return []
         from seenfix.editors import compose_schema
 
-        loads: list[Callable[[], object]] = [_load_yaml, _import_editors]
+        loads = [*super().warm_up(project), _load_yaml, _import_editors]
         return [*loads, compose_schema.validator] if self.fixing else loads
 
     def kind(self, svc: Y.Service, path: str, project: Project | None) -> str:

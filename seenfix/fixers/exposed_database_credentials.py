@@ -132,7 +132,7 @@ class ExposedDatabaseCredentials(Fixer):
         """What :meth:`sites` imports: the compose readers."""
         from seenfix.core.lazy import importer
 
-        return [importer("seenfix.editors.yaml_env")]
+        return [*super().warm_up(project), importer("seenfix.editors.yaml_env")]
 
     def sites(self, project: Project) -> list[Site]:
         from seenfix.editors.yaml_env import compose_nodes, env_entries, interpolations, required_ref

@@ -106,8 +106,8 @@ class MissingProductionEnvTemplate(Fixer):
         files and TypeScript code use; when fixing, jinja2 and the template (a fix renders it)."""
         from seenfix.core.lazy import importer
 
-        loads: list[Callable[[], object]] = [importer("seenfix.analysis.env_template", "seenfix.analysis.env_reads_compose",
-                          "seenfix.analysis.env_reads_ts")]
+        loads = [*super().warm_up(project), importer("seenfix.analysis.env_template",
+                                                     "seenfix.analysis.env_reads_compose", "seenfix.analysis.env_reads_ts")]
         return [*loads, _load_template] if self.fixing else loads
 
     def check(self, project: Project) -> Iterable[Finding]:

@@ -190,12 +190,13 @@ class WeakJwtSecret(Fixer):
         return bool(lay.compose_files or lay.env_files) or any(p.endswith(_SUFFIXES) for p in project.files())
 
     def warm_up(self, project: Project) -> list[Callable[[], object]]:
-        """What :meth:`sites` imports: the Python secret scan, and the compose readers when there is a
-        compose file."""
-        from seenfix.core.lazy import importer
+        """What :meth:`sites` imports: the Python secret scan, the env file reader, and the compose
+        readers when there is a compose file."""
+        from seenfix.core.lazy import importer, pending
 
         yaml = ("seenfix.editors.yaml_env",) if project.layout.compose_files else ()
-        return [importer("seenfix.analysis.secrets_python", *yaml)]
+        return [*super().warm_up(project), importer("seenfix.analysis.secrets_python", *yaml,
+                                                     *pending("seenfix.analysis.secret_sites"))]
 
     def file_passes(self, project: Project) -> list[FilePass]:
         """The scans of JS/TS and Python code, in the run's parallel pass over the files (each file
