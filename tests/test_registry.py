@@ -94,3 +94,14 @@ def test_duplicate_code_keeps_the_first_entry_point_whatever_the_loading_order()
         assert [f.code for f in reg.fixers] == ["SF010"]
         assert [f.name for f in reg.failures] == ["SF010"]
         assert "already registered" in reg.failures[0].error
+
+
+def test_findings_is_finding_at_each_place_for_every_fixer() -> None:
+    """``Fixer.findings`` (many places of one file, the defaults worked out once) gives what
+    ``Fixer.finding`` gives at each place, lines and columns below 1 included."""
+    reg = load()
+    places = [(0, 0, "at the start"), (3, 2, "somewhere"), (-4, 9, "before the start")]
+    for code in reg.codes():
+        fixer = reg.find(code)(None)  # type: ignore[misc]
+        assert fixer.findings("a/b.ts", places) == [fixer.finding("a/b.ts", line, message, column=column)
+                                                    for line, column, message in places], code

@@ -99,12 +99,10 @@ class TodoComments(FileFixer):
     def check(self, project: Project) -> Iterable[Finding]:
         from seenfix.core.filepass import run_pass
 
-        return [self.finding(path, number, message, column=column)
-                for path, found in run_pass(project, self._pass(project)) for number, column, message in found]
+        return [f for path, found in run_pass(project, self._pass(project)) for f in self.findings(path, found)]
 
     def check_file(self, path: str, text: str, project: Project) -> Iterable[Finding]:
-        for number, column, message in _scan(path, text, frozenset(self.config["tags"]))[0]:
-            yield self.finding(path, number, message, column=column)
+        return self.findings(path, _scan(path, text, frozenset(self.config["tags"]))[0])
 
     def cache_writes(self) -> list[tuple[str, bytes]]:
         """Every file's markers, for the engine to store."""

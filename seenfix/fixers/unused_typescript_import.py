@@ -207,11 +207,8 @@ class UnusedTypescriptImport(FileFixer):
         return change.content if change is not None else None
 
     def _findings(self, res: FileResult) -> list[Finding]:
-        return [
-            self.finding(res.path, b.line, f"`{b.local}` is imported from \"{b.source}\" but never used",
-                         column=b.column)
-            for b in res.unused
-        ]
+        return self.findings(res.path, [(b.line, b.column, f"`{b.local}` is imported from \"{b.source}\" but never used")
+                                        for b in res.unused])
 
     def cache_writes(self) -> list[tuple[str, bytes]]:
         """Every file's verdict (its unused imports, or its syntax error), for the engine to store."""
